@@ -1,0 +1,56 @@
+import type { Config } from '../config/config.js'
+import { AppError } from '../core/errors.js'
+import { ensureSources } from '../collect/sources.js'
+import { importFile } from '../importers/import-file.js'
+import type { ImportKind } from '../importers/row-to-message.js'
+import type { RowFormat } from '../importers/read-rows.js'
+import { printResult, progress } from './output.js'
+import { openRuntime } from './runtime.js'
+
+interface ImportFlags {
+  source: string
+  map?: string[]
+  columns?: string
+  format?: RowFormat
+  delimiter?: string
+  dateFormat?: string
+  currency?: string
+  event?: string
+  json?: boolean
+}
+
+/** `salestwin import KIND FILE`: rows through the collector, a summary with rejected lines at the end. */
+export async function importCommand(config: Config, kind: ImportKind, file: string, flags: ImportFlags): Promise<void> {
+  const map: Record<string, string> = {}
+  for (const pair of flags.map ?? []) {
+    const [column, field] = pair.split('=')
+    if (!column || !field) throw new AppError('IMPORT_INVALID', `--map must be column=field, got "${pair}"`)
+    map[column] = field
+  }
+  const runtime = await openRuntime(config)
+  const bar = progress(`import ${kind}`)
+  try {
+    await ensureSources(runtime.store, [flags.source])
+    const summary = await importFile(runtime.collector, file, {
+      kind,
+      source: flags.source,
+      map,
+      currency: flags.currency ?? config.defaultCurrency,
+      ...(flags.columns ? { columns: flags.columns.split(',').map((c) => c.trim()) } : {}),
+      ...(flags.format ? { format: flags.format } : {}),
+      ...(flags.delimiter ? { delimiter: flags.delimiter } : {}),
+      ...(flags.dateFormat ? { dateFormat: flags.dateFormat } : {}),
+      ...(flags.event ? { event: flags.event } : {}),
+      onProgress: (rows) => bar.update(rows, rows, 'rows'),
+    })
+    bar.stop()
+    printResult(summary, Boolean(flags.json), () =>
+      [
+        `${summary.file}: ${summary.rows} rows, ${summary.stored} stored, ${summary.duplicates} already there, ${summary.rejected} rejected`,
+        ...summary.rejections.map((r) => `  line ${r.line}: ${r.reason}`),
+      ].join('\n'),
+    )
+  } finally {
+    await runtime.close()
+  }
+}

@@ -1,0 +1,105 @@
+import { Command, Option } from 'commander'
+import { loadConfig, type Config } from '../config/config.js'
+import { AppError } from '../core/errors.js'
+import { createSource } from '../collect/sources.js'
+import { demoCommand } from './demo-command.js'
+import { importCommand } from './import-command.js'
+import { printResult } from './output.js'
+import { openRuntime } from './runtime.js'
+import { serveCommand } from './serve-command.js'
+
+/** Options every command shares: where the store is and which config file to read. */
+interface CommonFlags {
+  db?: string
+  config?: string
+  json?: boolean
+}
+
+/** Builds the config from flags > SALESTWIN_* env > config file > defaults. */
+export function configFrom(flags: CommonFlags & Record<string, unknown>): Config {
+  const { config: file, json: _json, ...rest } = flags
+  return loadConfig({ flags: rest, env: process.env, ...(file ? { file } : {}) })
+}
+
+const common = (cmd: Command) =>
+  cmd
+    .option('--db <path-or-url>', 'SQLite file or postgres:// URL (env SALESTWIN_DB)')
+    .option('--config <file>', 'JSON config file (default ./salestwin.config.json when present)')
+
+/**
+ * The salestwin command line.
+ *
+ * @example
+ * await main(['node', 'salestwin', 'sources', 'list', '--json'])
+ */
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command('salestwin')
+    .description('The customer\'s digital twin for data-driven sales')
+    .version('0.1.0')
+    .showHelpAfterError()
+
+  common(program.command('serve'))
+    .description('run the server (collection API, profiles); loads the demo company into an empty store')
+    .option('--port <n>', 'HTTP port (env SALESTWIN_PORT, default 4000)')
+    .option('--host <addr>', 'bind address (env SALESTWIN_HOST, default 127.0.0.1)')
+    .option('--no-demo', 'do not load the demo company into an empty store')
+    .action(async (flags) => serveCommand(configFrom(flags)))
+
+  common(program.command('demo'))
+    .description('generate the deterministic demo company and load it through the collection path')
+    .option('--customers <n>', 'number of customers', '20000')
+    .option('--seed <n>', 'random seed', '42')
+    .option('--json', 'print one JSON document')
+    .action(async (flags) => demoCommand(configFrom({ db: flags.db, config: flags.config }), { customers: Number(flags.customers), seed: Number(flags.seed), json: Boolean(flags.json) }))
+
+  common(program.command('import'))
+    .description('import contacts, orders or touchpoints from .csv, .jsonl or .txt (optionally .gz)')
+    .addArgument(new Command().createArgument('<kind>', 'contacts | orders | touchpoints').choices(['contacts', 'orders', 'touchpoints']))
+    .argument('<file>', 'the file to import')
+    .requiredOption('--source <name>', 'the source the rows come from (created when missing)')
+    .option('--map <column=field...>', 'rename columns, e.g. --map id=userId date=timestamp')
+    .option('--columns <names>', 'comma-separated column names for files without a header row')
+    .addOption(new Option('--format <format>', 'file format (default from the extension)').choices(['csv', 'jsonl', 'whitespace']))
+    .option('--delimiter <char>', 'CSV delimiter')
+    .option('--date-format <pattern>', 'date-fns pattern of non-ISO timestamps, e.g. yyyyMMdd')
+    .option('--currency <code>', 'currency of orders without a currency column')
+    .option('--event <name>', 'event name of touchpoints without an event column')
+    .option('--json', 'print one JSON document')
+    .action(async (kind, file, flags) => importCommand(configFrom({ db: flags.db, config: flags.config }), kind, file, flags))
+
+  const sources = program.command('sources').description('sources and their write keys')
+  common(sources.command('create'))
+    .argument('<name>', 'e.g. web, app, shop, call_center, crm')
+    .option('--json', 'print one JSON document')
+    .action(async (name: string, flags) => {
+      const runtime = await openRuntime(configFrom({ db: flags.db, config: flags.config }))
+      try {
+        const source = await createSource(runtime.store, name)
+        printResult(source, Boolean(flags.json), () => `source ${source.name} created; write key (keep it secret): ${source.writeKey}`)
+      } finally {
+        await runtime.close()
+      }
+    })
+  common(sources.command('list'))
+    .option('--json', 'print one JSON document')
+    .action(async (flags) => {
+      const runtime = await openRuntime(configFrom({ db: flags.db, config: flags.config }))
+      try {
+        const list = await runtime.store.listSources()
+        printResult(list, Boolean(flags.json), () => list.map((s) => `${s.name.padEnd(16)} ${s.writeKey}  (since ${s.createdAt})`).join('\n') || 'no sources yet')
+      } finally {
+        await runtime.close()
+      }
+    })
+
+  try {
+    await program.parseAsync(argv)
+  } catch (err) {
+    if (err instanceof AppError) {
+      process.stderr.write(`error ${err.code}: ${err.message}\n`)
+      process.exitCode = 1
+      return
+    }
+    throw err
+  }
+}

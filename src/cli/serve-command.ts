@@ -1,0 +1,42 @@
+import type { Config } from '../config/config.js'
+import { describeStore } from '../config/config.js'
+import { ensureSources } from '../collect/sources.js'
+import { DEMO_SOURCES } from '../demo/generate-company.js'
+import { loadDemo } from '../demo/load-demo.js'
+import { buildApp } from '../server/app.js'
+import { openRuntime } from './runtime.js'
+
+/** Starts the server; an empty store gets the demo company, loaded in the background while the API already answers. */
+export async function serveCommand(config: Config): Promise<void> {
+  const runtime = await openRuntime(config)
+  const app = await buildApp({ store: runtime.store, collector: runtime.collector, defaultCountry: config.defaultCountry, logLevel: config.logLevel })
+  const sources = await ensureSources(runtime.store, DEMO_SOURCES)
+  const isEmpty = (await runtime.store.counts()).events === 0
+  await app.listen({ port: config.port, host: config.host })
+  app.log.info(`salestwin on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}, store ${describeStore(config.store)}`)
+  app.log.info(`write key of source "web": ${sources[0]!.writeKey}  (all keys: salestwin sources list)`)
+
+  if (config.demo && isEmpty) {
+    app.log.info(`loading the demo company: ${config.demoCustomers} customers, seed ${config.demoSeed}`)
+    const started = Date.now()
+    void loadDemo(runtime.collector, {
+      customers: config.demoCustomers,
+      seed: config.demoSeed,
+      onProgress: (done, total, events) => {
+        if (done === total || done % 2000 === 0) app.log.info(`demo: ${done}/${total} customers, ${events} events`)
+      },
+    }).then(
+      (s) => app.log.info(`demo loaded: ${s.stored} events of ${s.customers} customers in ${((Date.now() - started) / 1000).toFixed(1)} s`),
+      (err: unknown) => app.log.error({ err }, 'demo load failed'),
+    )
+  }
+
+  const stop = async (signal: string) => {
+    app.log.info(`${signal}: stopping`)
+    await app.close()
+    await runtime.close()
+    process.exit(0)
+  }
+  process.once('SIGINT', () => void stop('SIGINT'))
+  process.once('SIGTERM', () => void stop('SIGTERM'))
+}

@@ -1,0 +1,144 @@
+import { AppError } from '../core/errors.js'
+import type { CollectedEvent, EventType } from '../core/event.js'
+import type { IdentifierRules } from '../identity/extract-identifiers.js'
+import type { IdentityPolicy } from '../identity/identity-graph.js'
+import type { NewQuarantineEntry, Store } from '../store/store.js'
+import { parseEvent } from './parse-event.js'
+import { writeBatch, type WriteStatus } from './write-batch.js'
+
+/** One raw message of a request or file, with where it came from for error messages. */
+export interface RawItem {
+  raw: unknown
+  /** `batch[3]`, `line 17`, or '' for a single-event request. */
+  path: string
+  defaultType?: EventType
+}
+
+export type ItemResult =
+  | { status: WriteStatus; messageId: string }
+  | { status: 'rejected'; reason: string; messageId: string | null }
+
+export interface CollectorOptions {
+  rules: IdentifierRules
+  policy: IdentityPolicy
+  defaultCurrency: string
+  /** Events waiting for the store beyond which `collect` refuses with OVERLOADED. */
+  maxQueuedEvents: number
+  /** Most events one transaction takes (group commit across requests). */
+  maxEventsPerTransaction?: number
+}
+
+interface Job {
+  events: CollectedEvent[]
+  rejected: NewQuarantineEntry[]
+  resolve: (statuses: WriteStatus[]) => void
+  reject: (err: unknown) => void
+}
+
+/**
+ * The one way into the store: HTTP, importers and the demo all call {@link Collector.collect}.
+ * Messages are validated by the caller's request; valid ones wait in a queue that a single
+ * writer drains in transactions of many requests at once (group commit), so the promise
+ * resolves only when the events are durable.
+ */
+export class Collector {
+  private queue: Job[] = []
+  private queuedEvents = 0
+  private draining: Promise<void> | null = null
+
+  constructor(
+    private readonly store: Store,
+    private readonly opts: CollectorOptions,
+  ) {}
+
+  /** Events accepted but not yet committed. */
+  get pending(): number {
+    return this.queuedEvents
+  }
+
+  /**
+   * Validates, stores and quarantines the items of one request or file chunk; resolves with
+   * a result per item once everything is durable.
+   *
+   * @example
+   * const results = await collector.collect([{ raw: { type: 'track', event: 'Signed Up', userId: 'u1', messageId: 'm1' }, path: 'batch[0]' }], 'web')
+   */
+  async collect(items: RawItem[], source: string, receivedAt = new Date()): Promise<ItemResult[]> {
+    if (this.queuedEvents + items.length > this.opts.maxQueuedEvents) {
+      throw new AppError('OVERLOADED', `collection is ${this.queuedEvents} events behind; retry after 1 s`, { retryAfterSeconds: 1 })
+    }
+    const results: (ItemResult | null)[] = []
+    const events: CollectedEvent[] = []
+    const eventSlots: number[] = []
+    const rejected: NewQuarantineEntry[] = []
+    items.forEach((item, i) => {
+      const outcome = parseEvent(item.raw, {
+        source,
+        receivedAt,
+        path: item.path,
+        ...(item.defaultType ? { defaultType: item.defaultType } : {}),
+        rules: this.opts.rules,
+        defaultCurrency: this.opts.defaultCurrency,
+      })
+      if (outcome.ok) {
+        events.push(outcome.event)
+        eventSlots.push(i)
+        results.push(null)
+      } else {
+        rejected.push({ source, receivedAt: receivedAt.toISOString(), messageId: outcome.messageId, reason: outcome.reason, raw: item.raw })
+        results.push({ status: 'rejected', reason: outcome.reason, messageId: outcome.messageId })
+      }
+    })
+    const statuses = await this.enqueue(events, rejected)
+    statuses.forEach((status, j) => {
+      results[eventSlots[j]!] = { status, messageId: events[j]!.messageId }
+    })
+    return results as ItemResult[]
+  }
+
+  /** Resolves when everything queued so far is committed. */
+  async flush(): Promise<void> {
+    while (this.draining) await this.draining
+  }
+
+  private enqueue(events: CollectedEvent[], rejected: NewQuarantineEntry[]): Promise<WriteStatus[]> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ events, rejected, resolve, reject })
+      this.queuedEvents += events.length + rejected.length
+      this.draining ??= this.drain().finally(() => {
+        this.draining = null
+      })
+    })
+  }
+
+  private async drain(): Promise<void> {
+    const limit = this.opts.maxEventsPerTransaction ?? 5000
+    while (this.queue.length > 0) {
+      const jobs: Job[] = []
+      let size = 0
+      while (this.queue.length > 0 && (jobs.length === 0 || size + this.queue[0]!.events.length <= limit)) {
+        const job = this.queue.shift()!
+        size += job.events.length
+        jobs.push(job)
+      }
+      const events = jobs.flatMap((j) => j.events)
+      const rejected = jobs.flatMap((j) => j.rejected)
+      try {
+        const statuses = await this.store.write((tx) => writeBatch(tx, events, rejected, this.opts.policy))
+        let offset = 0
+        for (const job of jobs) {
+          job.resolve(statuses.slice(offset, offset + job.events.length))
+          offset += job.events.length
+        }
+      } catch (err) {
+        const failure = new AppError('STORE_UNAVAILABLE', `the store did not take the events: ${(err as Error).message}`, {
+          cause: err,
+          retryAfterSeconds: 1,
+        })
+        for (const job of jobs) job.reject(failure)
+      } finally {
+        for (const job of jobs) this.queuedEvents -= job.events.length + job.rejected.length
+      }
+    }
+  }
+}

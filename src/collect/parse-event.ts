@@ -1,0 +1,130 @@
+import { z } from 'zod'
+import { describeValue } from '../core/errors.js'
+import type { CollectedEvent, EventType, JsonObject } from '../core/event.js'
+import { extractIdentifiers, type IdentifierRules } from '../identity/extract-identifiers.js'
+import { SegmentMessage } from './segment-schema.js'
+
+/** One event of 32 KB at most, as Segment's API. */
+export const MAX_EVENT_BYTES = 32 * 1024
+
+export interface ParseContext {
+  source: string
+  receivedAt: Date
+  /** Where the event sits in the request, for messages: `batch[3]`, or '' for a single event. */
+  path: string
+  /** The endpoint's type (`/v1/track` → track) when the body does not say. */
+  defaultType?: EventType
+  rules: IdentifierRules
+  defaultCurrency: string
+}
+
+export type ParseOutcome = { ok: true; event: CollectedEvent } | { ok: false; reason: string; messageId: string | null }
+
+/**
+ * Validates one raw Segment message and normalizes it into a {@link CollectedEvent}:
+ * ids as strings, the timestamp corrected for clock skew, the channel and the order value read out.
+ *
+ * @example
+ * parseEvent({ type: 'track', event: 'Signed Up', userId: 'u1', messageId: 'm1' }, {
+ *   source: 'web', receivedAt: new Date(), path: 'batch[0]', rules: { defaultCountry: 'DE', externalIdTraits: {} }, defaultCurrency: 'EUR',
+ * })
+ */
+export function parseEvent(raw: unknown, ctx: ParseContext): ParseOutcome {
+  const at = (field: string) => (ctx.path && field ? `${ctx.path}.${field}` : ctx.path || field || 'event')
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return { ok: false, reason: `${at('')} must be an object, got ${describeValue(raw)}`, messageId: null }
+  }
+  const input = raw as Record<string, unknown>
+  const rawMessageId = typeof input.messageId === 'string' ? input.messageId : null
+  const bytes = Buffer.byteLength(JSON.stringify(input))
+  if (bytes > MAX_EVENT_BYTES) {
+    return { ok: false, reason: `${at('')} must be at most 32 KB, got ${bytes} bytes`, messageId: rawMessageId }
+  }
+  const withType = input.type === undefined && ctx.defaultType ? { ...input, type: ctx.defaultType } : input
+  const parsed = SegmentMessage.safeParse(withType, { reportInput: true })
+  if (!parsed.success) {
+    return { ok: false, reason: describeIssues(parsed.error, at), messageId: rawMessageId }
+  }
+  return { ok: true, event: normalize(parsed.data, ctx) }
+}
+
+function describeIssues(error: z.ZodError, at: (field: string) => string): string {
+  return error.issues
+    .map((issue) => {
+      const field = issue.path.map(String).join('.')
+      const got = 'input' in issue ? `, got ${describeValue(issue.input)}` : ''
+      const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message
+      return `${at(field)} ${message}${message === 'is required' || message.startsWith('or ') ? '' : got}`
+    })
+    .join('; ')
+}
+
+function normalize(m: SegmentMessage, ctx: ParseContext): CollectedEvent {
+  const receivedAt = ctx.receivedAt.toISOString()
+  const sentAt = m.sentAt ? toIso(m.sentAt) : null
+  const original = m.timestamp ? toIso(m.timestamp) : m.originalTimestamp ? toIso(m.originalTimestamp) : null
+  const traits: JsonObject = m.traits ?? {}
+  const properties: JsonObject = m.properties ?? {}
+  const context: JsonObject = m.context ?? {}
+  const userId = toId(m.userId)
+  const anonymousId = toId(m.anonymousId)
+  const previousId = toId(m.previousId)
+  const isOrder = m.type === 'track' && m.event === 'Order Completed'
+  const revenue = isOrder ? pickNumber(properties.revenue, properties.total) : null
+  return {
+    messageId: String(m.messageId),
+    type: m.type,
+    event: m.type === 'track' ? (m.event ?? null) : m.type === 'page' || m.type === 'screen' ? (m.name ?? (typeof properties.name === 'string' ? properties.name : null)) : null,
+    userId,
+    anonymousId,
+    previousId,
+    groupId: toId(m.groupId),
+    timestamp: correctSkew(original, sentAt, receivedAt),
+    originalTimestamp: original,
+    sentAt,
+    receivedAt,
+    source: ctx.source,
+    channel: channelOf(properties, context, ctx.source),
+    traits,
+    properties,
+    context,
+    revenue,
+    currency: isOrder ? (typeof properties.currency === 'string' ? properties.currency.toUpperCase() : ctx.defaultCurrency) : null,
+    identifiers: extractIdentifiers({ userId, anonymousId, previousId, traits: m.type === 'identify' ? traits : {}, context }, ctx.rules),
+  }
+}
+
+/**
+ * Segment's correction: the device's clock may be wrong, but the gap between the event and the
+ * send is measured on that same clock, so `receivedAt − (sentAt − timestamp)` is the event on the
+ * server's clock. Without sentAt (imports, server-side senders) the timestamp is taken as sent.
+ */
+export function correctSkew(timestamp: string | null, sentAt: string | null, receivedAt: string): string {
+  if (timestamp === null) return receivedAt
+  if (sentAt === null) return timestamp
+  const corrected = Date.parse(receivedAt) - (Date.parse(sentAt) - Date.parse(timestamp))
+  return new Date(corrected).toISOString()
+}
+
+/** The touchpoint's channel: an explicit `properties.channel` (offline touchpoints), `context.channel`, else the source. */
+function channelOf(properties: JsonObject, context: JsonObject, source: string): string {
+  if (typeof properties.channel === 'string' && properties.channel) return properties.channel
+  if (typeof context.channel === 'string' && context.channel && !SDK_CHANNELS.has(context.channel)) return context.channel
+  return source
+}
+
+/** Values Segment's SDKs put in context.channel that name the SDK, not the touchpoint. */
+const SDK_CHANNELS = new Set(['server', 'browser', 'mobile', 'client'])
+
+function toId(v: string | number | null | undefined): string | null {
+  return v === null || v === undefined ? null : String(v)
+}
+
+function toIso(text: string): string {
+  return new Date(text).toISOString()
+}
+
+function pickNumber(...values: unknown[]): number | null {
+  for (const v of values) if (typeof v === 'number' && Number.isFinite(v)) return v
+  return null
+}

@@ -1,0 +1,59 @@
+import type { CollectedEvent } from '../core/event.js'
+import type { IdentityPolicy } from '../identity/identity-graph.js'
+import type { NewQuarantineEntry, StoredEvent, WriteTx } from '../store/store.js'
+import { IdentityApplier } from './apply-identity.js'
+
+export type WriteStatus = 'stored' | 'duplicate'
+
+/**
+ * Writes one batch inside a transaction: skips messageIds already stored (retries are safe),
+ * resolves identities, stores the events and quarantines the rejected ones.
+ * Returns the status of each event, by position.
+ */
+export async function writeBatch(
+  tx: WriteTx,
+  events: CollectedEvent[],
+  rejected: NewQuarantineEntry[],
+  policy: IdentityPolicy,
+): Promise<WriteStatus[]> {
+  const existing = await tx.existingMessageIds([...new Set(events.map((e) => e.messageId))])
+  const seen = new Set<string>()
+  const statuses: WriteStatus[] = []
+  const fresh: CollectedEvent[] = []
+  for (const e of events) {
+    const isDuplicate = existing.has(e.messageId) || seen.has(e.messageId)
+    seen.add(e.messageId)
+    statuses.push(isDuplicate ? 'duplicate' : 'stored')
+    if (!isDuplicate) fresh.push(e)
+  }
+  const identity = new IdentityApplier(tx, policy)
+  await identity.preload(fresh)
+  const decidedBy: string[] = []
+  for (const e of fresh) decidedBy.push(await identity.apply(e))
+  const rows: StoredEvent[] = fresh.map((event, i) => ({
+    event,
+    identityKey: decidedBy[i]!,
+    profileId: identity.profileFor(decidedBy[i]!),
+    nameTerms: nameTerms(event),
+  }))
+  await tx.insertEvents(rows)
+  if (rejected.length > 0) await tx.quarantine(rejected)
+  return statuses
+}
+
+/** Lower-cased name words and the full name from the person's traits, for `GET /v1/profiles?q=`. */
+function nameTerms(e: CollectedEvent): string[] {
+  const contextTraits = (typeof e.context.traits === 'object' && e.context.traits !== null ? e.context.traits : {}) as Record<string, unknown>
+  const traits: Record<string, unknown> = e.type === 'identify' ? { ...contextTraits, ...e.traits } : contextTraits
+  const parts = [traits.name, traits.firstName, traits.first_name, traits.lastName, traits.last_name].filter(
+    (v): v is string => typeof v === 'string' && v.trim() !== '',
+  )
+  if (parts.length === 0) return []
+  const terms = new Set<string>()
+  for (const part of parts) {
+    const text = part.trim().toLowerCase()
+    terms.add(text)
+    for (const word of text.split(/\s+/)) terms.add(word)
+  }
+  return [...terms]
+}

@@ -1,0 +1,167 @@
+import { readFileSync, existsSync } from 'node:fs'
+import { z } from 'zod'
+import { AppError } from '../core/errors.js'
+
+export type { StoreConfigLike as StoreConfig } from '../core/store-config.js'
+import type { StoreConfigLike as StoreConfig } from '../core/store-config.js'
+
+interface KeyDoc {
+  env: string
+  description: string
+  isSecret: boolean
+}
+
+/** What each config key means; docs/config.md is written from this table (a test keeps them in step). */
+export const CONFIG_KEYS: Record<string, KeyDoc> = {
+  port: { env: 'SALESTWIN_PORT', description: 'HTTP port of the server.', isSecret: false },
+  host: { env: 'SALESTWIN_HOST', description: 'Address the server binds to.', isSecret: false },
+  db: {
+    env: 'SALESTWIN_DB',
+    description: 'Store: a SQLite file path, or a postgres:// URL.',
+    isSecret: true,
+  },
+  demo: {
+    env: 'SALESTWIN_DEMO',
+    description: 'Load the demo company on start when the store is empty (true/false).',
+    isSecret: false,
+  },
+  demoCustomers: {
+    env: 'SALESTWIN_DEMO_CUSTOMERS',
+    description: 'Number of demo customers generated on first start.',
+    isSecret: false,
+  },
+  demoSeed: { env: 'SALESTWIN_DEMO_SEED', description: 'Seed of the demo generator.', isSecret: false },
+  logLevel: {
+    env: 'SALESTWIN_LOG_LEVEL',
+    description: 'pino log level: fatal, error, warn, info, debug, trace, silent.',
+    isSecret: false,
+  },
+  defaultCountry: {
+    env: 'SALESTWIN_DEFAULT_COUNTRY',
+    description: 'ISO country used to read phone numbers written without a +country prefix.',
+    isSecret: false,
+  },
+  mergeUserIds: {
+    env: 'SALESTWIN_MERGE_USER_IDS',
+    description: 'Allow one profile to hold two different userIds (default false: such links are recorded as conflicts).',
+    isSecret: false,
+  },
+  externalIdTraits: {
+    env: 'SALESTWIN_EXTERNAL_ID_TRAITS',
+    description: 'Traits that are external ids, as trait=type pairs separated by commas (e.g. crm_id=crm,loyalty_card=loyalty).',
+    isSecret: false,
+  },
+  defaultCurrency: {
+    env: 'SALESTWIN_DEFAULT_CURRENCY',
+    description: 'Currency of orders that name none (ISO 4217).',
+    isSecret: false,
+  },
+  maxQueuedEvents: {
+    env: 'SALESTWIN_MAX_QUEUED_EVENTS',
+    description: 'Events waiting for the store beyond which collection answers 429 with Retry-After.',
+    isSecret: false,
+  },
+}
+
+const boolish = z.union([z.boolean(), z.enum(['true', 'false', '1', '0'])]).transform((v) => v === true || v === 'true' || v === '1')
+
+const ConfigSchema = z.object({
+  port: z.coerce.number().int().min(0).max(65535).default(4000),
+  host: z.string().min(1).default('127.0.0.1'),
+  db: z.string().min(1).default('./salestwin.db'),
+  demo: boolish.default(true),
+  demoCustomers: z.coerce.number().int().min(1).default(20_000),
+  demoSeed: z.coerce.number().int().default(42),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  defaultCountry: z.string().regex(/^[A-Z]{2}$/, 'must be a two-letter ISO country code').default('DE'),
+  mergeUserIds: boolish.default(false),
+  externalIdTraits: z
+    .union([z.record(z.string(), z.string()), z.string()])
+    .transform((v, ctx) => {
+      if (typeof v !== 'string') return v
+      const pairs = parsePairs(v)
+      if (typeof pairs === 'string') ctx.addIssue({ code: 'custom', message: pairs })
+      return typeof pairs === 'string' ? {} : pairs
+    })
+    .default({ crm_id: 'crm', loyalty_card: 'loyalty' }),
+  defaultCurrency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code').default('EUR'),
+  maxQueuedEvents: z.coerce.number().int().min(100).default(200_000),
+})
+
+type ParsedConfig = z.infer<typeof ConfigSchema>
+export type Config = Readonly<Omit<ParsedConfig, 'db'> & { db: string; store: StoreConfig }>
+
+/** Where config values come from; higher wins: flags > env > file > defaults. */
+export interface ConfigSources {
+  flags?: Record<string, unknown>
+  env?: Record<string, string | undefined>
+  /** Path of a JSON config file; `salestwin.config.json` in the working directory is read when present. */
+  file?: string
+}
+
+/**
+ * Loads, validates and freezes the configuration once.
+ *
+ * @example
+ * const config = loadConfig({ env: { SALESTWIN_PORT: '4100' } })
+ */
+export function loadConfig(sources: ConfigSources = {}): Config {
+  const raw: Record<string, unknown> = { ...readConfigFile(sources.file) }
+  for (const [key, doc] of Object.entries(CONFIG_KEYS)) {
+    const fromEnv = sources.env?.[doc.env]
+    if (fromEnv !== undefined && fromEnv !== '') raw[key] = fromEnv
+  }
+  for (const [key, value] of Object.entries(sources.flags ?? {})) {
+    if (value !== undefined) raw[key] = value
+  }
+  const parsed = ConfigSchema.safeParse(raw)
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? '')
+      const doc = CONFIG_KEYS[key]
+      const value = CONFIG_KEYS[key]?.isSecret ? '(secret)' : JSON.stringify(raw[key])
+      return `${key}${doc ? ` (${doc.env})` : ''} ${issue.message}, got ${value}`
+    })
+    throw new AppError('CONFIG_INVALID', `invalid configuration: ${problems.join('; ')}`)
+  }
+  return Object.freeze({ ...parsed.data, store: toStoreConfig(parsed.data.db) })
+}
+
+/** A store URL or path turned into the tagged store config: `postgres://…` selects PostgreSQL. */
+export function toStoreConfig(db: string): StoreConfig {
+  return /^postgres(ql)?:\/\//.test(db) ? { kind: 'postgres', url: db } : { kind: 'sqlite', path: db }
+}
+
+/** The db setting with its password masked, for logs. */
+export function describeStore(store: StoreConfig): string {
+  if (store.kind === 'sqlite') return `sqlite:${store.path}`
+  return store.url.replace(/\/\/([^:@/]+):([^@/]+)@/, '//$1:***@')
+}
+
+function readConfigFile(path: string | undefined): Record<string, unknown> {
+  const file = path ?? 'salestwin.config.json'
+  if (!existsSync(file)) {
+    if (path) throw new AppError('CONFIG_INVALID', `config file ${path} does not exist`)
+    return {}
+  }
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'))
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new Error('the file must hold one JSON object')
+    }
+    return parsed as Record<string, unknown>
+  } catch (err) {
+    throw new AppError('CONFIG_INVALID', `config file ${file}: ${(err as Error).message}`, { cause: err })
+  }
+}
+
+/** Parses `a=b,c=d`; returns the problem as a string when a part is not a pair. */
+function parsePairs(text: string): Record<string, string> | string {
+  const pairs: Record<string, string> = {}
+  for (const part of text.split(',').filter(Boolean)) {
+    const [key, value] = part.split('=')
+    if (!key || !value) return `must be trait=type pairs, "${part}" is not`
+    pairs[key.trim()] = value.trim()
+  }
+  return pairs
+}

@@ -1,0 +1,72 @@
+/** Every error code salestwin puts on the wire. docs/errors.md lists exactly these (a test keeps them in step). */
+export type ErrorCode =
+  | 'EVENT_INVALID'
+  | 'BODY_INVALID_JSON'
+  | 'BODY_TOO_LARGE'
+  | 'WRITE_KEY_INVALID'
+  | 'REQUEST_INVALID'
+  | 'PROFILE_NOT_FOUND'
+  | 'SOURCE_EXISTS'
+  | 'SOURCE_NOT_FOUND'
+  | 'IMPORT_INVALID'
+  | 'CONFIG_INVALID'
+  | 'OVERLOADED'
+  | 'STORE_UNAVAILABLE'
+  | 'NOT_FOUND'
+  | 'INTERNAL'
+
+export const HTTP_STATUS: Record<ErrorCode, number> = {
+  EVENT_INVALID: 400,
+  BODY_INVALID_JSON: 400,
+  BODY_TOO_LARGE: 413,
+  WRITE_KEY_INVALID: 401,
+  REQUEST_INVALID: 400,
+  PROFILE_NOT_FOUND: 404,
+  SOURCE_EXISTS: 409,
+  SOURCE_NOT_FOUND: 404,
+  IMPORT_INVALID: 400,
+  CONFIG_INVALID: 500,
+  OVERLOADED: 429,
+  STORE_UNAVAILABLE: 503,
+  NOT_FOUND: 404,
+  INTERNAL: 500,
+}
+
+/** A failure with a catalogued code; its message names the field, the rule and the value got. */
+export class AppError extends Error {
+  override name = 'AppError'
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    opts?: { cause?: unknown; retryAfterSeconds?: number },
+  ) {
+    super(message, opts)
+    this.retryAfterSeconds = opts?.retryAfterSeconds
+  }
+  readonly retryAfterSeconds: number | undefined
+
+  get statusCode(): number {
+    return HTTP_STATUS[this.code]
+  }
+
+  /** The one error shape on the wire: `{ statusCode, code, message }`. */
+  toJSON(): { statusCode: number; code: ErrorCode; message: string } {
+    return { statusCode: this.statusCode, code: this.code, message: this.message }
+  }
+}
+
+/** Ends a switch over a union so that a new member breaks the build until it is handled. */
+export function assertNever(x: never): never {
+  throw new Error(`unhandled case: ${JSON.stringify(x)}`)
+}
+
+/** Renders a value for an error message: strings quoted, long values cut. */
+export function describeValue(value: unknown): string {
+  let text: string
+  try {
+    text = value === undefined ? 'undefined' : JSON.stringify(value)
+  } catch {
+    return String(value) // e.g. a circular structure: say what it is rather than throw while reporting
+  }
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text
+}

@@ -1,0 +1,82 @@
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js'
+import type { Identifier } from '../core/identifier.js'
+
+export interface IdentifierRules {
+  /** Country for phone numbers written without +prefix. */
+  defaultCountry: string
+  /** trait name → external id type, e.g. `{ crm_id: 'crm' }`. */
+  externalIdTraits: Readonly<Record<string, string>>
+}
+
+export interface IdentifierSource {
+  userId: string | null
+  anonymousId: string | null
+  /** alias's previousId, read as the anonymousId it replaces. */
+  previousId: string | null
+  traits: Record<string, unknown>
+  context: Record<string, unknown>
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
+
+/** Lower-cases and trims an email; returns null when it is not one. */
+export function normalizeEmail(raw: unknown): string | null {
+  if (typeof raw !== 'string') return null
+  const email = raw.trim().toLowerCase()
+  return EMAIL.test(email) ? email : null
+}
+
+/** Returns the E.164 form of a phone number, or null when it is not a valid number. */
+export function normalizePhone(raw: unknown, defaultCountry: string): string | null {
+  if (typeof raw !== 'string' && typeof raw !== 'number') return null
+  const phone = parsePhoneNumberFromString(String(raw), defaultCountry as CountryCode)
+  return phone?.isValid() ? phone.number : null
+}
+
+/**
+ * Every identifier an event carries: userId, anonymousId (and alias's previousId), email and
+ * phone from traits or context.traits, configured external-id traits and Segment's
+ * `context.externalIds`. Values that are not valid emails or phones are not identifiers.
+ *
+ * @example
+ * extractIdentifiers(
+ *   { userId: 'u1', anonymousId: null, previousId: null, traits: { email: 'Ada@X.org' }, context: {} },
+ *   { defaultCountry: 'DE', externalIdTraits: {} },
+ * ) // [{ kind: 'userId', value: 'u1' }, { kind: 'email', value: 'ada@x.org' }]
+ */
+export function extractIdentifiers(src: IdentifierSource, rules: IdentifierRules): Identifier[] {
+  const found: Identifier[] = []
+  const seen = new Set<string>()
+  const add = (kind: Identifier['kind'], value: string | null) => {
+    if (value === null || value === '') return
+    const key = `${kind}:${value}`
+    if (seen.has(key)) return
+    seen.add(key)
+    found.push({ kind, value })
+  }
+  add('userId', src.userId)
+  add('anonymousId', src.anonymousId)
+  add('anonymousId', src.previousId)
+  const contextTraits = isObject(src.context.traits) ? src.context.traits : {}
+  for (const traits of [src.traits, contextTraits]) {
+    add('email', normalizeEmail(traits.email))
+    add('phone', normalizePhone(traits.phone, rules.defaultCountry))
+    for (const [trait, type] of Object.entries(rules.externalIdTraits)) {
+      const value = traits[trait]
+      if (typeof value === 'string' || typeof value === 'number') add(`external:${type}`, String(value).trim())
+    }
+  }
+  const externalIds = src.context.externalIds
+  if (Array.isArray(externalIds)) {
+    for (const ext of externalIds) {
+      if (isObject(ext) && typeof ext.type === 'string' && (typeof ext.id === 'string' || typeof ext.id === 'number')) {
+        add(`external:${ext.type}`, String(ext.id).trim())
+      }
+    }
+  }
+  return found
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}

@@ -1,0 +1,78 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { Collector, ItemResult, RawItem } from '../../collect/collector.js'
+import { AppError } from '../../core/errors.js'
+import type { EventType } from '../../core/event.js'
+import type { WriteKeyAuth } from '../write-key-auth.js'
+
+const SINGLE: Record<string, EventType> = {
+  identify: 'identify', i: 'identify',
+  track: 'track', t: 'track',
+  page: 'page', p: 'page',
+  screen: 'screen', s: 'screen',
+  group: 'group', g: 'group',
+  alias: 'alias', a: 'alias',
+}
+
+/** Segment's HTTP Tracking API: `/v1/batch` and the single-event paths, long and short. */
+export function collectRoutes(app: FastifyInstance, deps: { collector: Collector; auth: WriteKeyAuth }): void {
+  const batch = async (request: FastifyRequest, reply: FastifyReply) => {
+    const source = await deps.auth.authenticate(request)
+    const body = asObject(request.body)
+    if (!Array.isArray(body.batch)) {
+      throw new AppError('REQUEST_INVALID', `batch must be an array of messages, got ${typeof body.batch}`)
+    }
+    const shared = { context: asObjectOrNull(body.context), integrations: asObjectOrNull(body.integrations), sentAt: body.sentAt }
+    const items: RawItem[] = body.batch.map((raw: unknown, i: number) => ({ raw: withBatchDefaults(raw, shared), path: `batch[${i}]` }))
+    const results = await deps.collector.collect(items, source.name)
+    return reply.send(summarize(results))
+  }
+  app.post('/v1/batch', batch)
+  app.post('/v1/import', batch)
+  app.post('/v1/b', batch)
+
+  for (const [path, type] of Object.entries(SINGLE)) {
+    app.post(`/v1/${path}`, async (request, reply) => {
+      const source = await deps.auth.authenticate(request)
+      const { writeKey: _key, ...raw } = asObject(request.body)
+      const [result] = await deps.collector.collect([{ raw, path: '', defaultType: type }], source.name)
+      if (result && result.status === 'rejected') throw new AppError('EVENT_INVALID', result.reason)
+      return reply.send({ success: true, status: result?.status })
+    })
+  }
+}
+
+function summarize(results: ItemResult[]) {
+  const rejected: { index: number; messageId: string | null; reason: string }[] = []
+  let stored = 0
+  let duplicates = 0
+  results.forEach((r, index) => {
+    if (r.status === 'rejected') rejected.push({ index, messageId: r.messageId, reason: r.reason })
+    else if (r.status === 'stored') stored++
+    else duplicates++
+  })
+  return { success: true, stored, duplicates, rejected }
+}
+
+/** A batch's top-level context, integrations and sentAt apply to each message that does not set its own. */
+function withBatchDefaults(raw: unknown, shared: { context: object | null; integrations: object | null; sentAt: unknown }): unknown {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw
+  const message = raw as Record<string, unknown>
+  if (!shared.context && !shared.integrations && shared.sentAt === undefined) return raw
+  return {
+    ...message,
+    ...(shared.sentAt !== undefined && message.sentAt === undefined ? { sentAt: shared.sentAt } : {}),
+    ...(shared.context ? { context: { ...shared.context, ...asObjectOrNull(message.context) } } : {}),
+    ...(shared.integrations ? { integrations: { ...shared.integrations, ...asObjectOrNull(message.integrations) } } : {}),
+  }
+}
+
+function asObject(body: unknown): Record<string, unknown> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new AppError('REQUEST_INVALID', `body must be a JSON object, got ${Array.isArray(body) ? 'an array' : typeof body}`)
+  }
+  return body as Record<string, unknown>
+}
+
+function asObjectOrNull(v: unknown): Record<string, unknown> | null {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null
+}

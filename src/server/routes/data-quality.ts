@@ -1,0 +1,21 @@
+import type { FastifyInstance } from 'fastify'
+import type { Store } from '../../store/store.js'
+import { parseLimit } from './profiles.js'
+
+/** What collection refused or could not merge: the quarantine and the identity conflicts. */
+export function dataQualityRoutes(app: FastifyInstance, deps: { store: Store }): void {
+  app.get<{ Querystring: { limit?: string; cursor?: string; source?: string } }>('/v1/quarantine', async (request) => {
+    const { cursor, source } = request.query
+    return deps.store.listQuarantine({
+      limit: parseLimit(request.query.limit, 50, 500),
+      ...(cursor ? { cursor } : {}),
+      ...(source ? { source } : {}),
+    })
+  })
+
+  app.get<{ Querystring: { limit?: string } }>('/v1/identity/conflicts', async (request) => {
+    return { items: await deps.store.listConflicts(parseLimit(request.query.limit, 50, 500)) }
+  })
+
+  app.get('/v1/stats', async () => deps.store.counts())
+}

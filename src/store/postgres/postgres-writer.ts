@@ -1,0 +1,135 @@
+import type { Pool, PoolClient } from 'pg'
+import type { IdentityConflict, IdentityLink, IdentityMerge } from '../../core/identity-link.js'
+import { toEventRow } from '../rows.js'
+import type { IdentifierRow, NewQuarantineEntry, StoredEvent, WriteTx } from '../store.js'
+
+/**
+ * The write side of the PostgreSQL store: one pooled connection per batch transaction, and
+ * array parameters (`unnest`, `= ANY`) so that a batch of any size is a handful of statements.
+ */
+export class PostgresWriter {
+  constructor(private readonly pool: Pool) {}
+
+  async write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect()
+    try {
+      await client.query('BEGIN')
+      const result = await fn(new PostgresWriteTx(client))
+      await client.query('COMMIT')
+      return result
+    } catch (err) {
+      await client.query('ROLLBACK').catch((rollbackErr: unknown) => {
+        throw new AggregateError([err, rollbackErr], 'rollback failed after a failed write')
+      })
+      throw err
+    } finally {
+      client.release()
+    }
+  }
+}
+
+class PostgresWriteTx implements WriteTx {
+  constructor(private readonly c: PoolClient) {}
+
+  async existingMessageIds(ids: string[]): Promise<Set<string>> {
+    const { rows } = await this.c.query<{ message_id: string }>('SELECT message_id FROM events WHERE message_id = ANY($1::text[])', [ids])
+    return new Set(rows.map((r) => r.message_id))
+  }
+
+  async profilesOf(keys: string[]): Promise<Map<string, string>> {
+    const { rows } = await this.c.query<{ key: string; profile_id: string }>(
+      'SELECT key, profile_id FROM identifiers WHERE key = ANY($1::text[])',
+      [keys],
+    )
+    return new Map(rows.map((r) => [r.key, r.profile_id]))
+  }
+
+  async linksTouching(keys: string[]): Promise<IdentityLink[]> {
+    const { rows } = await this.c.query<{ a: string; b: string; ts: string; message_id: string }>(
+      'SELECT a, b, ts, message_id FROM identity_links WHERE a = ANY($1::text[]) OR b = ANY($1::text[])',
+      [keys],
+    )
+    return rows.map((r) => ({ a: r.a, b: r.b, timestamp: r.ts, messageId: r.message_id }))
+  }
+
+  async upsertLink(link: IdentityLink): Promise<boolean> {
+    const { rowCount } = await this.c.query(
+      `INSERT INTO identity_links (a, b, ts, message_id) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (a, b) DO UPDATE SET ts = excluded.ts, message_id = excluded.message_id
+       WHERE (identity_links.ts, identity_links.message_id) > (excluded.ts, excluded.message_id)`,
+      [link.a, link.b, link.timestamp, link.messageId],
+    )
+    return (rowCount ?? 0) > 0
+  }
+
+  async createProfile(id: string, createdAt: string): Promise<void> {
+    await this.c.query('INSERT INTO profiles (id, created_at, merged_into) VALUES ($1, $2, NULL)', [id, createdAt])
+  }
+
+  async putIdentifiers(rows: IdentifierRow[]): Promise<void> {
+    if (rows.length === 0) return
+    await this.c.query(
+      `INSERT INTO identifiers (key, kind, value, profile_id, first_seen)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+       ON CONFLICT (key) DO UPDATE SET profile_id = excluded.profile_id`,
+      [rows.map((r) => r.key), rows.map((r) => r.kind), rows.map((r) => r.value), rows.map((r) => r.profileId), rows.map((r) => r.firstSeen)],
+    )
+  }
+
+  async moveEvents(identityKeys: string[], profileId: string): Promise<void> {
+    await this.c.query('UPDATE events SET profile_id = $1 WHERE identity_key = ANY($2::text[])', [profileId, identityKeys])
+  }
+
+  async recordMerge(merge: IdentityMerge): Promise<void> {
+    await this.c.query('UPDATE profiles SET merged_into = $1 WHERE id = $2', [merge.intoProfile, merge.fromProfile])
+    await this.c.query('INSERT INTO identity_merges (from_profile, into_profile, message_id, at) VALUES ($1, $2, $3, $4)', [
+      merge.fromProfile,
+      merge.intoProfile,
+      merge.messageId,
+      merge.at,
+    ])
+  }
+
+  async recordConflicts(conflicts: IdentityConflict[], at: string): Promise<void> {
+    if (conflicts.length === 0) return
+    await this.c.query(
+      `INSERT INTO identity_conflicts (message_id, a, b, kind, reason, at)
+       SELECT m, a, b, k, r, $6 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS t(m, a, b, k, r)
+       ON CONFLICT DO NOTHING`,
+      [conflicts.map((c) => c.messageId), conflicts.map((c) => c.a), conflicts.map((c) => c.b), conflicts.map((c) => c.kind), conflicts.map((c) => c.reason), at],
+    )
+  }
+
+  async insertEvents(events: StoredEvent[]): Promise<void> {
+    if (events.length === 0) return
+    const rows = events.map(toEventRow)
+    const col = <K extends keyof (typeof rows)[number]>(k: K) => rows.map((r) => r[k])
+    await this.c.query(
+      `INSERT INTO events (message_id, profile_id, identity_key, type, event, ts, received_at, source, channel,
+         user_id, anonymous_id, has_traits, revenue, currency, payload)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+         $9::text[], $10::text[], $11::text[], $12::int[], $13::float8[], $14::text[], $15::text[])
+       ON CONFLICT (message_id) DO NOTHING`,
+      [
+        col('message_id'), col('profile_id'), col('identity_key'), col('type'), col('event'), col('ts'), col('received_at'),
+        col('source'), col('channel'), col('user_id'), col('anonymous_id'), col('has_traits'), col('revenue'), col('currency'), col('payload'),
+      ],
+    )
+    const terms = events.flatMap((e) => e.nameTerms.map((t) => [e.identityKey, t] as const))
+    if (terms.length > 0) {
+      await this.c.query(
+        'INSERT INTO name_terms (identity_key, term) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING',
+        [terms.map((t) => t[0]), terms.map((t) => t[1])],
+      )
+    }
+  }
+
+  async quarantine(entries: NewQuarantineEntry[]): Promise<void> {
+    if (entries.length === 0) return
+    await this.c.query(
+      `INSERT INTO quarantine (source, received_at, message_id, reason, raw)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])`,
+      [entries.map((e) => e.source), entries.map((e) => e.receivedAt), entries.map((e) => e.messageId), entries.map((e) => e.reason), entries.map((e) => JSON.stringify(e.raw ?? null))],
+    )
+  }
+}

@@ -1,0 +1,36 @@
+import type { CollectedEvent } from '../core/event.js'
+import type { Database } from './schema.js'
+import type { StoredEvent } from './store.js'
+
+/** The events row of a stored event; the payload keeps everything but the derived identifiers. */
+export function toEventRow({ event: e, profileId, identityKey }: StoredEvent): Database['events'] {
+  const { identifiers: _derived, ...payload } = e
+  return {
+    message_id: e.messageId,
+    profile_id: profileId,
+    identity_key: identityKey,
+    type: e.type,
+    event: e.event,
+    ts: e.timestamp,
+    received_at: e.receivedAt,
+    source: e.source,
+    channel: e.channel,
+    user_id: e.userId,
+    anonymous_id: e.anonymousId,
+    has_traits: personTraits(e) === null ? 0 : 1,
+    revenue: e.revenue,
+    currency: e.currency,
+    payload: JSON.stringify(payload),
+  }
+}
+
+/** The person's traits an event carries: identify's traits plus context.traits (group traits describe the account). */
+export function personTraits(e: Pick<CollectedEvent, 'type' | 'traits' | 'context'>): Record<string, unknown> | null {
+  const contextTraits = isObject(e.context.traits) ? e.context.traits : {}
+  const traits = e.type === 'identify' ? { ...contextTraits, ...e.traits } : contextTraits
+  return Object.keys(traits).length > 0 ? traits : null
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}

@@ -1,0 +1,43 @@
+import type { Generated } from 'kysely'
+
+/** Table shapes as Kysely sees them. Times are ISO-8601 UTC strings, which sort as text. */
+export interface Database {
+  sources: { name: string; write_key: string; created_at: string }
+  profiles: { id: string; created_at: string; merged_into: string | null }
+  identifiers: { key: string; kind: string; value: string; profile_id: string; first_seen: string }
+  identity_links: { a: string; b: string; ts: string; message_id: string }
+  identity_merges: {
+    id: Generated<number>
+    from_profile: string
+    into_profile: string
+    message_id: string
+    at: string
+  }
+  identity_conflicts: { message_id: string; a: string; b: string; kind: string; reason: string; at: string }
+  events: {
+    message_id: string
+    profile_id: string
+    identity_key: string
+    type: string
+    event: string | null
+    ts: string
+    received_at: string
+    source: string
+    channel: string
+    user_id: string | null
+    anonymous_id: string | null
+    has_traits: number
+    revenue: number | null
+    currency: string | null
+    payload: string
+  }
+  name_terms: { identity_key: string; term: string }
+  quarantine: {
+    id: Generated<number>
+    source: string
+    received_at: string
+    message_id: string | null
+    reason: string
+    raw: string
+  }
+}

@@ -1,0 +1,264 @@
+import { sql, type Kysely } from 'kysely'
+import { AppError } from '../core/errors.js'
+import type { CollectedEvent } from '../core/event.js'
+import type { IdentityConflict, IdentityMerge } from '../core/identity-link.js'
+import { parseIdentifierKey } from '../core/identifier.js'
+import { foldTraits, type Profile, type TraitSource } from '../core/profile.js'
+import { personTraits } from './rows.js'
+import type { Database } from './schema.js'
+import type {
+  IdentifierRow,
+  Page,
+  ProfileSummary,
+  QuarantineEntry,
+  Source,
+  Store,
+  TimelineEvent,
+  WriteTx,
+} from './store.js'
+
+/** The dialect's write side (`sqlite/sqlite-writer.ts`, `postgres/postgres-writer.ts`). */
+export interface Writer {
+  write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T>
+  close?(): void | Promise<void>
+}
+
+/**
+ * The Store over Kysely, shared by both dialects; `sqlite/` and `postgres/` only open the
+ * connection and set the dialect's knobs.
+ */
+export class SqlStore implements Store {
+  constructor(
+    private readonly db: Kysely<Database>,
+    readonly dialect: 'sqlite' | 'postgres',
+    private readonly writer: Writer,
+  ) {}
+
+  async close(): Promise<void> {
+    await this.writer.close?.()
+    await this.db.destroy()
+  }
+
+  write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+    return this.writer.write(fn)
+  }
+
+  async createSource(name: string, writeKey: string, createdAt: string): Promise<Source> {
+    await this.db.insertInto('sources').values({ name, write_key: writeKey, created_at: createdAt }).execute()
+    return { name, writeKey, createdAt }
+  }
+
+  async listSources(): Promise<Source[]> {
+    const rows = await this.db.selectFrom('sources').selectAll().orderBy('name').execute()
+    return rows.map((r) => ({ name: r.name, writeKey: r.write_key, createdAt: r.created_at }))
+  }
+
+  async findSourceByWriteKey(writeKey: string): Promise<Source | null> {
+    const r = await this.db.selectFrom('sources').selectAll().where('write_key', '=', writeKey).executeTakeFirst()
+    return r ? { name: r.name, writeKey: r.write_key, createdAt: r.created_at } : null
+  }
+
+  async resolveProfileId(profileId: string): Promise<string | null> {
+    let id = profileId
+    // A merge chain is short (each merge points at a live profile at the time), but never loop forever.
+    for (let hop = 0; hop < 64; hop++) {
+      const row = await this.db.selectFrom('profiles').select('merged_into').where('id', '=', id).executeTakeFirst()
+      if (!row) return null
+      if (row.merged_into === null) return id
+      id = row.merged_into
+    }
+    throw new Error(`merge chain of profile ${profileId} is longer than 64 hops`)
+  }
+
+  async findProfileIdByIdentifier(key: string): Promise<string | null> {
+    const row = await this.db.selectFrom('identifiers').select('profile_id').where('key', '=', key).executeTakeFirst()
+    return row?.profile_id ?? null
+  }
+
+  async getProfile(profileId: string): Promise<Profile | null> {
+    const id = await this.resolveProfileId(profileId)
+    if (id === null) return null
+    const [identifiers, byTypeChannel, orders, traitRows, merges] = await Promise.all([
+      this.db.selectFrom('identifiers').select(['kind', 'value']).where('profile_id', '=', id).orderBy('key').execute(),
+      this.db
+        .selectFrom('events')
+        .select(['type', 'channel'])
+        .select((eb) => [eb.fn.countAll<number | string>().as('n'), eb.fn.min('ts').as('first'), eb.fn.max('ts').as('last')])
+        .where('profile_id', '=', id)
+        .groupBy(['type', 'channel'])
+        .execute(),
+      this.db
+        .selectFrom('events')
+        .select('currency')
+        .select((eb) => [eb.fn.countAll<number | string>().as('n'), eb.fn.sum<number | string>('revenue').as('revenue')])
+        .where('profile_id', '=', id)
+        .where('event', '=', 'Order Completed')
+        .groupBy('currency')
+        .execute(),
+      this.db
+        .selectFrom('events')
+        .select(['ts', 'message_id', 'source', 'payload'])
+        .where('profile_id', '=', id)
+        .where('has_traits', '=', 1)
+        .execute(),
+      this.listMerges(id),
+    ])
+    const profile: Profile = {
+      id,
+      identifiers: identifiers.map((r) => parseIdentifierKey(`${r.kind}:${r.value}`)),
+      traits: foldTraits(traitRows.map(toTraitSource)),
+      firstSeen: null,
+      lastSeen: null,
+      eventCount: 0,
+      eventsByType: {},
+      eventsByChannel: {},
+      orders: { count: 0, revenueByCurrency: {} },
+      mergedFrom: merges.map((m) => m.fromProfile),
+    }
+    for (const row of byTypeChannel) {
+      const n = Number(row.n)
+      profile.eventCount += n
+      profile.eventsByType[row.type] = (profile.eventsByType[row.type] ?? 0) + n
+      profile.eventsByChannel[row.channel] = (profile.eventsByChannel[row.channel] ?? 0) + n
+      if (profile.firstSeen === null || row.first < profile.firstSeen) profile.firstSeen = row.first
+      if (profile.lastSeen === null || row.last > profile.lastSeen) profile.lastSeen = row.last
+    }
+    for (const row of orders) {
+      profile.orders.count += Number(row.n)
+      const currency = row.currency ?? 'unknown'
+      profile.orders.revenueByCurrency[currency] = round2(Number(row.revenue ?? 0))
+    }
+    return profile
+  }
+
+  async listProfileEvents(profileId: string, opts: { limit: number; cursor?: string }): Promise<Page<TimelineEvent>> {
+    let query = this.db
+      .selectFrom('events')
+      .select(['message_id', 'type', 'event', 'ts', 'source', 'channel', 'payload'])
+      .where('profile_id', '=', profileId)
+    if (opts.cursor) {
+      const [ts, messageId] = decodeCursor(opts.cursor)
+      query = query.where(sql<boolean>`(ts, message_id) < (${ts}, ${messageId})`)
+    }
+    const rows = await query.orderBy('ts', 'desc').orderBy('message_id', 'desc').limit(opts.limit + 1).execute()
+    const items = rows.slice(0, opts.limit).map((r) => ({
+      messageId: r.message_id,
+      type: r.type,
+      event: r.event,
+      timestamp: r.ts,
+      source: r.source,
+      channel: r.channel,
+      payload: JSON.parse(r.payload) as CollectedEvent,
+    }))
+    const last = items.at(-1)
+    return { items, nextCursor: rows.length > opts.limit && last ? encodeCursor(last.timestamp, last.messageId) : null }
+  }
+
+  async searchProfiles(query: string, limit: number): Promise<ProfileSummary[]> {
+    const prefix = `${escapeLike(query.trim().toLowerCase())}%`
+    const byEmail = this.db
+      .selectFrom('identifiers')
+      .select('profile_id')
+      .where('kind', '=', 'email')
+      .where(sql<boolean>`value like ${prefix} escape '\\'`)
+    const byName = this.db
+      .selectFrom('name_terms')
+      .innerJoin('identifiers', 'identifiers.key', 'name_terms.identity_key')
+      .select('identifiers.profile_id')
+      .where(sql<boolean>`term like ${prefix} escape '\\'`)
+    const rows = await byEmail.union(byName).limit(limit).execute()
+    const profiles = await Promise.all(rows.map((r) => this.getProfile(r.profile_id)))
+    return profiles
+      .filter((p): p is Profile => p !== null)
+      .map((p) => ({
+        id: p.id,
+        email: p.identifiers.find((i) => i.kind === 'email')?.value ?? null,
+        name: displayName(p),
+      }))
+  }
+
+  async listMerges(profileId: string): Promise<IdentityMerge[]> {
+    const rows = await this.db.selectFrom('identity_merges').selectAll().where('into_profile', '=', profileId).orderBy('id').execute()
+    return rows.map((r) => ({ fromProfile: r.from_profile, intoProfile: r.into_profile, messageId: r.message_id, at: r.at }))
+  }
+
+  async listConflicts(limit: number): Promise<(IdentityConflict & { at: string })[]> {
+    const rows = await this.db.selectFrom('identity_conflicts').selectAll().orderBy('at', 'desc').limit(limit).execute()
+    return rows.map((r) => ({
+      messageId: r.message_id,
+      a: r.a,
+      b: r.b,
+      kind: r.kind,
+      reason: r.reason as IdentityConflict['reason'],
+      at: r.at,
+    }))
+  }
+
+  async listQuarantine(opts: { limit: number; cursor?: string; source?: string }): Promise<Page<QuarantineEntry>> {
+    let query = this.db.selectFrom('quarantine').selectAll()
+    if (opts.source) query = query.where('source', '=', opts.source)
+    if (opts.cursor) query = query.where('id', '<', Number(opts.cursor))
+    const rows = await query.orderBy('id', 'desc').limit(opts.limit + 1).execute()
+    const items = rows.slice(0, opts.limit).map((r) => ({
+      id: Number(r.id),
+      source: r.source,
+      receivedAt: r.received_at,
+      messageId: r.message_id,
+      reason: r.reason,
+      raw: JSON.parse(r.raw) as unknown,
+    }))
+    return { items, nextCursor: rows.length > opts.limit ? String(items.at(-1)?.id) : null }
+  }
+
+  async counts(): Promise<{ events: number; profiles: number; quarantined: number }> {
+    const count = async (table: 'events' | 'profiles' | 'quarantine', liveOnly = false) => {
+      let q = this.db.selectFrom(table).select((eb) => eb.fn.countAll<number | string>().as('n'))
+      if (liveOnly) q = q.where(sql<boolean>`merged_into is null`)
+      return Number((await q.executeTakeFirstOrThrow()).n)
+    }
+    const [events, profiles, quarantined] = await Promise.all([count('events'), count('profiles', true), count('quarantine')])
+    return { events, profiles, quarantined }
+  }
+
+  async listIdentifiers(): Promise<IdentifierRow[]> {
+    const rows = await this.db.selectFrom('identifiers').selectAll().orderBy('key').execute()
+    return rows.map(toIdentifierRow)
+  }
+}
+
+function toTraitSource(row: { ts: string; message_id: string; source: string; payload: string }): TraitSource {
+  const payload = JSON.parse(row.payload) as CollectedEvent
+  return { timestamp: row.ts, messageId: row.message_id, source: row.source, traits: personTraits(payload) ?? {} }
+}
+
+function toIdentifierRow(r: Database['identifiers']): IdentifierRow {
+  return { key: r.key, kind: r.kind, value: r.value, profileId: r.profile_id, firstSeen: r.first_seen }
+}
+
+function displayName(p: Profile): string | null {
+  const t = (k: string) => (typeof p.traits[k]?.value === 'string' ? (p.traits[k]!.value as string) : null)
+  return t('name') ?? ([t('firstName') ?? t('first_name'), t('lastName') ?? t('last_name')].filter(Boolean).join(' ') || null)
+}
+
+function encodeCursor(ts: string, messageId: string): string {
+  return Buffer.from(JSON.stringify([ts, messageId])).toString('base64url')
+}
+
+function decodeCursor(cursor: string): [string, string] {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
+    if (Array.isArray(parsed) && typeof parsed[0] === 'string' && typeof parsed[1] === 'string') return [parsed[0], parsed[1]]
+  } catch (err) {
+    throw new AppError('REQUEST_INVALID', `cursor must be one this API gave out, got "${cursor}"`, { cause: err })
+  }
+  throw new AppError('REQUEST_INVALID', `cursor must be one this API gave out, got "${cursor}"`)
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`)
+}
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100
+}
+

@@ -1,0 +1,136 @@
+import type { Database as SqliteDatabase, Statement } from 'better-sqlite3'
+import type { IdentityConflict, IdentityLink, IdentityMerge } from '../../core/identity-link.js'
+import { toEventRow } from '../rows.js'
+import type { IdentifierRow, NewQuarantineEntry, StoredEvent, WriteTx } from '../store.js'
+
+/**
+ * The write side of the SQLite store: its own connection, statements prepared once, one
+ * IMMEDIATE transaction per batch. Reads go through Kysely on another connection (WAL lets
+ * them run beside the writer).
+ */
+export class SqliteWriter {
+  private readonly tx: SqliteWriteTx
+  private tail: Promise<unknown> = Promise.resolve()
+  private readonly begin: Statement
+  private readonly commit: Statement
+  private readonly rollback: Statement
+
+  constructor(private readonly db: SqliteDatabase) {
+    this.tx = new SqliteWriteTx(db)
+    this.begin = db.prepare('BEGIN IMMEDIATE')
+    this.commit = db.prepare('COMMIT')
+    this.rollback = db.prepare('ROLLBACK')
+  }
+
+  /** Runs `fn` in one transaction; transactions never overlap. */
+  write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+    const run = this.tail.then(async () => {
+      this.begin.run()
+      try {
+        const result = await fn(this.tx)
+        this.commit.run()
+        return result
+      } catch (err) {
+        if (this.db.inTransaction) this.rollback.run()
+        throw err
+      }
+    })
+    this.tail = run.catch(() => undefined)
+    return run
+  }
+
+  close(): void {
+    this.db.close()
+  }
+}
+
+class SqliteWriteTx implements WriteTx {
+  private readonly s: Record<string, Statement>
+
+  constructor(db: SqliteDatabase) {
+    const inJson = (column: string) => `${column} IN (SELECT value FROM json_each(?))`
+    this.s = {
+      existing: db.prepare(`SELECT message_id FROM events WHERE ${inJson('message_id')}`).pluck(),
+      profilesOf: db.prepare(`SELECT key, profile_id FROM identifiers WHERE ${inJson('key')}`).raw(),
+      linksTouching: db.prepare(
+        `SELECT a, b, ts, message_id FROM identity_links WHERE ${inJson('a')} UNION SELECT a, b, ts, message_id FROM identity_links WHERE ${inJson('b')}`,
+      ),
+      upsertLink: db.prepare(
+        `INSERT INTO identity_links (a, b, ts, message_id) VALUES (?, ?, ?, ?)
+         ON CONFLICT (a, b) DO UPDATE SET ts = excluded.ts, message_id = excluded.message_id
+         WHERE (identity_links.ts, identity_links.message_id) > (excluded.ts, excluded.message_id)
+         RETURNING a`,
+      ),
+      createProfile: db.prepare('INSERT INTO profiles (id, created_at, merged_into) VALUES (?, ?, NULL)'),
+      putIdentifier: db.prepare(
+        `INSERT INTO identifiers (key, kind, value, profile_id, first_seen) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET profile_id = excluded.profile_id`,
+      ),
+      moveEvents: db.prepare('UPDATE events SET profile_id = ? WHERE identity_key = ?'),
+      markMerged: db.prepare('UPDATE profiles SET merged_into = ? WHERE id = ?'),
+      insertMerge: db.prepare('INSERT INTO identity_merges (from_profile, into_profile, message_id, at) VALUES (?, ?, ?, ?)'),
+      insertConflict: db.prepare(
+        'INSERT INTO identity_conflicts (message_id, a, b, kind, reason, at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+      ),
+      insertEvent: db.prepare(
+        `INSERT INTO events (message_id, profile_id, identity_key, type, event, ts, received_at, source, channel,
+           user_id, anonymous_id, has_traits, revenue, currency, payload)
+         VALUES (@message_id, @profile_id, @identity_key, @type, @event, @ts, @received_at, @source, @channel,
+           @user_id, @anonymous_id, @has_traits, @revenue, @currency, @payload)
+         ON CONFLICT (message_id) DO NOTHING`,
+      ),
+      insertTerm: db.prepare('INSERT INTO name_terms (identity_key, term) VALUES (?, ?) ON CONFLICT DO NOTHING'),
+      insertQuarantine: db.prepare('INSERT INTO quarantine (source, received_at, message_id, reason, raw) VALUES (?, ?, ?, ?, ?)'),
+    }
+  }
+
+  async existingMessageIds(ids: string[]): Promise<Set<string>> {
+    return new Set(this.s.existing!.all(JSON.stringify(ids)) as string[])
+  }
+
+  async profilesOf(keys: string[]): Promise<Map<string, string>> {
+    return new Map(this.s.profilesOf!.all(JSON.stringify(keys)) as [string, string][])
+  }
+
+  async linksTouching(keys: string[]): Promise<IdentityLink[]> {
+    const json = JSON.stringify(keys)
+    const rows = this.s.linksTouching!.all(json, json) as { a: string; b: string; ts: string; message_id: string }[]
+    return rows.map((r) => ({ a: r.a, b: r.b, timestamp: r.ts, messageId: r.message_id }))
+  }
+
+  async upsertLink(link: IdentityLink): Promise<boolean> {
+    return this.s.upsertLink!.get(link.a, link.b, link.timestamp, link.messageId) !== undefined
+  }
+
+  async createProfile(id: string, createdAt: string): Promise<void> {
+    this.s.createProfile!.run(id, createdAt)
+  }
+
+  async putIdentifiers(rows: IdentifierRow[]): Promise<void> {
+    for (const r of rows) this.s.putIdentifier!.run(r.key, r.kind, r.value, r.profileId, r.firstSeen)
+  }
+
+  async moveEvents(identityKeys: string[], profileId: string): Promise<void> {
+    for (const key of identityKeys) this.s.moveEvents!.run(profileId, key)
+  }
+
+  async recordMerge(merge: IdentityMerge): Promise<void> {
+    this.s.markMerged!.run(merge.intoProfile, merge.fromProfile)
+    this.s.insertMerge!.run(merge.fromProfile, merge.intoProfile, merge.messageId, merge.at)
+  }
+
+  async recordConflicts(conflicts: IdentityConflict[], at: string): Promise<void> {
+    for (const c of conflicts) this.s.insertConflict!.run(c.messageId, c.a, c.b, c.kind, c.reason, at)
+  }
+
+  async insertEvents(events: StoredEvent[]): Promise<void> {
+    for (const e of events) {
+      this.s.insertEvent!.run(toEventRow(e))
+      for (const term of e.nameTerms) this.s.insertTerm!.run(e.identityKey, term)
+    }
+  }
+
+  async quarantine(entries: NewQuarantineEntry[]): Promise<void> {
+    for (const e of entries) this.s.insertQuarantine!.run(e.source, e.receivedAt, e.messageId, e.reason, JSON.stringify(e.raw ?? null))
+  }
+}

@@ -1,0 +1,112 @@
+import type { CollectedEvent } from '../core/event.js'
+import type { IdentityConflict, IdentityLink, IdentityMerge } from '../core/identity-link.js'
+import type { Profile } from '../core/profile.js'
+
+export interface Source {
+  name: string
+  writeKey: string
+  createdAt: string
+}
+
+/** An event ready to store: the collected event, the profile it belongs to and the identifier that decided it. */
+export interface StoredEvent {
+  event: CollectedEvent
+  profileId: string
+  identityKey: string
+  /** Lower-cased names found in its traits, for profile search. */
+  nameTerms: string[]
+}
+
+export interface IdentifierRow {
+  key: string
+  kind: string
+  value: string
+  profileId: string
+  firstSeen: string
+}
+
+export interface QuarantineEntry {
+  id: number
+  source: string
+  receivedAt: string
+  messageId: string | null
+  reason: string
+  raw: unknown
+}
+
+export interface NewQuarantineEntry {
+  source: string
+  receivedAt: string
+  messageId: string | null
+  reason: string
+  raw: unknown
+}
+
+export interface TimelineEvent {
+  messageId: string
+  type: string
+  event: string | null
+  timestamp: string
+  source: string
+  channel: string
+  payload: CollectedEvent
+}
+
+export interface Page<T> {
+  items: T[]
+  /** Pass back as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null
+}
+
+export interface ProfileSummary {
+  id: string
+  email: string | null
+  name: string | null
+}
+
+/**
+ * The identity and event writes of one ingest batch, all inside one transaction.
+ * Only the ingest writer calls these; it is the single writer of a store.
+ */
+export interface WriteTx {
+  existingMessageIds(ids: string[]): Promise<Set<string>>
+  profilesOf(keys: string[]): Promise<Map<string, string>>
+  /** Links that touch any of the keys. */
+  linksTouching(keys: string[]): Promise<IdentityLink[]>
+  /** Stores the link unless an earlier sighting of the pair is stored; true when it changed anything. */
+  upsertLink(link: IdentityLink): Promise<boolean>
+  createProfile(id: string, createdAt: string): Promise<void>
+  /** Inserts identifiers or moves them to another profile. */
+  putIdentifiers(rows: IdentifierRow[]): Promise<void>
+  /** Moves the stored events decided by these identifier keys to a profile. */
+  moveEvents(identityKeys: string[], profileId: string): Promise<void>
+  recordMerge(merge: IdentityMerge): Promise<void>
+  recordConflicts(conflicts: IdentityConflict[], at: string): Promise<void>
+  insertEvents(events: StoredEvent[]): Promise<void>
+  quarantine(entries: NewQuarantineEntry[]): Promise<void>
+}
+
+/** Everything salestwin keeps. SQLite and PostgreSQL implement it; only src/store/ knows SQL. */
+export interface Store {
+  readonly dialect: 'sqlite' | 'postgres'
+  close(): Promise<void>
+  /** Runs `fn` in one transaction; a resolved promise means the writes are durable. */
+  write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T>
+
+  createSource(name: string, writeKey: string, createdAt: string): Promise<Source>
+  listSources(): Promise<Source[]>
+  findSourceByWriteKey(writeKey: string): Promise<Source | null>
+
+  /** Follows merges: the id of the profile that now holds `profileId`, or null. */
+  resolveProfileId(profileId: string): Promise<string | null>
+  findProfileIdByIdentifier(key: string): Promise<string | null>
+  getProfile(profileId: string): Promise<Profile | null>
+  listProfileEvents(profileId: string, opts: { limit: number; cursor?: string }): Promise<Page<TimelineEvent>>
+  searchProfiles(query: string, limit: number): Promise<ProfileSummary[]>
+  listMerges(profileId: string): Promise<IdentityMerge[]>
+  listConflicts(limit: number): Promise<(IdentityConflict & { at: string })[]>
+  listQuarantine(opts: { limit: number; cursor?: string; source?: string }): Promise<Page<QuarantineEntry>>
+  counts(): Promise<{ events: number; profiles: number; quarantined: number }>
+  /** Every identifier with its profile; for tests and exports of the identity graph. */
+  listIdentifiers(): Promise<IdentifierRow[]>
+}

@@ -1,0 +1,177 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { Collector, RawItem } from '../../src/collect/collector.js'
+import type { Store } from '../../src/store/store.js'
+import { collectorFor, freshStore, type StoreKind } from '../helpers/stores.js'
+
+const items = (...raws: Record<string, unknown>[]): RawItem[] => raws.map((raw, i) => ({ raw, path: `batch[${i}]` }))
+
+/** The one store suite; sqlite.test.ts and postgres.test.ts run it against each adapter. */
+export function storeContract(kind: StoreKind): void {
+  let store: Store
+  let collector: Collector
+
+  beforeEach(async () => {
+    store = await freshStore(kind)
+    collector = collectorFor(store)
+  })
+  afterEach(async () => {
+    await store.close()
+  })
+
+  describe('sources', () => {
+    it('creates, lists and finds sources by write key', async () => {
+      await store.createSource('web', 'wk_web', '2024-01-01T00:00:00.000Z')
+      await store.createSource('crm', 'wk_crm', '2024-01-02T00:00:00.000Z')
+      expect((await store.listSources()).map((s) => s.name)).toEqual(['crm', 'web'])
+      expect(await store.findSourceByWriteKey('wk_web')).toEqual({ name: 'web', writeKey: 'wk_web', createdAt: '2024-01-01T00:00:00.000Z' })
+      expect(await store.findSourceByWriteKey('nope')).toBeNull()
+    })
+  })
+
+  describe('profiles', () => {
+    it('builds one profile from every channel: traits by event time with source, identifiers, counts and orders', async () => {
+      await collector.collect(
+        items(
+          { type: 'page', anonymousId: 'a1', messageId: 'm1', timestamp: '2024-01-01T10:00:00Z', name: 'Home' },
+          { type: 'identify', anonymousId: 'a1', userId: 'u1', messageId: 'm2', timestamp: '2024-01-02T10:00:00Z', traits: { email: 'Ada@Example.com', name: 'Ada Lovelace', plan: 'free' } },
+          { type: 'track', userId: 'u1', event: 'Order Completed', messageId: 'm3', timestamp: '2024-01-03T10:00:00Z', properties: { order_id: 'o1', revenue: 30.5, currency: 'EUR' } },
+          { type: 'track', userId: 'u1', event: 'Order Completed', messageId: 'm4', timestamp: '2024-01-04T10:00:00Z', properties: { order_id: 'o2', total: 9.5 } },
+        ),
+        'web',
+      )
+      // The CRM's older plan arrives later but is older by event time: the web's newer value stays.
+      await collector.collect(items({ type: 'identify', userId: 'u1', messageId: 'm5', timestamp: '2023-12-01T00:00:00Z', traits: { plan: 'legacy', phone: '030 1234567' } }), 'crm')
+      const id = await store.findProfileIdByIdentifier('email:ada@example.com')
+      const profile = await store.getProfile(id!)
+      expect(profile).toMatchObject({
+        id,
+        identifiers: [
+          { kind: 'anonymousId', value: 'a1' },
+          { kind: 'email', value: 'ada@example.com' },
+          { kind: 'phone', value: '+49301234567' },
+          { kind: 'userId', value: 'u1' },
+        ],
+        firstSeen: '2023-12-01T00:00:00.000Z',
+        lastSeen: '2024-01-04T10:00:00.000Z',
+        eventCount: 5,
+        eventsByType: { page: 1, identify: 2, track: 2 },
+        eventsByChannel: { web: 4, crm: 1 },
+        orders: { count: 2, revenueByCurrency: { EUR: 40 } },
+      })
+      expect(profile!.traits.plan).toEqual({ value: 'free', at: '2024-01-02T10:00:00.000Z', source: 'web' })
+      expect(profile!.traits.phone).toEqual({ value: '030 1234567', at: '2023-12-01T00:00:00.000Z', source: 'crm' })
+    })
+
+    it('stores a duplicate messageId once', async () => {
+      const event = { type: 'track', userId: 'u1', event: 'Clicked', messageId: 'dup-1', timestamp: '2024-01-01T00:00:00Z' }
+      const first = await collector.collect(items(event, event), 'web')
+      const second = await collector.collect(items(event), 'web')
+      expect(first.map((r) => r.status)).toEqual(['stored', 'duplicate'])
+      expect(second.map((r) => r.status)).toEqual(['duplicate'])
+      expect((await store.counts()).events).toBe(1)
+    })
+
+    it('merges two profiles when an event links them, records the merge, and leads the old id to the survivor', async () => {
+      await collector.collect(items({ type: 'page', anonymousId: 'a1', messageId: 'p1', timestamp: '2024-01-01T00:00:00Z' }), 'web')
+      await collector.collect(items({ type: 'track', userId: 'u1', event: 'Called', messageId: 't1', timestamp: '2024-01-02T00:00:00Z' }), 'call_center')
+      const anonProfile = (await store.findProfileIdByIdentifier('anonymousId:a1'))!
+      const userProfile = (await store.findProfileIdByIdentifier('userId:u1'))!
+      expect(anonProfile).not.toBe(userProfile)
+      await collector.collect(items({ type: 'identify', anonymousId: 'a1', userId: 'u1', messageId: 'i1', timestamp: '2024-01-03T00:00:00Z' }), 'web')
+      const survivor = (await store.findProfileIdByIdentifier('userId:u1'))!
+      expect(await store.findProfileIdByIdentifier('anonymousId:a1')).toBe(survivor)
+      const mergedAway = survivor === anonProfile ? userProfile : anonProfile
+      expect(await store.resolveProfileId(mergedAway)).toBe(survivor)
+      const profile = await store.getProfile(mergedAway)
+      expect(profile!.id).toBe(survivor)
+      expect(profile!.eventCount).toBe(3)
+      expect(profile!.mergedFrom).toEqual([mergedAway])
+      expect(await store.listMerges(survivor)).toEqual([{ fromProfile: mergedAway, intoProfile: survivor, messageId: 'i1', at: expect.any(String) }])
+    })
+
+    it('never merges two different userIds; records the conflict instead', async () => {
+      await collector.collect(
+        items(
+          { type: 'identify', anonymousId: 'shared-device', userId: 'alice', messageId: 'c1', timestamp: '2024-01-01T00:00:00Z' },
+          { type: 'identify', anonymousId: 'shared-device', userId: 'bob', messageId: 'c2', timestamp: '2024-01-02T00:00:00Z' },
+        ),
+        'web',
+      )
+      const alice = await store.findProfileIdByIdentifier('userId:alice')
+      const bob = await store.findProfileIdByIdentifier('userId:bob')
+      expect(alice).not.toBe(bob)
+      expect(await store.findProfileIdByIdentifier('anonymousId:shared-device')).toBe(alice)
+      expect(await store.listConflicts(10)).toEqual([
+        { messageId: 'c2', a: 'anonymousId:shared-device', b: 'userId:bob', kind: 'userId', reason: 'two-user-ids', at: expect.any(String) },
+      ])
+      // bob's own event is still his, even though its device belongs to alice
+      expect((await store.getProfile(bob!))!.eventCount).toBe(1)
+    })
+
+    it('re-decides a conflict when an earlier link arrives late', async () => {
+      await collector.collect(items({ type: 'identify', anonymousId: 'dev', userId: 'bob', messageId: 'late-2', timestamp: '2024-01-02T00:00:00Z' }), 'web')
+      await collector.collect(items({ type: 'identify', anonymousId: 'dev', userId: 'alice', messageId: 'late-1', timestamp: '2024-01-01T00:00:00Z' }), 'web')
+      const alice = await store.findProfileIdByIdentifier('userId:alice')
+      expect(await store.findProfileIdByIdentifier('anonymousId:dev')).toBe(alice)
+      const bob = (await store.findProfileIdByIdentifier('userId:bob'))!
+      expect(bob).not.toBe(alice)
+      const timeline = await store.listProfileEvents(bob, { limit: 10 })
+      expect(timeline.items.map((e) => e.messageId)).toEqual(['late-2'])
+    })
+
+    it('pages the timeline newest first', async () => {
+      const raws = Array.from({ length: 5 }, (_, i) => ({ type: 'track', userId: 'u9', event: `E${i}`, messageId: `tl-${i}`, timestamp: `2024-01-0${i + 1}T00:00:00Z` }))
+      await collector.collect(items(...raws), 'web')
+      const id = (await store.findProfileIdByIdentifier('userId:u9'))!
+      const page1 = await store.listProfileEvents(id, { limit: 2 })
+      expect(page1.items.map((e) => e.messageId)).toEqual(['tl-4', 'tl-3'])
+      const page2 = await store.listProfileEvents(id, { limit: 2, cursor: page1.nextCursor! })
+      expect(page2.items.map((e) => e.messageId)).toEqual(['tl-2', 'tl-1'])
+      const page3 = await store.listProfileEvents(id, { limit: 2, cursor: page2.nextCursor! })
+      expect(page3.items.map((e) => e.messageId)).toEqual(['tl-0'])
+      expect(page3.nextCursor).toBeNull()
+      expect(page1.items[0]!.payload.properties).toEqual({})
+    })
+
+    it('finds profiles by name or email prefix', async () => {
+      await collector.collect(
+        items(
+          { type: 'identify', userId: 'g1', messageId: 's1', traits: { firstName: 'Grace', lastName: 'Hopper', email: 'grace@navy.mil' } },
+          { type: 'identify', userId: 'g2', messageId: 's2', traits: { name: 'Alan Turing', email: 'alan@bletchley.uk' } },
+        ),
+        'crm',
+      )
+      expect((await store.searchProfiles('hop', 10)).map((p) => p.name)).toEqual(['Grace Hopper'])
+      expect((await store.searchProfiles('ALAN@', 10)).map((p) => p.email)).toEqual(['alan@bletchley.uk'])
+      expect(await store.searchProfiles('zzz', 10)).toEqual([])
+    })
+  })
+
+  describe('quarantine', () => {
+    it('keeps rejected events with their reason and raw payload, and stores the valid ones of the batch', async () => {
+      const results = await collector.collect(
+        items(
+          { type: 'track', userId: 'u1', event: 'Ok', messageId: 'q1' },
+          { type: 'track', userId: 'u1', event: 'Bad', messageId: 'q2', timestamp: 'yesterday' },
+        ),
+        'web',
+      )
+      expect(results).toEqual([
+        { status: 'stored', messageId: 'q1' },
+        { status: 'rejected', messageId: 'q2', reason: 'batch[1].timestamp must be ISO-8601, got "yesterday"' },
+      ])
+      const page = await store.listQuarantine({ limit: 10 })
+      expect(page.items).toEqual([
+        {
+          id: expect.any(Number),
+          source: 'web',
+          receivedAt: expect.any(String),
+          messageId: 'q2',
+          reason: 'batch[1].timestamp must be ISO-8601, got "yesterday"',
+          raw: { type: 'track', userId: 'u1', event: 'Bad', messageId: 'q2', timestamp: 'yesterday' },
+        },
+      ])
+      expect(await store.counts()).toEqual({ events: 1, profiles: 1, quarantined: 1 })
+    })
+  })
+}

@@ -1,0 +1,43 @@
+import { randomBytes } from 'node:crypto'
+import pg from 'pg'
+import { Collector } from '../../src/collect/collector.js'
+import { openPostgresStore } from '../../src/store/postgres/postgres-store.js'
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
+import type { Store } from '../../src/store/store.js'
+
+/** The PostgreSQL the suite runs against: SALESTWIN_TEST_POSTGRES_URL, else the local server's `test` database. */
+export const POSTGRES_URL = process.env.SALESTWIN_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+/** Set by .ci/run: a missing PostgreSQL then fails the suite instead of skipping it. */
+export const POSTGRES_REQUIRED = process.env.SALESTWIN_REQUIRE_POSTGRES === '1'
+
+/** Says whether PostgreSQL answers, and if not, why. */
+export async function probePostgres(): Promise<{ ok: true } | { ok: false; why: string }> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 2000 })
+  try {
+    await client.connect()
+    await client.query('select 1')
+    return { ok: true }
+  } catch (err) {
+    return { ok: false, why: (err as Error).message }
+  } finally {
+    await client.end().catch(() => undefined) // the connect already failed; nothing left to close
+  }
+}
+
+export type StoreKind = 'sqlite' | 'postgres'
+
+/** A fresh, empty store: a scratch SQLite file, or a new PostgreSQL schema. */
+export async function freshStore(kind: StoreKind): Promise<Store> {
+  if (kind === 'sqlite') return openSqliteStore(':memory:')
+  return openPostgresStore(POSTGRES_URL, { schema: `t_${randomBytes(6).toString('hex')}`, poolSize: 4 })
+}
+
+/** A collector as the server builds it, over the given store. */
+export function collectorFor(store: Store, overrides: { mergeUserIds?: boolean; maxQueuedEvents?: number } = {}): Collector {
+  return new Collector(store, {
+    rules: { defaultCountry: 'DE', externalIdTraits: { crm_id: 'crm' } },
+    policy: { uniqueKinds: new Set(overrides.mergeUserIds ? [] : ['userId']) },
+    defaultCurrency: 'EUR',
+    maxQueuedEvents: overrides.maxQueuedEvents ?? 100_000,
+  })
+}
