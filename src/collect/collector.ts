@@ -63,7 +63,12 @@ export class Collector {
    * @example
    * const results = await collector.collect([{ raw: { type: 'track', event: 'Signed Up', userId: 'u1', messageId: 'm1' }, path: 'batch[0]' }], 'web')
    */
-  async collect(items: RawItem[], source: string, receivedAt = new Date()): Promise<ItemResult[]> {
+  async collect(
+    items: RawItem[],
+    source: string,
+    opts: { receivedAt?: Date; identifiedBy?: 'segment' | 'any' } = {},
+  ): Promise<ItemResult[]> {
+    const receivedAt = opts.receivedAt ?? new Date()
     if (this.queuedEvents + items.length > this.opts.maxQueuedEvents) {
       throw new AppError('OVERLOADED', `collection is ${this.queuedEvents} events behind; retry after 1 s`, { retryAfterSeconds: 1 })
     }
@@ -79,6 +84,7 @@ export class Collector {
         ...(item.defaultType ? { defaultType: item.defaultType } : {}),
         rules: this.opts.rules,
         defaultCurrency: this.opts.defaultCurrency,
+        identifiedBy: opts.identifiedBy ?? 'segment',
       })
       if (outcome.ok) {
         events.push(outcome.event)

@@ -16,6 +16,11 @@ export interface ParseContext {
   defaultType?: EventType
   rules: IdentifierRules
   defaultCurrency: string
+  /**
+   * 'segment' (HTTP): userId or anonymousId is required, as in Segment's spec.
+   * 'any' (imports): an email, phone or external id is enough, as CRM and order files often have no other.
+   */
+  identifiedBy?: 'segment' | 'any'
 }
 
 export type ParseOutcome = { ok: true; event: CollectedEvent } | { ok: false; reason: string; messageId: string | null }
@@ -45,16 +50,21 @@ export function parseEvent(raw: unknown, ctx: ParseContext): ParseOutcome {
   if (!parsed.success) {
     return { ok: false, reason: describeIssues(parsed.error, at), messageId: rawMessageId }
   }
-  return { ok: true, event: normalize(parsed.data, ctx) }
+  const event = normalize(parsed.data, ctx)
+  if (ctx.identifiedBy === 'any' ? event.identifiers.length === 0 : event.userId === null && event.anonymousId === null) {
+    const needed = ctx.identifiedBy === 'any' ? 'userId, anonymousId, email, phone or an external id' : 'userId or anonymousId'
+    return { ok: false, reason: `${at(needed)} is required`, messageId: rawMessageId }
+  }
+  return { ok: true, event }
 }
 
 function describeIssues(error: z.ZodError, at: (field: string) => string): string {
   return error.issues
     .map((issue) => {
       const field = issue.path.map(String).join('.')
-      const got = 'input' in issue ? `, got ${describeValue(issue.input)}` : ''
-      const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message
-      return `${at(field)} ${message}${message === 'is required' || message.startsWith('or ') ? '' : got}`
+      // A missing field is "required"; a present one names what it got.
+      if (issue.input === undefined) return `${at(field)} ${issue.code === 'custom' ? issue.message : 'is required'}`
+      return `${at(field)} ${issue.message}, got ${describeValue(issue.input)}`
     })
     .join('; ')
 }

@@ -33,9 +33,6 @@ export const SegmentMessage = z
     integrations: object.nullish(),
   })
   .superRefine((m, ctx) => {
-    if (m.userId == null && m.anonymousId == null) {
-      ctx.addIssue({ code: 'custom', path: ['userId'], message: 'or anonymousId is required', input: undefined })
-    }
     if (m.type === 'track' && (m.event == null || m.event.trim() === '')) {
       ctx.addIssue({ code: 'custom', path: ['event'], message: 'is required for track', input: m.event })
     }

@@ -1,0 +1,70 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { Collector } from '../src/collect/collector.js'
+import { importFile } from '../src/importers/import-file.js'
+import type { Store } from '../src/store/store.js'
+import { collectorFor, freshStore } from './helpers/stores.js'
+
+let store: Store
+let collector: Collector
+beforeEach(async () => {
+  store = await freshStore('sqlite')
+  collector = collectorFor(store)
+})
+afterEach(async () => {
+  await store.close()
+})
+
+const CDNOW = {
+  kind: 'orders' as const,
+  source: 'import',
+  columns: ['master_id', 'id', 'date', 'n_cds', 'dollar_value'],
+  map: { id: 'userId', date: 'timestamp', dollar_value: 'revenue', n_cds: 'quantity' },
+  dateFormat: 'yyyyMMdd',
+  currency: 'USD',
+}
+
+describe('import', () => {
+  it('imports the CDNOW transactions as orders: 6,919 orders of 2,357 customers, $244,091.94 in all', async () => {
+    const summary = await importFile(collector, 'data/cdnow/CDNOW_sample.txt', CDNOW)
+    expect(summary).toEqual({ file: 'data/cdnow/CDNOW_sample.txt', kind: 'orders', source: 'import', rows: 6919, stored: 6919, duplicates: 0, rejected: 0, rejections: [] })
+    expect(await store.counts()).toEqual({ events: 6919, profiles: 2357, quarantined: 0 })
+    // Customer 0001 (the first rows of the file): 4 orders, the first on 1997-01-01.
+    const first = (await store.getProfile((await store.findProfileIdByIdentifier('userId:0001'))!))!
+    expect(first.orders.count).toBe(4)
+    expect(first.firstSeen).toBe('1997-01-01T00:00:00.000Z')
+    let total = 0
+    const ids = new Set((await store.listIdentifiers()).map((r) => r.profileId))
+    for (const id of ids) total += (await store.getProfile(id))!.orders.revenueByCurrency.USD ?? 0
+    expect(Math.round(total * 100) / 100).toBe(244091.94)
+  })
+
+  it('is idempotent: importing the same file again stores nothing new', async () => {
+    await importFile(collector, 'data/cdnow/CDNOW_sample.txt', CDNOW)
+    const again = await importFile(collector, 'data/cdnow/CDNOW_sample.txt', CDNOW)
+    expect(again).toMatchObject({ rows: 6919, stored: 0, duplicates: 6919, rejected: 0 })
+  })
+
+  it('rejects bad rows with line numbers and reasons, stores the rest, and quarantines the rejected', async () => {
+    const summary = await importFile(collector, 'test/fixtures/orders-bad.csv', { kind: 'orders', source: 'shop', map: { date: 'timestamp' } })
+    expect(summary).toMatchObject({ rows: 5, stored: 2, rejected: 3 })
+    expect(summary.rejections).toEqual([
+      { line: 3, reason: 'line[3].properties.revenue must not be negative, got -3' },
+      { line: 4, reason: 'line[4].userId, anonymousId, email, phone or an external id is required' },
+      { line: 5, reason: 'line[5].timestamp must be ISO-8601, got "yesterday"' },
+    ])
+    expect((await store.counts()).quarantined).toBe(3)
+  })
+
+  it('imports gzipped JSONL contacts, rejecting a line that is not JSON', async () => {
+    const summary = await importFile(collector, 'test/fixtures/contacts.jsonl.gz', { kind: 'contacts', source: 'crm', map: {} })
+    expect(summary).toMatchObject({ rows: 3, stored: 2, rejected: 1, rejections: [{ line: 2, reason: 'line[2] must be an object, got "{not json"' }] })
+    const cem = (await store.getProfile((await store.findProfileIdByIdentifier('external:crm:K-1'))!))!
+    expect(cem.identifiers).toEqual([
+      { kind: 'email', value: 'c1@example.com' },
+      { kind: 'external:crm', value: 'K-1' },
+      { kind: 'userId', value: 'c1' },
+    ])
+    expect(cem.traits.firstName).toMatchObject({ value: 'Cem', source: 'crm' })
+    expect(await store.findProfileIdByIdentifier('phone:+4930901820')).toBe(await store.findProfileIdByIdentifier('userId:c2'))
+  })
+})
