@@ -1,143 +1,134 @@
 import type { CollectedEvent } from '../core/event.js'
+import type { IdentityLink } from '../core/identity-link.js'
 import { identifierKey, identifierPriority, parseIdentifierKey } from '../core/identifier.js'
 import { newProfileId } from '../core/ids.js'
-import { orderPair, resolveGroups, type IdentityPolicy } from '../identity/identity-graph.js'
+import { compareLinks, orderPair, resolveGroups, type IdentityPolicy } from '../identity/identity-graph.js'
 import type { IdentifierRow, WriteTx } from '../store/store.js'
 
 /**
- * Applies events' identifiers to the stored identity graph inside one write transaction and
- * says which profile each event belongs to. A batch-local cache keeps the key → profile map
- * of this transaction, so later events of the batch see earlier ones' merges.
+ * Resolves the identities of one batch inside its write transaction, with a handful of bulk
+ * reads and writes whatever the batch size:
+ *
+ * 1. load the part of the identity graph the batch touches (its identifiers, their links, and
+ *    everything linked to those, until nothing new turns up) and the profiles of those identifiers;
+ * 2. add the batch's links in memory, keeping each pair's earliest sighting;
+ * 3. re-derive the people with `resolveGroups` (a pure function of the links, so arrival order
+ *    never matters) and compare with the stored profiles;
+ * 4. write what changed: new links, new profiles, moved identifiers and the events they decide,
+ *    merges and conflicts.
+ *
+ * Returns, per event, the identifier key that decides its profile and the profile it is in now.
  */
-export class IdentityApplier {
-  private readonly profileOf = new Map<string, string>()
+export async function applyIdentities(
+  tx: WriteTx,
+  events: CollectedEvent[],
+  policy: IdentityPolicy,
+): Promise<{ identityKey: string; profileId: string }[]> {
+  const eventKeys = events.map((e) =>
+    [...e.identifiers].sort((x, y) => identifierPriority(x.kind) - identifierPriority(y.kind)).map(identifierKey),
+  )
+  const { keys, links } = await loadGraph(tx, new Set(eventKeys.flat()))
+  const current = await tx.profilesOf([...keys])
 
-  constructor(
-    private readonly tx: WriteTx,
-    private readonly policy: IdentityPolicy,
-  ) {}
-
-  /** Loads the profiles of every key the batch mentions in one query. */
-  async preload(events: CollectedEvent[]): Promise<void> {
-    const keys = new Set<string>()
-    for (const e of events) for (const id of e.identifiers) keys.add(identifierKey(id))
-    const found = await this.tx.profilesOf([...keys])
-    for (const [key, profileId] of found) this.profileOf.set(key, profileId)
+  const newLinks = new Map<string, IdentityLink>()
+  let linksChanged = false
+  events.forEach((e, i) => {
+    const [primary, ...others] = eventKeys[i]!
+    for (const other of others) {
+      const [a, b] = orderPair(primary!, other)
+      const link = { a, b, timestamp: e.timestamp, messageId: e.messageId }
+      const pair = `${a}\u0000${b}`
+      const known = links.get(pair)
+      if (known && compareLinks(known, link) <= 0) continue
+      links.set(pair, link)
+      newLinks.set(pair, link)
+      linksChanged = true
+    }
+  })
+  const hasNewKeys = [...keys].some((k) => !current.has(k))
+  if (!linksChanged && !hasNewKeys) {
+    return eventKeys.map((k) => ({ identityKey: k[0]!, profileId: current.get(k[0]!)! }))
   }
 
-  /** Links the event's identifiers and returns the key that decides its profile. */
-  async apply(event: CollectedEvent): Promise<string> {
-    const keys = [...event.identifiers]
-      .sort((x, y) => identifierPriority(x.kind) - identifierPriority(y.kind))
-      .map(identifierKey)
-    const primary = keys[0]!
-    let changed = false
-    for (const other of keys.slice(1)) {
-      const [a, b] = orderPair(primary, other)
-      if (await this.tx.upsertLink({ a, b, timestamp: event.timestamp, messageId: event.messageId })) changed = true
+  const { groups, conflicts } = resolveGroups(keys, [...links.values()], policy)
+  const receivedAt = events[0]!.receivedAt
+  const profileOf = new Map(current)
+  const claimed = new Set<string>()
+  const newProfiles: string[] = []
+  const changedRows: IdentifierRow[] = []
+  const moved = new Map<string, string[]>() // profile → identifier keys moved there
+  const firstSeen = firstSeenOf(events, eventKeys)
+  // Largest groups choose first, so that a split leaves the bigger part with the old id.
+  const ordered = [...groups].sort((x, y) => y.length - x.length || (x[0]! < y[0]! ? -1 : 1))
+  for (const group of ordered) {
+    const votes = new Map<string, number>()
+    for (const k of group) {
+      const p = current.get(k)
+      if (p !== undefined && !claimed.has(p)) votes.set(p, (votes.get(p) ?? 0) + 1)
     }
-    if (changed) {
-      await this.recompute(keys, event)
-    } else {
-      const fresh = keys.filter((k) => !this.profileOf.has(k))
-      if (fresh.length > 0) await this.assignNew(fresh, event)
-    }
-    return primary
-  }
-
-  /** The profile an identifier key belongs to now. */
-  profileFor(key: string): string {
-    const profileId = this.profileOf.get(key)
-    if (profileId === undefined) throw new Error(`identifier ${key} has no profile after identity resolution`)
-    return profileId
-  }
-
-  /** Keys with no links yet each get their own new profile. */
-  private async assignNew(keys: string[], event: CollectedEvent): Promise<void> {
-    const rows: IdentifierRow[] = []
-    for (const key of keys) {
-      const profileId = newProfileId()
-      await this.tx.createProfile(profileId, event.receivedAt)
-      this.profileOf.set(key, profileId)
-      rows.push(toRow(key, profileId, event.timestamp))
-    }
-    await this.tx.putIdentifiers(rows)
-  }
-
-  /**
-   * Re-derives the people of the connected part of the graph around `seeds` from all its links,
-   * then moves identifiers (and the events they decide) whose person changed.
-   */
-  private async recompute(seeds: string[], event: CollectedEvent): Promise<void> {
-    const { keys, links } = await this.loadComponent(seeds)
-    const { groups, conflicts } = resolveGroups(keys, links, this.policy)
-    await this.tx.recordConflicts(conflicts, event.receivedAt)
-    const current = new Map<string, string>()
-    const unknown = keys.filter((k) => !this.profileOf.has(k))
-    if (unknown.length > 0) for (const [k, p] of await this.tx.profilesOf(unknown)) this.profileOf.set(k, p)
-    for (const k of keys) {
-      const p = this.profileOf.get(k)
-      if (p !== undefined) current.set(k, p)
-    }
-    const claimed = new Set<string>()
-    const target = new Map<string, string>() // key → profile it belongs to now
-    // Largest groups choose first so that a split leaves the bigger part with the old id.
-    for (const group of [...groups].sort((x, y) => y.length - x.length || (x[0]! < y[0]! ? -1 : 1))) {
-      const votes = new Map<string, number>()
-      for (const k of group) {
-        const p = current.get(k)
-        if (p !== undefined && !claimed.has(p)) votes.set(p, (votes.get(p) ?? 0) + 1)
-      }
-      const chosen = [...votes.entries()].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1))[0]?.[0]
-      const profileId = chosen ?? newProfileId()
-      if (chosen === undefined) await this.tx.createProfile(profileId, event.receivedAt)
-      claimed.add(profileId)
-      for (const k of group) target.set(k, profileId)
-    }
-    const moved = new Map<string, string[]>() // new profile → keys moved there
-    const rows: IdentifierRow[] = []
-    for (const [key, profileId] of target) {
-      if (current.get(key) === profileId) continue
-      rows.push(toRow(key, profileId, event.timestamp))
-      this.profileOf.set(key, profileId)
-      if (current.has(key)) moved.set(profileId, [...(moved.get(profileId) ?? []), key])
-    }
-    await this.tx.putIdentifiers(rows)
-    for (const [profileId, movedKeys] of moved) await this.tx.moveEvents(movedKeys, profileId)
-    const emptied = new Set([...current.values()].filter((p) => !claimed.has(p)))
-    for (const from of emptied) {
-      const heir = [...current].find(([, p]) => p === from)![0]
-      await this.tx.recordMerge({ fromProfile: from, intoProfile: target.get(heir)!, messageId: event.messageId, at: event.receivedAt })
+    const chosen = [...votes].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1))[0]?.[0]
+    const profileId = chosen ?? newProfileId()
+    if (chosen === undefined) newProfiles.push(profileId)
+    claimed.add(profileId)
+    for (const key of group) {
+      const was = current.get(key)
+      if (was === profileId) continue
+      profileOf.set(key, profileId)
+      const { kind, value } = parseIdentifierKey(key)
+      changedRows.push({ key, kind, value, profileId, firstSeen: firstSeen.get(key) ?? receivedAt })
+      if (was !== undefined) moved.set(profileId, [...(moved.get(profileId) ?? []), key])
     }
   }
 
-  /** Walks the links outward from the seeds until the connected part is complete. */
-  private async loadComponent(seeds: string[]): Promise<{ keys: string[]; links: ReturnType<typeof dedupeLinks> }> {
-    const keys = new Set(seeds)
-    const links = new Map<string, { a: string; b: string; timestamp: string; messageId: string }>()
-    let frontier = [...seeds]
-    while (frontier.length > 0) {
-      const next: string[] = []
-      for (const link of await this.tx.linksTouching(frontier)) {
-        links.set(`${link.a}\u0000${link.b}`, link)
-        for (const k of [link.a, link.b]) {
-          if (!keys.has(k)) {
-            keys.add(k)
-            next.push(k)
-          }
+  await tx.createProfiles(newProfiles, receivedAt)
+  await tx.upsertLinks([...newLinks.values()])
+  await tx.putIdentifiers(changedRows)
+  for (const [profileId, movedKeys] of moved) await tx.moveEvents(movedKeys, profileId)
+  // A profile that kept no identifier was merged into the one that took its first.
+  for (const from of new Set(current.values())) {
+    if (claimed.has(from)) continue
+    const heir = [...current].find(([, p]) => p === from)![0]
+    const cause = causeOf(heir, newLinks) ?? events[0]!.messageId
+    await tx.recordMerge({ fromProfile: from, intoProfile: profileOf.get(heir)!, messageId: cause, at: receivedAt })
+  }
+  await tx.recordConflicts(conflicts, receivedAt)
+  return eventKeys.map((k) => ({ identityKey: k[0]!, profileId: profileOf.get(k[0]!)! }))
+}
+
+/** Walks the stored links outward from the batch's keys until the touched part of the graph is complete. */
+async function loadGraph(tx: WriteTx, seeds: Set<string>): Promise<{ keys: Set<string>; links: Map<string, IdentityLink> }> {
+  const keys = new Set(seeds)
+  const links = new Map<string, IdentityLink>()
+  let frontier = [...seeds]
+  while (frontier.length > 0) {
+    const next: string[] = []
+    for (const link of await tx.linksTouching(frontier)) {
+      links.set(`${link.a}\u0000${link.b}`, link)
+      for (const k of [link.a, link.b]) {
+        if (!keys.has(k)) {
+          keys.add(k)
+          next.push(k)
         }
       }
-      frontier = next
     }
-    return { keys: [...keys], links: dedupeLinks(links) }
+    frontier = next
   }
+  return { keys, links }
 }
 
-function dedupeLinks(links: Map<string, { a: string; b: string; timestamp: string; messageId: string }>) {
-  return [...links.values()]
+/** The event that brought a new link touching this key: the cause recorded with a merge. */
+function causeOf(key: string, newLinks: Map<string, IdentityLink>): string | undefined {
+  for (const link of newLinks.values()) if (link.a === key || link.b === key) return link.messageId
+  return undefined
 }
 
-function toRow(key: string, profileId: string, firstSeen: string): IdentifierRow {
-  const { kind, value } = parseIdentifierKey(key)
-  return { key, kind, value, profileId, firstSeen }
+function firstSeenOf(events: CollectedEvent[], eventKeys: string[][]): Map<string, string> {
+  const seen = new Map<string, string>()
+  events.forEach((e, i) => {
+    for (const k of eventKeys[i]!) {
+      const t = seen.get(k)
+      if (t === undefined || e.timestamp < t) seen.set(k, e.timestamp)
+    }
+  })
+  return seen
 }

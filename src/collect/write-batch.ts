@@ -1,7 +1,7 @@
 import type { CollectedEvent } from '../core/event.js'
 import type { IdentityPolicy } from '../identity/identity-graph.js'
 import type { NewQuarantineEntry, StoredEvent, WriteTx } from '../store/store.js'
-import { IdentityApplier } from './apply-identity.js'
+import { applyIdentities } from './apply-identity.js'
 
 export type WriteStatus = 'stored' | 'duplicate'
 
@@ -26,16 +26,8 @@ export async function writeBatch(
     statuses.push(isDuplicate ? 'duplicate' : 'stored')
     if (!isDuplicate) fresh.push(e)
   }
-  const identity = new IdentityApplier(tx, policy)
-  await identity.preload(fresh)
-  const decidedBy: string[] = []
-  for (const e of fresh) decidedBy.push(await identity.apply(e))
-  const rows: StoredEvent[] = fresh.map((event, i) => ({
-    event,
-    identityKey: decidedBy[i]!,
-    profileId: identity.profileFor(decidedBy[i]!),
-    nameTerms: nameTerms(event),
-  }))
+  const decided = fresh.length > 0 ? await applyIdentities(tx, fresh, policy) : []
+  const rows: StoredEvent[] = fresh.map((event, i) => ({ event, ...decided[i]!, nameTerms: nameTerms(event) }))
   await tx.insertEvents(rows)
   if (rejected.length > 0) await tx.quarantine(rejected)
   return statuses

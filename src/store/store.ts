@@ -73,9 +73,9 @@ export interface WriteTx {
   profilesOf(keys: string[]): Promise<Map<string, string>>
   /** Links that touch any of the keys. */
   linksTouching(keys: string[]): Promise<IdentityLink[]>
-  /** Stores the link unless an earlier sighting of the pair is stored; true when it changed anything. */
-  upsertLink(link: IdentityLink): Promise<boolean>
-  createProfile(id: string, createdAt: string): Promise<void>
+  /** Stores each link unless an earlier sighting of its pair is stored. */
+  upsertLinks(links: IdentityLink[]): Promise<void>
+  createProfiles(ids: string[], createdAt: string): Promise<void>
   /** Inserts identifiers or moves them to another profile. */
   putIdentifiers(rows: IdentifierRow[]): Promise<void>
   /** Moves the stored events decided by these identifier keys to a profile. */

@@ -52,18 +52,20 @@ class PostgresWriteTx implements WriteTx {
     return rows.map((r) => ({ a: r.a, b: r.b, timestamp: r.ts, messageId: r.message_id }))
   }
 
-  async upsertLink(link: IdentityLink): Promise<boolean> {
-    const { rowCount } = await this.c.query(
-      `INSERT INTO identity_links (a, b, ts, message_id) VALUES ($1, $2, $3, $4)
+  async upsertLinks(links: IdentityLink[]): Promise<void> {
+    if (links.length === 0) return
+    await this.c.query(
+      `INSERT INTO identity_links (a, b, ts, message_id)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
        ON CONFLICT (a, b) DO UPDATE SET ts = excluded.ts, message_id = excluded.message_id
        WHERE (identity_links.ts, identity_links.message_id) > (excluded.ts, excluded.message_id)`,
-      [link.a, link.b, link.timestamp, link.messageId],
+      [links.map((l) => l.a), links.map((l) => l.b), links.map((l) => l.timestamp), links.map((l) => l.messageId)],
     )
-    return (rowCount ?? 0) > 0
   }
 
-  async createProfile(id: string, createdAt: string): Promise<void> {
-    await this.c.query('INSERT INTO profiles (id, created_at, merged_into) VALUES ($1, $2, NULL)', [id, createdAt])
+  async createProfiles(ids: string[], createdAt: string): Promise<void> {
+    if (ids.length === 0) return
+    await this.c.query('INSERT INTO profiles (id, created_at, merged_into) SELECT unnest($1::text[]), $2, NULL', [ids, createdAt])
   }
 
   async putIdentifiers(rows: IdentifierRow[]): Promise<void> {

@@ -58,8 +58,7 @@ class SqliteWriteTx implements WriteTx {
       upsertLink: db.prepare(
         `INSERT INTO identity_links (a, b, ts, message_id) VALUES (?, ?, ?, ?)
          ON CONFLICT (a, b) DO UPDATE SET ts = excluded.ts, message_id = excluded.message_id
-         WHERE (identity_links.ts, identity_links.message_id) > (excluded.ts, excluded.message_id)
-         RETURNING a`,
+         WHERE (identity_links.ts, identity_links.message_id) > (excluded.ts, excluded.message_id)`,
       ),
       createProfile: db.prepare('INSERT INTO profiles (id, created_at, merged_into) VALUES (?, ?, NULL)'),
       putIdentifier: db.prepare(
@@ -98,12 +97,12 @@ class SqliteWriteTx implements WriteTx {
     return rows.map((r) => ({ a: r.a, b: r.b, timestamp: r.ts, messageId: r.message_id }))
   }
 
-  async upsertLink(link: IdentityLink): Promise<boolean> {
-    return this.s.upsertLink!.get(link.a, link.b, link.timestamp, link.messageId) !== undefined
+  async upsertLinks(links: IdentityLink[]): Promise<void> {
+    for (const l of links) this.s.upsertLink!.run(l.a, l.b, l.timestamp, l.messageId)
   }
 
-  async createProfile(id: string, createdAt: string): Promise<void> {
-    this.s.createProfile!.run(id, createdAt)
+  async createProfiles(ids: string[], createdAt: string): Promise<void> {
+    for (const id of ids) this.s.createProfile!.run(id, createdAt)
   }
 
   async putIdentifiers(rows: IdentifierRow[]): Promise<void> {

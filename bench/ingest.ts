@@ -1,0 +1,173 @@
+/**
+ * npm run bench:ingest — sustained events/s through POST /v1/batch (100 events a request,
+ * 50 connections) into SQLite and PostgreSQL, with ack latency p50/p99 and the server's peak RSS.
+ *
+ *   npm run bench:ingest -- [--events 1000000] [--store sqlite|postgres|both] [--runs 3] [--json]
+ *
+ * The server runs as its own process (`salestwin serve`, built from dist/), the load generator
+ * (autocannon) in this one. Bodies are generated before the clock starts.
+ */
+import autocannon from 'autocannon'
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir, cpus, totalmem } from 'node:os'
+import { join } from 'node:path'
+import pg from 'pg'
+import { Random } from '../src/demo/random.js'
+
+const args = process.argv.slice(2)
+const arg = (name: string, fallback: string) => {
+  const i = args.indexOf(`--${name}`)
+  return i >= 0 && args[i + 1] ? args[i + 1]! : fallback
+}
+const TOTAL_EVENTS = Number(arg('events', '1000000'))
+const STORES = arg('store', 'both') === 'both' ? ['sqlite', 'postgres'] : [arg('store', 'sqlite')]
+const RUNS = Number(arg('runs', '3'))
+const JSON_OUT = args.includes('--json')
+const EVENTS_PER_REQUEST = 100
+const CONNECTIONS = 50
+const PORT = 4950
+const PG_ADMIN = process.env.SALESTWIN_BENCH_POSTGRES_ADMIN ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+const PG_BENCH = process.env.SALESTWIN_BENCH_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/salestwin_bench'
+
+const log = (line: string) => process.stderr.write(`${line}\n`)
+
+/** A realistic mix: anonymous browsing, logged-in browsing, identifies, product events and orders over 100,000 people. */
+function makeBodies(run: number): string[] {
+  const r = new Random(1000 + run)
+  const people = 100_000
+  const bodies: string[] = []
+  const t0 = Date.parse('2026-01-01T00:00:00Z')
+  for (let req = 0; req < TOTAL_EVENTS / EVENTS_PER_REQUEST; req++) {
+    const batch: Record<string, unknown>[] = []
+    for (let i = 0; i < EVENTS_PER_REQUEST; i++) {
+      const n = req * EVENTS_PER_REQUEST + i
+      // Heavy users are more active: a skewed pick over the people.
+      const p = Math.floor(people * Math.pow(r.next(), 2))
+      const anonymousId = `bench-anon-${run}-${p}`
+      const userId = `bench-user-${run}-${p}`
+      const timestamp = new Date(t0 + n * 1000).toISOString()
+      const messageId = `bench-${run}-${n}`
+      const kind = r.weighted([['page', 45], ['page-user', 15], ['track', 20], ['identify', 8], ['screen', 7], ['order', 5]] as const)
+      const context = { userAgent: 'Mozilla/5.0 (X11; Linux x86_64)', ip: '192.0.2.1', campaign: r.chance(0.3) ? { source: 'google', medium: 'cpc', name: 'brand' } : undefined }
+      if (kind === 'page') batch.push({ type: 'page', messageId, anonymousId, timestamp, name: 'Product', properties: { path: `/p/${r.int(1, 500)}` }, context })
+      else if (kind === 'page-user') batch.push({ type: 'page', messageId, anonymousId, userId, timestamp, name: 'Home', properties: { path: '/' }, context })
+      else if (kind === 'track') batch.push({ type: 'track', messageId, anonymousId, timestamp, event: 'Product Viewed', properties: { product_id: `P-${r.int(1, 500)}`, price: r.int(5, 300) }, context })
+      else if (kind === 'identify') batch.push({ type: 'identify', messageId, anonymousId, userId, timestamp, traits: { email: `person${p}@example.com`, firstName: 'Bench', lastName: `Person ${p}` }, context })
+      else if (kind === 'screen') batch.push({ type: 'screen', messageId, anonymousId: `bench-device-${run}-${p}`, userId, timestamp, name: 'Cart' })
+      else batch.push({ type: 'track', messageId, userId, anonymousId, timestamp, event: 'Order Completed', properties: { order_id: `o-${run}-${n}`, revenue: r.int(10, 400), currency: 'EUR', products: [{ sku: 'SKU-1', price: 10, quantity: 1 }] }, context })
+    }
+    bodies.push(JSON.stringify({ batch, sentAt: new Date().toISOString() }))
+  }
+  return bodies
+}
+
+async function freshPostgres(): Promise<void> {
+  const admin = new pg.Client({ connectionString: PG_ADMIN })
+  await admin.connect()
+  await admin.query('DROP DATABASE IF EXISTS salestwin_bench WITH (FORCE)')
+  await admin.query('CREATE DATABASE salestwin_bench')
+  await admin.end()
+}
+
+function cli(db: string, ...argv: string[]): string {
+  return execFileSync(process.execPath, ['bin/salestwin.js', ...argv, '--db', db], { encoding: 'utf8', env: { ...process.env, SALESTWIN_LOG_LEVEL: 'warn' } })
+}
+
+async function startServer(db: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=.bench/prof-server'] : []), 'bin/salestwin.js', 'serve', '--no-demo', '--port', String(PORT), '--db', db], {
+    env: { ...process.env, SALESTWIN_LOG_LEVEL: 'warn', SALESTWIN_MAX_QUEUED_EVENTS: '1000000' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  })
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${PORT}/health`)).ok) return child
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error('server did not start')
+}
+
+function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)![1]) / 1024)
+}
+
+async function runOnce(store: string, run: number) {
+  let db: string
+  if (store === 'sqlite') db = join(mkdtempSync(join(tmpdir(), 'st-bench-')), 'bench.db')
+  else {
+    await freshPostgres()
+    db = PG_BENCH
+  }
+  const writeKey = JSON.parse(cli(db, 'sources', 'create', 'bench', '--json')).writeKey as string
+  log(`[${store} run ${run}] generating ${TOTAL_EVENTS} events`)
+  const bodies = makeBodies(run)
+  const server = await startServer(db)
+  let next = 0
+  let non2xx = 0
+  const started = Date.now()
+  const result = await autocannon({
+    url: `http://127.0.0.1:${PORT}`,
+    connections: CONNECTIONS,
+    amount: bodies.length,
+    timeout: 60,
+    requests: [
+      {
+        method: 'POST',
+        path: '/v1/batch',
+        headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}` },
+        setupRequest: (req) => {
+          req.body = bodies[next++ % bodies.length]!
+          return req
+        },
+        onResponse: (status: number) => {
+          if (status !== 200) non2xx++
+        },
+      },
+    ],
+  })
+  const seconds = (Date.now() - started) / 1000
+  const rssMb = peakRssMb(server.pid!)
+  const stats = (await (await fetch(`http://127.0.0.1:${PORT}/v1/stats`)).json()) as { events: number; profiles: number }
+  server.kill('SIGTERM')
+  await new Promise((r) => server.once('exit', r))
+  const out = {
+    store,
+    run,
+    events: TOTAL_EVENTS,
+    storedEvents: stats.events,
+    profiles: stats.profiles,
+    seconds,
+    eventsPerSecond: Math.round(stats.events / seconds),
+    ackP50Ms: result.latency.p50,
+    ackP99Ms: result.latency.p99,
+    non2xx: non2xx + result.errors + result.timeouts,
+    peakRssMb: rssMb,
+  }
+  log(`[${store} run ${run}] ${JSON.stringify(out)}`)
+  return out
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+const results = []
+for (const store of STORES) {
+  const runs = []
+  for (let run = 1; run <= RUNS; run++) runs.push(await runOnce(store, run))
+  results.push({
+    store,
+    runs,
+    median: {
+      eventsPerSecond: median(runs.map((r) => r.eventsPerSecond)),
+      ackP50Ms: median(runs.map((r) => r.ackP50Ms)),
+      ackP99Ms: median(runs.map((r) => r.ackP99Ms)),
+      peakRssMb: median(runs.map((r) => r.peakRssMb)),
+    },
+  })
+}
+const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version }
+const report = { benchmark: 'ingest', eventsPerRun: TOTAL_EVENTS, eventsPerRequest: EVENTS_PER_REQUEST, connections: CONNECTIONS, machine, results }
+if (JSON_OUT) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
+else for (const r of results) log(`${r.store}: median ${r.median.eventsPerSecond} events/s, ack p50 ${r.median.ackP50Ms} ms, p99 ${r.median.ackP99Ms} ms, peak RSS ${r.median.peakRssMb} MB`)
