@@ -1,0 +1,59 @@
+import { AppError } from '../core/errors.js'
+import { invert, minimizeBfgs, numericHessian } from './optimize.js'
+
+export interface FitResult<P extends string> {
+  model: string
+  n: number
+  params: Record<P, number>
+  standardErrors: Record<P, number>
+  logLikelihood: number
+  iterations: number
+}
+
+/**
+ * Maximum-likelihood fit of positive parameters: BFGS on their logarithms, standard errors from
+ * the inverse Hessian of the negative log-likelihood at the optimum (natural scale).
+ * A fit that does not converge throws MODEL_NOT_CONVERGED; it never returns NaN silently.
+ */
+export function fitPositive<P extends string>(
+  model: string,
+  n: number,
+  names: readonly P[],
+  logLikelihood: (params: number[]) => number,
+  start: number[],
+  gradient?: (params: number[]) => number[],
+): FitResult<P> {
+  const negLogLik = (logParams: number[]) => {
+    const ll = logLikelihood(logParams.map(Math.exp))
+    return Number.isFinite(ll) ? -ll / n : Infinity
+  }
+  const negGradient = gradient
+    ? (logParams: number[]) => {
+        const params = logParams.map(Math.exp)
+        return gradient(params).map((g, i) => (-g * params[i]!) / n)
+      }
+    : undefined
+  const result = minimizeBfgs(negLogLik, start.map(Math.log), { maxIterations: 1000, gradientTolerance: 1e-7, ...(negGradient ? { gradient: negGradient } : {}) })
+  const params = result.x.map(Math.exp)
+  const ll = logLikelihood(params)
+  if (!result.converged || !Number.isFinite(ll) || params.some((p) => !Number.isFinite(p))) {
+    throw new AppError(
+      'MODEL_NOT_CONVERGED',
+      `${model} fit did not converge after ${result.iterations} iterations (gradient ${result.gradientNorm.toExponential(2)}, log-likelihood ${ll}); the data may not follow the model or be too few`,
+    )
+  }
+  const hessian = numericHessian((p) => -logLikelihood(p), params)
+  const covariance = invert(hessian)
+  const se = params.map((_, i) => {
+    const v = covariance?.[i]?.[i]
+    return v !== undefined && v > 0 ? Math.sqrt(v) : NaN
+  })
+  return {
+    model,
+    n,
+    params: Object.fromEntries(names.map((k, i) => [k, params[i]!])) as Record<P, number>,
+    standardErrors: Object.fromEntries(names.map((k, i) => [k, se[i]!])) as Record<P, number>,
+    logLikelihood: ll,
+    iterations: result.iterations,
+  }
+}

@@ -1,0 +1,43 @@
+import { AppError } from '../core/errors.js'
+import { fitPositive, type FitResult } from './fit.js'
+import { gammaln } from './special.js'
+
+export type GammaGammaParams = { p: number; q: number; v: number }
+const NAMES = ['p', 'q', 'v'] as const
+
+/** Repeat buyers' number of repeat purchases x and their mean value zbar. */
+export interface SpendData {
+  x: Float64Array
+  zbar: Float64Array
+}
+
+/** Log-likelihood of the Gamma-Gamma spend model (Fader & Hardie 2013, note 025). */
+export function gammaGammaLogLikelihood({ p, q, v }: GammaGammaParams, data: SpendData): number {
+  let ll = 0
+  const constant = -gammaln(q) + q * Math.log(v)
+  for (let i = 0; i < data.x.length; i++) {
+    const x = data.x[i]!
+    const z = data.zbar[i]!
+    ll += gammaln(p * x + q) - gammaln(p * x) + constant + (p * x - 1) * Math.log(z) + p * x * Math.log(x) - (p * x + q) * Math.log(x * z + v)
+  }
+  return ll
+}
+
+/** Fits Gamma-Gamma on repeat buyers (x > 0, zbar > 0). */
+export function fitGammaGamma(data: SpendData): FitResult<keyof GammaGammaParams> {
+  checkSpend(data)
+  return fitPositive('gammagamma', data.x.length, NAMES, (p) => gammaGammaLogLikelihood({ p: p[0]!, q: p[1]!, v: p[2]! }, data), [1, 1, 1])
+}
+
+/** E[mean spend | x, zbar]: a weighted mean of the customer's own average and the population's. */
+export function gammaGammaExpectedSpend({ p, q, v }: GammaGammaParams, x: number, zbar: number): number {
+  return (p * (v + x * zbar)) / (p * x + q - 1)
+}
+
+function checkSpend(data: SpendData): void {
+  if (data.x.length < 10) throw new AppError('VALUE_INPUT_INVALID', `Gamma-Gamma needs at least 10 repeat buyers, got ${data.x.length}`)
+  for (let i = 0; i < data.x.length; i++) {
+    if (!(data.x[i]! > 0)) throw new AppError('VALUE_INPUT_INVALID', `row ${i + 1}: Gamma-Gamma takes repeat buyers only (frequency > 0), got ${data.x[i]}`)
+    if (!(data.zbar[i]! > 0)) throw new AppError('VALUE_INPUT_INVALID', `row ${i + 1}: monetary value must be positive, got ${data.zbar[i]}`)
+  }
+}
