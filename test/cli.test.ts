@@ -49,4 +49,25 @@ describe('salestwin CLI', () => {
     expect(res.code).toBe(0)
     expect(JSON.parse(res.stdout)).toMatchObject({ customers: 50, seed: 3, rejected: 0 })
   })
+
+  it('fits a value model from a summary CSV with --json: one document with params, standard errors and log-likelihood', async () => {
+    const res = await salestwin(['value', 'fit', '--model', 'pareto', '--summary', 'data/cdnow/cdnow_customers_summary.csv', '--json'])
+    expect(res.code).toBe(0)
+    const out = JSON.parse(res.stdout)
+    expect(out).toMatchObject({ model: 'pareto', n: 2357, params: { r: expect.any(Number), alpha: expect.any(Number), s: expect.any(Number), beta: expect.any(Number) } })
+    expect(out.params.r).toBeCloseTo(0.5533, 3)
+    expect(out.logLikelihood).toBeCloseTo(-9594.97, 1)
+    expect(Object.keys(out.standardErrors)).toEqual(['r', 'alpha', 's', 'beta'])
+  })
+
+  it('predicts per customer with --json, and says what a summary lacks', async () => {
+    const res = await salestwin(['value', 'predict', '--summary', 'data/cdnow/cdnow_customers_summary_with_transactions.csv', '--t', '39', '--json'])
+    expect(res.code).toBe(0)
+    const out = JSON.parse(res.stdout)
+    expect(out.customers).toHaveLength(2357)
+    expect(out.customers[0]).toMatchObject({ id: '1', probabilityAlive: expect.closeTo(0.7266, 3), expectedPurchases: expect.closeTo(1.2259, 3), expectedSpendPerOrder: expect.closeTo(24.65, 1) })
+    const bad = await salestwin(['value', 'fit', '--model', 'gammagamma', '--summary', 'data/cdnow/cdnow_customers_summary.csv'])
+    expect(bad.code).toBe(1)
+    expect(bad.stderr).toBe('error VALUE_INPUT_INVALID: Gamma-Gamma needs a monetary_value (or zbar) column\n')
+  })
 })

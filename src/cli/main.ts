@@ -7,6 +7,7 @@ import { importCommand } from './import-command.js'
 import { printResult } from './output.js'
 import { openRuntime } from './runtime.js'
 import { serveCommand } from './serve-command.js'
+import { MODELS, valueFitCommand, valuePredictCommand } from './value-command.js'
 
 /** Options every command shares: where the store is and which config file to read. */
 interface CommonFlags {
@@ -91,6 +92,22 @@ export async function main(argv: string[]): Promise<void> {
         await runtime.close()
       }
     })
+
+  const value = program.command('value').description('customer value: fit BTYD models, predict purchases, P(alive) and value')
+  value
+    .command('fit')
+    .description('fit a model by maximum likelihood; prints params, standard errors and log-likelihood')
+    .addOption(new Option('--model <model>', 'the model').choices(MODELS).makeOptionMandatory())
+    .requiredOption('--summary <file.csv>', 'summary CSV: ID,frequency,recency,T[,monetary_value] | ID,x,t_x,T,zbar | frequency,recency,periods,weights')
+    .option('--json', 'print one JSON document')
+    .action((flags) => valueFitCommand({ model: flags.model, summary: flags.summary, json: Boolean(flags.json) }))
+  value
+    .command('predict')
+    .description('per customer: P(alive), expected purchases in the next t periods, expected spend and value')
+    .requiredOption('--summary <file.csv>', 'summary CSV as for value fit')
+    .requiredOption('--t <periods>', 'horizon in the summary\'s time unit')
+    .option('--json', 'print one JSON document')
+    .action((flags) => valuePredictCommand({ summary: flags.summary, t: Number(flags.t), json: Boolean(flags.json) }))
 
   try {
     await program.parseAsync(argv)

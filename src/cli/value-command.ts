@@ -1,0 +1,89 @@
+import { parse } from 'csv-parse/sync'
+import { readFileSync } from 'node:fs'
+import { AppError, assertNever } from '../core/errors.js'
+import { bgbbProbabilityAlive, fitBgBb } from '../value/bgbb.js'
+import { bgnbdConditionalExpected, bgnbdProbabilityAlive, fitBgNbd } from '../value/bgnbd.js'
+import type { FitResult } from '../value/fit.js'
+import { fitGammaGamma, gammaGammaExpectedSpend } from '../value/gamma-gamma.js'
+import { fitMbgNbd } from '../value/mbgnbd.js'
+import { fitParetoNbd } from '../value/pareto-nbd.js'
+import { readSummaryTable, spendOf, type SummaryTable } from '../value/read-summary.js'
+import { printResult } from './output.js'
+
+export const MODELS = ['bgnbd', 'pareto', 'mbgnbd', 'gammagamma', 'bgbb'] as const
+export type ModelName = (typeof MODELS)[number]
+
+/** Reads a summary CSV file into a table, with the file named in any error. */
+export function loadSummary(file: string): SummaryTable {
+  let rows: Record<string, string>[]
+  try {
+    rows = parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true, trim: true, bom: true })
+  } catch (err) {
+    throw new AppError('VALUE_INPUT_INVALID', `summary ${file}: ${(err as Error).message}`, { cause: err })
+  }
+  return readSummaryTable(rows)
+}
+
+/** Fits one model to a summary table. */
+export function fitModel(model: ModelName, table: SummaryTable): FitResult<string> {
+  switch (model) {
+    case 'bgnbd':
+      return fitBgNbd(table.rfm)
+    case 'pareto':
+      return fitParetoNbd(table.rfm)
+    case 'mbgnbd':
+      return fitMbgNbd(table.rfm)
+    case 'gammagamma':
+      return fitGammaGamma(spendOf(table))
+    case 'bgbb':
+      return fitBgBb(table.rfm)
+    default:
+      return assertNever(model)
+  }
+}
+
+/** `salestwin value fit --model M --summary FILE`: one JSON document with params, standard errors, log-likelihood. */
+export function valueFitCommand(opts: { model: ModelName; summary: string; json: boolean }): void {
+  const started = performance.now()
+  const fit = fitModel(opts.model, loadSummary(opts.summary))
+  const result = { ...fit, fitMs: Math.round(performance.now() - started) }
+  printResult(result, opts.json, () =>
+    [`${fit.model} on ${fit.n} customers: log-likelihood ${fit.logLikelihood.toFixed(4)} (${result.fitMs} ms)`, ...Object.entries(fit.params).map(([k, v]) => `  ${k.padEnd(6)} ${v.toFixed(6)}  (se ${(fit.standardErrors as Record<string, number>)[k]!.toFixed(6)})`)].join('\n'),
+  )
+}
+
+/**
+ * `salestwin value predict --summary FILE --t 39`: per customer the expected purchases in the next t
+ * periods and P(alive) (BG/NBD, or BG/BB for discrete data); with a monetary column also the expected
+ * spend per order (Gamma-Gamma) and the undiscounted value of those purchases.
+ */
+export function valuePredictCommand(opts: { summary: string; t: number; json: boolean }): void {
+  if (!(opts.t > 0)) throw new AppError('VALUE_INPUT_INVALID', `--t must be a positive number of periods, got ${opts.t}`)
+  const table = loadSummary(opts.summary)
+  const discrete = table.rfm.weights !== undefined
+  const counts = discrete ? fitBgBb(table.rfm) : fitBgNbd(table.rfm)
+  const spend = table.monetary ? fitGammaGamma(spendOf(table)) : null
+  const customers = table.ids.map((id, i) => {
+    const x = table.rfm.x[i]!
+    const tx = table.rfm.tx[i]!
+    const T = table.rfm.T[i]!
+    const alive = discrete ? bgbbProbabilityAlive(counts.params as never, x, tx, T) : bgnbdProbabilityAlive(counts.params as never, x, tx, T)
+    const expected = discrete ? null : bgnbdConditionalExpected(counts.params as never, opts.t, x, tx, T)
+    const perOrder = spend ? gammaGammaExpectedSpend(spend.params as never, x, x > 0 ? table.monetary![i]! : 0) : null
+    return {
+      id,
+      probabilityAlive: round(alive),
+      expectedPurchases: expected === null ? null : round(expected),
+      expectedSpendPerOrder: perOrder === null ? null : round(perOrder),
+      expectedValue: expected !== null && perOrder !== null ? round(expected * perOrder) : null,
+    }
+  })
+  const result = { model: counts.model, spendModel: spend?.model ?? null, t: opts.t, params: counts.params, spendParams: spend?.params ?? null, customers }
+  printResult(result, opts.json, () =>
+    [`${counts.model}${spend ? ' + gammagamma' : ''}, next ${opts.t} periods:`, 'id,probabilityAlive,expectedPurchases,expectedSpendPerOrder,expectedValue', ...customers.map((c) => `${c.id},${c.probabilityAlive},${c.expectedPurchases ?? ''},${c.expectedSpendPerOrder ?? ''},${c.expectedValue ?? ''}`)].join('\n'),
+  )
+}
+
+function round(v: number): number {
+  return Math.round(v * 1e6) / 1e6
+}
