@@ -1,5 +1,5 @@
 import { AppError } from '../core/errors.js'
-import { invert, minimizeBfgs, numericHessian } from './optimize.js'
+import { invert, jacobianOf, minimizeBfgs, numericHessian } from './optimize.js'
 
 export interface FitResult<P extends string> {
   model: string
@@ -42,7 +42,7 @@ export function fitPositive<P extends string>(
       `${model} fit did not converge after ${result.iterations} iterations (gradient ${result.gradientNorm.toExponential(2)}, log-likelihood ${ll}); the data may not follow the model or be too few`,
     )
   }
-  const hessian = numericHessian((p) => -logLikelihood(p), params)
+  const hessian = gradient ? jacobianOf((p) => gradient(p).map((g) => -g), params) : numericHessian((p) => -logLikelihood(p), params)
   const covariance = invert(hessian)
   const se = params.map((_, i) => {
     const v = covariance?.[i]?.[i]

@@ -1,6 +1,6 @@
 import { AppError } from '../core/errors.js'
 import { fitPositive, type FitResult } from './fit.js'
-import { gammaln } from './special.js'
+import { digamma, gammaln } from './special.js'
 
 export type GammaGammaParams = { p: number; q: number; v: number }
 const NAMES = ['p', 'q', 'v'] as const
@@ -23,10 +23,29 @@ export function gammaGammaLogLikelihood({ p, q, v }: GammaGammaParams, data: Spe
   return ll
 }
 
-/** Fits Gamma-Gamma on repeat buyers (x > 0, zbar > 0). */
+/** Gradient of {@link gammaGammaLogLikelihood} in (p, q, v). */
+export function gammaGammaGradient({ p, q, v }: GammaGammaParams, data: SpendData): [number, number, number] {
+  let gp = 0
+  let gq = 0
+  let gv = 0
+  const psiQ = digamma(q)
+  for (let i = 0; i < data.x.length; i++) {
+    const x = data.x[i]!
+    const z = data.zbar[i]!
+    const psiPxq = digamma(p * x + q)
+    const logXzv = Math.log(x * z + v)
+    gp += x * (psiPxq - digamma(p * x) + Math.log(z) + Math.log(x) - logXzv)
+    gq += psiPxq - psiQ + Math.log(v) - logXzv
+    gv += q / v - (p * x + q) / (x * z + v)
+  }
+  return [gp, gq, gv]
+}
+
+/** Fits Gamma-Gamma on repeat buyers (x > 0, zbar > 0), with the analytic gradient. */
 export function fitGammaGamma(data: SpendData): FitResult<keyof GammaGammaParams> {
   checkSpend(data)
-  return fitPositive('gammagamma', data.x.length, NAMES, (p) => gammaGammaLogLikelihood({ p: p[0]!, q: p[1]!, v: p[2]! }, data), [1, 1, 1])
+  const toParams = (p: number[]) => ({ p: p[0]!, q: p[1]!, v: p[2]! })
+  return fitPositive('gammagamma', data.x.length, NAMES, (p) => gammaGammaLogLikelihood(toParams(p), data), [1, 1, 1], (p) => gammaGammaGradient(toParams(p), data))
 }
 
 /** E[mean spend | x, zbar]: a weighted mean of the customer's own average and the population's. */

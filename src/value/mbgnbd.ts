@@ -1,7 +1,7 @@
-import { meanT } from './bgnbd.js'
+import { meanT, perFrequency } from './bgnbd.js'
 import { fitPositive, type FitResult } from './fit.js'
-import { checkRfm, type RfmData } from './rfm-data.js'
-import { gammaln, logAddExp } from './special.js'
+import { checkRfm, compressRfm, type RfmData } from './rfm-data.js'
+import { digamma, gammaln, logAddExp } from './special.js'
 
 export type MbgNbdParams = { r: number; alpha: number; a: number; b: number }
 const NAMES = ['r', 'alpha', 'a', 'b'] as const
@@ -13,10 +13,11 @@ const NAMES = ['r', 'alpha', 'a', 'b'] as const
 export function mbgnbdLogLikelihood({ r, alpha, a, b }: MbgNbdParams, data: RfmData): number {
   const { x, tx, T, weights } = data
   const constant = -gammaln(r) + r * Math.log(alpha) + gammaln(a + b) - gammaln(b)
+  const byX = perFrequency(x, (k) => gammaln(r + k) + gammaln(b + k + 1) - gammaln(a + b + k + 1) + constant)
   let ll = 0
   for (let i = 0; i < x.length; i++) {
     const xi = x[i]!
-    const a12 = gammaln(r + xi) + gammaln(b + xi + 1) - gammaln(a + b + xi + 1) + constant
+    const a12 = byX[xi]!
     const a3 = -(r + xi) * Math.log(alpha + T[i]!)
     const a4 = Math.log(a) - Math.log(b + xi) - (r + xi) * Math.log(alpha + tx[i]!)
     ll += (weights?.[i] ?? 1) * (a12 + logAddExp(a3, a4))
@@ -24,8 +25,41 @@ export function mbgnbdLogLikelihood({ r, alpha, a, b }: MbgNbdParams, data: RfmD
   return ll
 }
 
-/** Fits MBG/NBD by maximum likelihood. */
+/** Gradient of {@link mbgnbdLogLikelihood} in (r, alpha, a, b). */
+export function mbgnbdGradient({ r, alpha, a, b }: MbgNbdParams, data: RfmData): [number, number, number, number] {
+  const { x, tx, T, weights } = data
+  const psiR = digamma(r)
+  const psiAB = digamma(a + b)
+  const psiB = digamma(b)
+  const dR = perFrequency(x, (k) => digamma(r + k) - psiR + Math.log(alpha))
+  const dA = perFrequency(x, (k) => psiAB - digamma(a + b + k + 1))
+  const dB = perFrequency(x, (k) => psiAB - psiB + digamma(b + k + 1) - digamma(a + b + k + 1))
+  const logA = Math.log(a)
+  let gr = 0
+  let galpha = 0
+  let ga = 0
+  let gb = 0
+  for (let i = 0; i < x.length; i++) {
+    const xi = x[i]!
+    const w = weights?.[i] ?? 1
+    const logAT = Math.log(alpha + T[i]!)
+    const logAtx = Math.log(alpha + tx[i]!)
+    const a3 = -(r + xi) * logAT
+    const a4 = logA - Math.log(b + xi) - (r + xi) * logAtx
+    const w4 = 1 / (1 + Math.exp(a3 - a4))
+    const w3 = 1 - w4
+    gr += w * (dR[xi]! - w3 * logAT - w4 * logAtx)
+    galpha += w * (r / alpha - (w3 * (r + xi)) / (alpha + T[i]!) - (w4 * (r + xi)) / (alpha + tx[i]!))
+    ga += w * (dA[xi]! + w4 / a)
+    gb += w * (dB[xi]! - w4 / (b + xi))
+  }
+  return [gr, galpha, ga, gb]
+}
+
+/** Fits MBG/NBD by maximum likelihood, with the analytic gradient. */
 export function fitMbgNbd(data: RfmData): FitResult<keyof MbgNbdParams> {
   checkRfm(data)
-  return fitPositive('mbgnbd', data.x.length, NAMES, (p) => mbgnbdLogLikelihood({ r: p[0]!, alpha: p[1]!, a: p[2]!, b: p[3]! }, data), [1, meanT(data), 1, 1])
+  const rows = compressRfm(data)
+  const toParams = (p: number[]) => ({ r: p[0]!, alpha: p[1]!, a: p[2]!, b: p[3]! })
+  return fitPositive('mbgnbd', data.x.length, NAMES, (p) => mbgnbdLogLikelihood(toParams(p), rows), [1, meanT(data), 1, 1], (p) => mbgnbdGradient(toParams(p), rows))
 }

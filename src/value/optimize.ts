@@ -94,6 +94,23 @@ export function numericHessian(f: (x: number[]) => number, x: number[]): number[
   return H
 }
 
+/** Central-difference Jacobian of a vector function (the Hessian, when it is a gradient), symmetrized. */
+export function jacobianOf(g: (x: number[]) => number[], x: number[]): number[][] {
+  const n = x.length
+  const J: number[][] = Array.from({ length: n }, () => new Array<number>(n).fill(0))
+  for (let j = 0; j < n; j++) {
+    const h = 1e-6 * Math.max(1, Math.abs(x[j]!))
+    const up = [...x]
+    const down = [...x]
+    up[j] = x[j]! + h
+    down[j] = x[j]! - h
+    const gu = g(up)
+    const gd = g(down)
+    for (let i = 0; i < n; i++) J[i]![j] = (gu[i]! - gd[i]!) / (2 * h)
+  }
+  return J.map((row, i) => row.map((v, j) => (v + J[j]![i]!) / 2))
+}
+
 /** Inverse of a small symmetric positive-definite matrix (Gauss-Jordan); null when singular. */
 export function invert(matrix: number[][]): number[][] | null {
   const n = matrix.length

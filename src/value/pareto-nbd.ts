@@ -1,7 +1,7 @@
 import { meanT } from './bgnbd.js'
 import { fitPositive, type FitResult } from './fit.js'
-import { checkRfm, type RfmData } from './rfm-data.js'
-import { gammaln, hyp2f1, logAddExp, logSubExp } from './special.js'
+import { checkRfm, compressRfm, type RfmData } from './rfm-data.js'
+import { gammaln, hyp2f1Fast, logAddExp, logSubExp } from './special.js'
 
 export type ParetoNbdParams = { r: number; alpha: number; s: number; beta: number }
 const NAMES = ['r', 'alpha', 's', 'beta'] as const
@@ -21,7 +21,7 @@ export function paretoNbdLogLikelihood({ r, alpha, s, beta }: ParetoNbdParams, d
     const xi = x[i]!
     const rsx = r + s + xi
     const p2 = alpha >= beta ? param2 : r + xi
-    const logF = (t: number) => Math.log(hyp2f1(rsx, p2, rsx + 1, absDiff / (maxAB + t))) - rsx * Math.log(maxAB + t)
+    const logF = (t: number) => Math.log(hyp2f1Fast(rsx, p2, rsx + 1, absDiff / (maxAB + t))) - rsx * Math.log(maxAB + t)
     const logA0 = logSubExp(logF(tx[i]!), logF(T[i]!))
     const first = -(r + xi) * Math.log(alpha + T[i]!) - s * Math.log(beta + T[i]!)
     const second = Math.log(s) - Math.log(rsx) + logA0
@@ -34,5 +34,6 @@ export function paretoNbdLogLikelihood({ r, alpha, s, beta }: ParetoNbdParams, d
 /** Fits Pareto/NBD by maximum likelihood. */
 export function fitParetoNbd(data: RfmData): FitResult<keyof ParetoNbdParams> {
   checkRfm(data)
-  return fitPositive('pareto', data.x.length, NAMES, (p) => paretoNbdLogLikelihood({ r: p[0]!, alpha: p[1]!, s: p[2]!, beta: p[3]! }, data), [1, meanT(data), 1, meanT(data)])
+  const rows = compressRfm(data)
+  return fitPositive('pareto', data.x.length, NAMES, (p) => paretoNbdLogLikelihood({ r: p[0]!, alpha: p[1]!, s: p[2]!, beta: p[3]! }, rows), [1, meanT(data), 1, meanT(data)])
 }

@@ -29,3 +29,33 @@ export function checkRfm(data: RfmData, minRepeatBuyers = 10): void {
     throw new AppError('VALUE_INPUT_INVALID', `fitting needs at least ${minRepeatBuyers} customers with repeat purchases, got ${repeat}`)
   }
 }
+
+/**
+ * Merges the customers without repeat purchases that share T into one weighted row: the
+ * likelihood is a sum over customers, so this changes nothing but the work. In cohort data they
+ * are often most of the base and have few distinct T.
+ */
+export function compressRfm(data: RfmData): RfmData {
+  const zeroRow = new Map<number, number>() // T → row
+  const x: number[] = []
+  const tx: number[] = []
+  const T: number[] = []
+  const w: number[] = []
+  for (let i = 0; i < data.x.length; i++) {
+    const weight = data.weights?.[i] ?? 1
+    const Ti = data.T[i]!
+    if (data.x[i] === 0) {
+      const at = zeroRow.get(Ti)
+      if (at !== undefined) {
+        w[at] = w[at]! + weight
+        continue
+      }
+      zeroRow.set(Ti, x.length)
+    }
+    x.push(data.x[i]!)
+    tx.push(data.tx[i]!)
+    T.push(Ti)
+    w.push(weight)
+  }
+  return { x: Float64Array.from(x), tx: Float64Array.from(tx), T: Float64Array.from(T), weights: Float64Array.from(w) }
+}

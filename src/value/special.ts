@@ -1,9 +1,27 @@
 // The special functions of the models, from stdlib (tested implementations, not ours).
 import betaln from '@stdlib/math-base-special-betaln'
+import digamma from '@stdlib/math-base-special-digamma'
 import gammaln from '@stdlib/math-base-special-gammaln'
 import hyp2f1 from '@stdlib/math-base-special-hyp2f1'
 
-export { betaln, gammaln, hyp2f1 }
+export { betaln, digamma, gammaln, hyp2f1 }
+
+/**
+ * ₂F₁(a, b; c; z) for the models' hot loops: for |z| ≤ 0.5 the Gauss series converges in a few
+ * dozen terms and is summed directly (checked against stdlib's hyp2f1 in special.test.ts);
+ * otherwise stdlib's general implementation answers.
+ */
+export function hyp2f1Fast(a: number, b: number, c: number, z: number): number {
+  if (Math.abs(z) > 0.5) return hyp2f1(a, b, c, z)
+  let term = 1
+  let sum = 1
+  for (let k = 0; k < 500; k++) {
+    term *= ((a + k) * (b + k) * z) / ((c + k) * (k + 1))
+    sum += term
+    if (Math.abs(term) <= 1e-16 * Math.abs(sum)) return sum
+  }
+  return hyp2f1(a, b, c, z)
+}
 
 /** log(exp(a) + exp(b)) without overflow. */
 export function logAddExp(a: number, b: number): number {
