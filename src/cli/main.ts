@@ -7,7 +7,7 @@ import { importCommand } from './import-command.js'
 import { printResult } from './output.js'
 import { openRuntime } from './runtime.js'
 import { serveCommand } from './serve-command.js'
-import { MODELS, valueFitCommand, valuePredictCommand } from './value-command.js'
+import { MODELS, valueFitCommand, valueFitFromStore, valuePredictCommand } from './value-command.js'
 
 /** Options every command shares: where the store is and which config file to read. */
 interface CommonFlags {
@@ -94,13 +94,21 @@ export async function main(argv: string[]): Promise<void> {
     })
 
   const value = program.command('value').description('customer value: fit BTYD models, predict purchases, P(alive) and value')
-  value
-    .command('fit')
-    .description('fit a model by maximum likelihood; prints params, standard errors and log-likelihood')
-    .addOption(new Option('--model <model>', 'the model').choices(MODELS).makeOptionMandatory())
-    .requiredOption('--summary <file.csv>', 'summary CSV: ID,frequency,recency,T[,monetary_value] | ID,x,t_x,T,zbar | frequency,recency,periods,weights')
+  common(value.command('fit'))
+    .description('fit a model by maximum likelihood; prints params, standard errors and log-likelihood. Without --summary: fits on the store\'s orders and rescores every profile')
+    .addOption(new Option('--model <model>', 'the model').choices(MODELS).default('bgnbd'))
+    .option('--summary <file.csv>', 'summary CSV: ID,frequency,recency,T[,monetary_value] | ID,x,t_x,T,zbar | frequency,recency,periods,weights')
+    .option('--currency <code>', 'from the store: the currency of the orders to use, when there are several')
     .option('--json', 'print one JSON document')
-    .action((flags) => valueFitCommand({ model: flags.model, summary: flags.summary, json: Boolean(flags.json) }))
+    .action(async (flags) => {
+      if (flags.summary) return valueFitCommand({ model: flags.model, summary: flags.summary, json: Boolean(flags.json) })
+      const runtime = await openRuntime(configFrom({ db: flags.db, config: flags.config }))
+      try {
+        await valueFitFromStore(runtime, { model: flags.model, json: Boolean(flags.json), ...(flags.currency ? { currency: flags.currency } : {}) })
+      } finally {
+        await runtime.close()
+      }
+    })
   value
     .command('predict')
     .description('per customer: P(alive), expected purchases in the next t periods, expected spend and value')

@@ -5,6 +5,7 @@ import { DEMO_SOURCES } from '../demo/generate-company.js'
 import { loadDemo } from '../demo/load-demo.js'
 import { buildApp } from '../server/app.js'
 import { openRuntime } from './runtime.js'
+import { refreshStoreValues } from './value-refresh.js'
 
 /** Starts the server; an empty store gets the demo company, loaded in the background while the API already answers. */
 export async function serveCommand(config: Config): Promise<void> {
@@ -16,6 +17,18 @@ export async function serveCommand(config: Config): Promise<void> {
   app.log.info(`salestwin on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}, store ${describeStore(config.store)}`)
   app.log.info(`write key of source "web": ${sources[0]!.writeKey}  (all keys: salestwin sources list)`)
 
+  const refresh = async () => {
+    const started = Date.now()
+    try {
+      const r = await refreshStoreValues(runtime.store, config)
+      app.log.info(`values refreshed: ${r.customers} profiles scored (${r.currency}) in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+    } catch (err) {
+      // Too few orders yet, several currencies, …: the reason is logged and the next run tries again.
+      app.log.warn({ err }, `value refresh skipped: ${(err as Error).message}`)
+    }
+  }
+  if (config.valueRefreshMinutes > 0) setInterval(() => void refresh(), config.valueRefreshMinutes * 60_000).unref()
+
   if (config.demo && isEmpty) {
     app.log.info(`loading the demo company: ${config.demoCustomers} customers, seed ${config.demoSeed}`)
     const started = Date.now()
@@ -26,7 +39,10 @@ export async function serveCommand(config: Config): Promise<void> {
         if (done === total || done % 2000 === 0) app.log.info(`demo: ${done}/${total} customers, ${events} events`)
       },
     }).then(
-      (s) => app.log.info(`demo loaded: ${s.stored} events of ${s.customers} customers in ${((Date.now() - started) / 1000).toFixed(1)} s`),
+      (s) => {
+        app.log.info(`demo loaded: ${s.stored} events of ${s.customers} customers in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+        if (config.valueRefreshMinutes > 0) void refresh()
+      },
       (err: unknown) => app.log.error({ err }, 'demo load failed'),
     )
   }

@@ -9,6 +9,8 @@ import { fitMbgNbd } from '../value/mbgnbd.js'
 import { fitParetoNbd } from '../value/pareto-nbd.js'
 import { readSummaryTable, spendOf, type SummaryTable } from '../value/read-summary.js'
 import { printResult } from './output.js'
+import type { Runtime } from './runtime.js'
+import { refreshStoreValues } from './value-refresh.js'
 
 export const MODELS = ['bgnbd', 'pareto', 'mbgnbd', 'gammagamma', 'bgbb'] as const
 export type ModelName = (typeof MODELS)[number]
@@ -40,6 +42,21 @@ export function fitModel(model: ModelName, table: SummaryTable): FitResult<strin
     default:
       return assertNever(model)
   }
+}
+
+/**
+ * `salestwin value fit --model bgnbd|gammagamma` without `--summary`: fits on the store's orders (in
+ * days), rescores every profile (P(alive), expected purchases, CLV, RFM) and prints the chosen fit.
+ */
+export async function valueFitFromStore(runtime: Runtime, opts: { model: ModelName; currency?: string; json: boolean }): Promise<void> {
+  if (opts.model !== 'bgnbd' && opts.model !== 'gammagamma') {
+    throw new AppError('VALUE_INPUT_INVALID', `from the store, --model must be bgnbd or gammagamma (the models profiles are scored with), got "${opts.model}"; use --summary for the others`)
+  }
+  const refresh = await refreshStoreValues(runtime.store, runtime.config, opts.currency)
+  const fit = opts.model === 'bgnbd' ? refresh.bgnbd : refresh.gammaGamma
+  if (!fit) throw new AppError('VALUE_INPUT_INVALID', refresh.spendProblem ?? 'no spend model')
+  const result = { ...fit, unit: 'days', currency: refresh.currency, asOf: refresh.asOf, profilesScored: refresh.customers }
+  printResult(result, opts.json, () => `${fit.model} on ${fit.n} customers (${refresh.currency}, days): ${JSON.stringify(fit.params)}; ${refresh.customers} profiles scored`)
 }
 
 /** `salestwin value fit --model M --summary FILE`: one JSON document with params, standard errors, log-likelihood. */

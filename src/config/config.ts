@@ -61,6 +61,21 @@ export const CONFIG_KEYS: Record<string, KeyDoc> = {
     description: 'Events waiting for the store beyond which collection answers 429 with Retry-After.',
     isSecret: false,
   },
+  valueRefreshMinutes: {
+    env: 'SALESTWIN_VALUE_REFRESH_MINUTES',
+    description: 'How often the server refits the value models and rescores every profile (0: never).',
+    isSecret: false,
+  },
+  discountRate: {
+    env: 'SALESTWIN_DISCOUNT_RATE',
+    description: 'Yearly discount rate of the customer lifetime value (0.1 = 10 %).',
+    isSecret: false,
+  },
+  clvHorizonDays: {
+    env: 'SALESTWIN_CLV_HORIZON_DAYS',
+    description: 'Horizon of the customer lifetime value, in days.',
+    isSecret: false,
+  },
 }
 
 const boolish = z.union([z.boolean(), z.enum(['true', 'false', '1', '0'])]).transform((v) => v === true || v === 'true' || v === '1')
@@ -86,6 +101,9 @@ const ConfigSchema = z.object({
     .default({ crm_id: 'crm', loyalty_card: 'loyalty' }),
   defaultCurrency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code').default('EUR'),
   maxQueuedEvents: z.coerce.number().int().min(100).default(200_000),
+  valueRefreshMinutes: z.coerce.number().min(0).default(60),
+  discountRate: z.coerce.number().min(0).max(1).default(0.1),
+  clvHorizonDays: z.coerce.number().int().min(30).max(3650).default(365),
 })
 
 type ParsedConfig = z.infer<typeof ConfigSchema>

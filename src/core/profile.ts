@@ -20,6 +20,8 @@ export interface Profile {
   orders: { count: number; revenueByCurrency: Record<string, number> }
   /** Profile ids that were merged into this one. */
   mergedFrom: string[]
+  /** Model outputs by kind, e.g. `value`: P(alive), expected purchases, CLV (see docs/value.md). */
+  computed: Record<string, { computedAt: string } & Record<string, unknown>>
 }
 
 /** One row of a profile's trait history, as the store hands it over. */

@@ -79,6 +79,8 @@ export function generateCustomer(seed: number, index: number): DemoMessage[] {
 
   // Orders: rate λ ~ Gamma(0.9, 45 days), drop-out after each order with p ~ Beta(1.2, 4).
   const isBuyer = r.chance(0.7)
+  // Customers differ in how much they spend per order, as in the Gamma-Gamma model: a personal factor (mean 1).
+  const spendFactor = r.gamma(3, 1 / 3)
   if (isBuyer) {
     const ratePerDay = r.gamma(0.9, 1 / 45)
     const dropout = r.beta(1.2, 4)
@@ -119,7 +121,7 @@ export function generateCustomer(seed: number, index: number): DemoMessage[] {
       const p = r.pick(PRODUCTS)
       return { ...p, quantity: r.chance(0.85) ? 1 : 2 }
     })
-    const revenue = Math.round(products.reduce((s, p) => s + p.price * p.quantity, 0) * (r.chance(0.2) ? 0.85 : 1) * 100) / 100
+    const revenue = Math.round(products.reduce((s, p) => s + p.price * p.quantity, 0) * spendFactor * (r.chance(0.2) ? 0.85 : 1) * 100) / 100
     const orderProps = { order_id: `o-${seed}-${index}-${k}`, revenue, currency: 'EUR', products }
     if (where === 'web') {
       const campaign = r.weighted(CAMPAIGNS)

@@ -95,6 +95,19 @@ function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
         .execute()
     },
   },
+  '0002_computed_values': {
+    async up(db: Kysely<any>) {
+      // One row per profile and kind of computed value (e.g. 'value'): the latest model output as JSON.
+      await db.schema
+        .createTable('computed_values')
+        .addColumn('profile_id', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('computed_at', 'text', (c) => c.notNull())
+        .addColumn('data', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('computed_values_pk', ['profile_id', 'kind'])
+        .execute()
+    },
+  },
   }
 }
 

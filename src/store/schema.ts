@@ -32,6 +32,7 @@ export interface Database {
     payload: string
   }
   name_terms: { identity_key: string; term: string }
+  computed_values: { profile_id: string; kind: string; computed_at: string; data: string }
   quarantine: {
     id: Generated<number>
     source: string

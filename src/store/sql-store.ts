@@ -7,7 +7,9 @@ import { foldTraits, type Profile, type TraitSource } from '../core/profile.js'
 import { personTraits } from './rows.js'
 import type { Database } from './schema.js'
 import type {
+  ComputedValue,
   IdentifierRow,
+  OrderRow,
   Page,
   ProfileSummary,
   QuarantineEntry,
@@ -114,6 +116,7 @@ export class SqlStore implements Store {
       eventsByChannel: {},
       orders: { count: 0, revenueByCurrency: {} },
       mergedFrom: merges.map((m) => m.fromProfile),
+      computed: Object.fromEntries((await this.getComputedValues(id)).map((c) => [c.kind, { computedAt: c.computedAt, ...c.data }])),
     }
     for (const row of byTypeChannel) {
       const n = Number(row.n)
@@ -218,6 +221,36 @@ export class SqlStore implements Store {
     }
     const [events, profiles, quarantined] = await Promise.all([count('events'), count('profiles', true), count('quarantine')])
     return { events, profiles, quarantined }
+  }
+
+  async listOrders(): Promise<OrderRow[]> {
+    const rows = await this.db
+      .selectFrom('events')
+      .select(['profile_id', 'ts', 'revenue', 'currency'])
+      .where('event', '=', 'Order Completed')
+      .where('revenue', 'is not', null)
+      .orderBy('profile_id')
+      .orderBy('ts')
+      .execute()
+    return rows.map((r) => ({ profileId: r.profile_id, timestamp: r.ts, revenue: Number(r.revenue), currency: r.currency }))
+  }
+
+  async putComputedValues(values: ComputedValue[]): Promise<void> {
+    for (let i = 0; i < values.length; i += 1000) {
+      const chunk = values.slice(i, i + 1000)
+      await this.db
+        .insertInto('computed_values')
+        .values(chunk.map((v) => ({ profile_id: v.profileId, kind: v.kind, computed_at: v.computedAt, data: JSON.stringify(v.data) })))
+        .onConflict((oc) =>
+          oc.columns(['profile_id', 'kind']).doUpdateSet((eb) => ({ computed_at: eb.ref('excluded.computed_at'), data: eb.ref('excluded.data') })),
+        )
+        .execute()
+    }
+  }
+
+  async getComputedValues(profileId: string): Promise<ComputedValue[]> {
+    const rows = await this.db.selectFrom('computed_values').selectAll().where('profile_id', '=', profileId).orderBy('kind').execute()
+    return rows.map((r) => ({ profileId: r.profile_id, kind: r.kind, computedAt: r.computed_at, data: JSON.parse(r.data) as Record<string, unknown> }))
   }
 
   async listIdentifiers(): Promise<IdentifierRow[]> {

@@ -58,6 +58,22 @@ export interface Page<T> {
   nextCursor: string | null
 }
 
+/** One order as the value models see it. */
+export interface OrderRow {
+  profileId: string
+  timestamp: string
+  revenue: number
+  currency: string | null
+}
+
+/** A model output attached to a profile, e.g. kind 'value': P(alive), expected purchases, CLV. */
+export interface ComputedValue {
+  profileId: string
+  kind: string
+  computedAt: string
+  data: Record<string, unknown>
+}
+
 export interface ProfileSummary {
   id: string
   email: string | null
@@ -107,6 +123,11 @@ export interface Store {
   listConflicts(limit: number): Promise<(IdentityConflict & { at: string })[]>
   listQuarantine(opts: { limit: number; cursor?: string; source?: string }): Promise<Page<QuarantineEntry>>
   counts(): Promise<{ events: number; profiles: number; quarantined: number }>
+  /** Every order with a revenue, by the profile that holds it now. */
+  listOrders(): Promise<OrderRow[]>
+  /** Replaces the computed values of a kind for the given profiles. */
+  putComputedValues(values: ComputedValue[]): Promise<void>
+  getComputedValues(profileId: string): Promise<ComputedValue[]>
   /** Every identifier with its profile; for tests and exports of the identity graph. */
   listIdentifiers(): Promise<IdentifierRow[]>
 }

@@ -147,6 +147,27 @@ export function storeContract(kind: StoreKind): void {
     })
   })
 
+  describe('orders and computed values', () => {
+    it('lists orders by their current profile and keeps computed values shown in the profile', async () => {
+      await collector.collect(
+        items(
+          { type: 'track', userId: 'v1', event: 'Order Completed', messageId: 'o1', timestamp: '2024-01-01T00:00:00Z', properties: { revenue: 10, currency: 'EUR' } },
+          { type: 'track', userId: 'v1', event: 'Order Completed', messageId: 'o2', timestamp: '2024-02-01T00:00:00Z', properties: { revenue: 20.5, currency: 'EUR' } },
+          { type: 'track', userId: 'v1', event: 'Product Viewed', messageId: 'o3', timestamp: '2024-02-02T00:00:00Z' },
+        ),
+        'shop',
+      )
+      const id = (await store.findProfileIdByIdentifier('userId:v1'))!
+      expect(await store.listOrders()).toEqual([
+        { profileId: id, timestamp: '2024-01-01T00:00:00.000Z', revenue: 10, currency: 'EUR' },
+        { profileId: id, timestamp: '2024-02-01T00:00:00.000Z', revenue: 20.5, currency: 'EUR' },
+      ])
+      await store.putComputedValues([{ profileId: id, kind: 'value', computedAt: '2024-03-01T00:00:00.000Z', data: { clv: 12.5, probabilityAlive: 0.8 } }])
+      await store.putComputedValues([{ profileId: id, kind: 'value', computedAt: '2024-03-02T00:00:00.000Z', data: { clv: 13, probabilityAlive: 0.7 } }])
+      expect((await store.getProfile(id))!.computed).toEqual({ value: { computedAt: '2024-03-02T00:00:00.000Z', clv: 13, probabilityAlive: 0.7 } })
+    })
+  })
+
   describe('quarantine', () => {
     it('keeps rejected events with their reason and raw payload, and stores the valid ones of the batch', async () => {
       const results = await collector.collect(

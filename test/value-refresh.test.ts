@@ -1,0 +1,71 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { loadDemo } from '../src/demo/load-demo.js'
+import { buildApp } from '../src/server/app.js'
+import { refreshValues } from '../src/value/refresh-values.js'
+import { scoreCustomers } from '../src/value/score-customers.js'
+import { collectorFor, freshStore } from './helpers/stores.js'
+
+describe('customer value from the store', () => {
+  it('fits on the demo orders, scores every buyer and shows it in the profile API', async () => {
+    const store = await freshStore('sqlite')
+    try {
+      const collector = collectorFor(store)
+      await loadDemo(collector, { customers: 600, seed: 11 })
+      const summary = await refreshValues(store, { discountRate: 0.1, horizonDays: 365, asOf: new Date('2026-11-01T00:00:00Z') })
+      expect(summary.currency).toBe('EUR')
+      expect(summary.customers).toBeGreaterThan(300)
+      expect(summary.bgnbd.params.r).toBeGreaterThan(0)
+      expect(summary.gammaGamma).not.toBeNull()
+
+      const app = await buildApp({ store, collector, defaultCountry: 'DE', logLevel: 'silent' })
+      const buyer = (await store.listOrders())[0]!.profileId
+      const res = await app.inject({ method: 'GET', url: `/v1/profiles/${buyer}` })
+      const value = res.json().computed.value
+      expect(value).toMatchObject({ currency: 'EUR', horizonDays: 365, discountRate: 0.1, model: 'bgnbd+gammagamma' })
+      expect(value.probabilityAlive).toBeGreaterThanOrEqual(0)
+      expect(value.probabilityAlive).toBeLessThanOrEqual(1)
+      expect(value.expectedPurchases365d).toBeGreaterThanOrEqual(value.expectedPurchases90d)
+      expect(value.clv).toBeGreaterThanOrEqual(0)
+      expect(value.rfm.score).toMatch(/^[1-5]{3}$/)
+      await app.close()
+    } finally {
+      await store.close()
+    }
+  })
+
+  it('refuses orders in several currencies unless one is chosen', async () => {
+    const orders = [
+      { profileId: 'p1', timestamp: '2024-01-01T00:00:00.000Z', revenue: 5, currency: 'EUR' },
+      { profileId: 'p2', timestamp: '2024-01-01T00:00:00.000Z', revenue: 5, currency: 'USD' },
+    ]
+    const source = { listOrders: async () => orders, putComputedValues: async () => undefined }
+    await expect(refreshValues(source, { discountRate: 0.1, horizonDays: 365 })).rejects.toThrow('orders are in several currencies (EUR, USD); choose one with --currency')
+  })
+
+  it('never gives a negative CLV or a probability outside [0, 1]', () => {
+    const summary = fc.record({
+      frequency: fc.integer({ min: 0, max: 30 }),
+      share: fc.double({ min: 0, max: 1, noNaN: true }),
+      T: fc.double({ min: 1, max: 700, noNaN: true }),
+      monetaryValue: fc.double({ min: 0.01, max: 5000, noNaN: true }),
+    })
+    fc.assert(
+      fc.property(fc.array(summary, { minLength: 1, maxLength: 20 }), (rows) => {
+        const summaries = rows.map((r, i) => ({
+          customerId: `c${i}`,
+          frequency: r.frequency,
+          recency: r.frequency === 0 ? 0 : r.share * r.T,
+          T: r.T,
+          monetaryValue: r.frequency === 0 ? 0 : r.monetaryValue,
+          monetaryMargin: null,
+        }))
+        for (const s of scoreCustomers(summaries, { r: 0.4, alpha: 27, a: 2.7, b: 13 }, { p: 1.3, q: 3.6, v: 576 }, { discountRate: 0.1, horizonDays: 365 })) {
+          expect(s.clv).toBeGreaterThanOrEqual(0)
+          expect(s.probabilityAlive).toBeGreaterThanOrEqual(0)
+          expect(s.probabilityAlive).toBeLessThanOrEqual(1)
+        }
+      }),
+    )
+  })
+})
