@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir, cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
-import { Random } from '../src/demo/random.js'
+import { Random } from '../src/core/random.js'
 
 const args = process.argv.slice(2)
 const arg = (name: string, fallback: string) => {

@@ -15,7 +15,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
-import { Random } from '../src/demo/random.js'
+import { Random } from '../src/core/random.js'
 import { bgnbdConditionalExpected, bgnbdProbabilityAlive, fitBgNbd } from '../src/value/bgnbd.js'
 import { fitGammaGamma } from '../src/value/gamma-gamma.js'
 import { fitMbgNbd } from '../src/value/mbgnbd.js'

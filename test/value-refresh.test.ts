@@ -28,6 +28,16 @@ describe('customer value from the store', () => {
       expect(value.expectedPurchases365d).toBeGreaterThanOrEqual(value.expectedPurchases90d)
       expect(value.clv).toBeGreaterThanOrEqual(0)
       expect(value.rfm.score).toMatch(/^[1-5]{3}$/)
+      expect(typeof value.cluster).toBe('string')
+      expect(value.potential).toBeGreaterThanOrEqual(0)
+
+      // The run itself: fits, clusters with readable labels and potential, and the holdout check.
+      const run = (await app.inject({ method: 'GET', url: '/v1/value' })).json()
+      expect(run.bgnbd.params).toEqual(summary.bgnbd.params)
+      expect(run.clustering.clusters.length).toBe(run.clustering.k)
+      expect(run.clustering.clusters.reduce((n: number, c: { size: number }) => n + c.size, 0)).toBe(summary.customers)
+      for (const c of run.clustering.clusters) expect(c.label).toMatch(/loyal|active|new|risk|lapsed/)
+      expect(run.holdoutCheck.rows[0]).toMatchObject({ frequency: '0', customers: expect.any(Number), actualMean: expect.any(Number), expectedMean: expect.any(Number) })
       await app.close()
     } finally {
       await store.close()
@@ -35,12 +45,19 @@ describe('customer value from the store', () => {
   })
 
   it('refuses orders in several currencies unless one is chosen', async () => {
-    const orders = [
-      { profileId: 'p1', timestamp: '2024-01-01T00:00:00.000Z', revenue: 5, currency: 'EUR' },
-      { profileId: 'p2', timestamp: '2024-01-01T00:00:00.000Z', revenue: 5, currency: 'USD' },
-    ]
-    const source = { listOrders: async () => orders, putComputedValues: async () => undefined }
-    await expect(refreshValues(source, { discountRate: 0.1, horizonDays: 365 })).rejects.toThrow('orders are in several currencies (EUR, USD); choose one with --currency')
+    const store = await freshStore('sqlite')
+    try {
+      await collectorFor(store).collect(
+        [
+          { raw: { type: 'track', userId: 'p1', event: 'Order Completed', messageId: 'c1', properties: { revenue: 5, currency: 'EUR' } }, path: 'batch[0]' },
+          { raw: { type: 'track', userId: 'p2', event: 'Order Completed', messageId: 'c2', properties: { revenue: 5, currency: 'USD' } }, path: 'batch[1]' },
+        ],
+        'shop',
+      )
+      await expect(refreshValues(store, { discountRate: 0.1, horizonDays: 365 })).rejects.toThrow('orders are in several currencies (EUR, USD); choose one with --currency')
+    } finally {
+      await store.close()
+    }
   })
 
   it('never gives a negative CLV or a probability outside [0, 1]', () => {

@@ -1,5 +1,5 @@
 import { CAMPAIGNS, CITIES, FIRST_NAMES, LAST_NAMES, OFFLINE_TOUCHPOINTS, PAGES, PRODUCTS, STORES } from './catalog.js'
-import { Random, streamSeed } from './random.js'
+import { Random, streamSeed } from '../core/random.js'
 
 /** The sources the demo company's data arrives from. */
 export const DEMO_SOURCES = ['web', 'app', 'shop', 'call_center', 'crm', 'import'] as const

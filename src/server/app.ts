@@ -7,6 +7,7 @@ import { handleError } from './errors.js'
 import { collectRoutes } from './routes/collect.js'
 import { dataQualityRoutes } from './routes/data-quality.js'
 import { profileRoutes } from './routes/profiles.js'
+import { valueRoutes } from './routes/value.js'
 import { WriteKeyAuth } from './write-key-auth.js'
 
 /** Segment's limit on one request. */
@@ -60,5 +61,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   collectRoutes(app, { collector: deps.collector, auth: new WriteKeyAuth(deps.store) })
   profileRoutes(app, { store: deps.store, defaultCountry: deps.defaultCountry })
   dataQualityRoutes(app, { store: deps.store })
+  valueRoutes(app, { store: deps.store })
   return app
 }

@@ -108,6 +108,17 @@ function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
         .execute()
     },
   },
+  '0003_value_runs': {
+    async up(db: Kysely<any>) {
+      // Each value refresh: its fits, clusters and model check, for the dashboard and the API.
+      await db.schema
+        .createTable('value_runs')
+        .addColumn('id', 'integer', autoId)
+        .addColumn('computed_at', 'text', (c) => c.notNull())
+        .addColumn('data', 'text', (c) => c.notNull())
+        .execute()
+    },
+  },
   }
 }
 

@@ -253,6 +253,15 @@ export class SqlStore implements Store {
     return rows.map((r) => ({ profileId: r.profile_id, kind: r.kind, computedAt: r.computed_at, data: JSON.parse(r.data) as Record<string, unknown> }))
   }
 
+  async putValueRun(computedAt: string, data: Record<string, unknown>): Promise<void> {
+    await this.db.insertInto('value_runs').values({ computed_at: computedAt, data: JSON.stringify(data) }).execute()
+  }
+
+  async latestValueRun(): Promise<{ computedAt: string; data: Record<string, unknown> } | null> {
+    const row = await this.db.selectFrom('value_runs').selectAll().orderBy('id', 'desc').limit(1).executeTakeFirst()
+    return row ? { computedAt: row.computed_at, data: JSON.parse(row.data) as Record<string, unknown> } : null
+  }
+
   async listIdentifiers(): Promise<IdentifierRow[]> {
     const rows = await this.db.selectFrom('identifiers').selectAll().orderBy('key').execute()
     return rows.map(toIdentifierRow)

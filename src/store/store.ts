@@ -128,6 +128,9 @@ export interface Store {
   /** Replaces the computed values of a kind for the given profiles. */
   putComputedValues(values: ComputedValue[]): Promise<void>
   getComputedValues(profileId: string): Promise<ComputedValue[]>
+  /** Keeps the outcome of a value refresh (fits, clusters, model check). */
+  putValueRun(computedAt: string, data: Record<string, unknown>): Promise<void>
+  latestValueRun(): Promise<{ computedAt: string; data: Record<string, unknown> } | null>
   /** Every identifier with its profile; for tests and exports of the identity graph. */
   listIdentifiers(): Promise<IdentifierRow[]>
 }

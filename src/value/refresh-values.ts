@@ -4,11 +4,14 @@ import type { FitResult } from './fit.js'
 import { fitGammaGamma } from './gamma-gamma.js'
 import { scoreCustomers, type ScoreOptions } from './score-customers.js'
 import { buildSummaries, type Transaction } from './summary.js'
+import { clusterCustomers, type Clustering } from './cluster-customers.js'
+import { holdoutCheck, type HoldoutRow } from './holdout-check.js'
 
 /** The two store methods the refresh needs, declared here so that value/ stays free of the store. */
 export interface ValueSource {
   listOrders(): Promise<{ profileId: string; timestamp: string; revenue: number; currency: string | null }[]>
   putComputedValues(values: { profileId: string; kind: string; computedAt: string; data: Record<string, unknown> }[]): Promise<void>
+  putValueRun(computedAt: string, data: Record<string, unknown>): Promise<void>
 }
 
 export interface RefreshSummary {
@@ -19,6 +22,9 @@ export interface RefreshSummary {
   gammaGamma: FitResult<string> | null
   /** Why there is no spend model (and so no CLV), when there is none. */
   spendProblem: string | null
+  clustering: Omit<Clustering, 'assignments'> | null
+  /** Calibration up to asOf − holdoutDays against the holdout; null when the data are too short. */
+  holdoutCheck: { holdoutDays: number; rows: HoldoutRow[] } | null
 }
 
 /**
@@ -28,7 +34,7 @@ export interface RefreshSummary {
  */
 export async function refreshValues(
   source: ValueSource,
-  opts: ScoreOptions & { asOf?: Date; currency?: string },
+  opts: ScoreOptions & { asOf?: Date; currency?: string; holdoutDays?: number; clusters?: number },
 ): Promise<RefreshSummary> {
   const orders = await source.listOrders()
   const currencies = [...new Set(orders.map((o) => o.currency ?? 'unknown'))].sort()
@@ -56,14 +62,60 @@ export async function refreshValues(
     }
   }
   const scores = scoreCustomers(summaries, counts.params as never, (spend?.params as never) ?? null, opts)
+  const clustering =
+    summaries.length >= 20
+      ? clusterCustomers(
+          summaries.map((s, i) => ({
+            clv: scores[i]!.clv ?? 0,
+            probabilityAlive: scores[i]!.probabilityAlive,
+            expectedPurchases365d: scores[i]!.expectedPurchases365d,
+            frequency: s.frequency,
+            monetaryValue: s.monetaryValue,
+            daysSinceLastPurchase: s.T - s.recency,
+          })),
+          { ...(opts.clusters ? { k: opts.clusters } : { kRange: [2, 6] as [number, number] }), seed: 42 },
+        )
+      : null
+  const holdout = checkOnHoldout(transactions, asOf, opts.holdoutDays ?? 90)
   const computedAt = new Date().toISOString()
   await source.putComputedValues(
     summaries.map((s, i) => ({
       profileId: s.customerId,
       kind: 'value',
       computedAt,
-      data: { ...scores[i]!, currency, horizonDays: opts.horizonDays, discountRate: opts.discountRate, model: spend ? 'bgnbd+gammagamma' : 'bgnbd' },
+      data: {
+        ...scores[i]!,
+        ...(clustering ? { cluster: clustering.assignments[i]!.label, potential: clustering.assignments[i]!.potential } : {}),
+        currency,
+        horizonDays: opts.horizonDays,
+        discountRate: opts.discountRate,
+        model: spend ? 'bgnbd+gammagamma' : 'bgnbd',
+      },
     })),
   )
-  return { customers: summaries.length, currency, asOf: asOf.toISOString(), bgnbd: counts, gammaGamma: spend, spendProblem }
+  const result: RefreshSummary = {
+    customers: summaries.length,
+    currency,
+    asOf: asOf.toISOString(),
+    bgnbd: counts,
+    gammaGamma: spend,
+    spendProblem,
+    clustering: clustering ? { k: clustering.k, silhouette: clustering.silhouette, clusters: clustering.clusters } : null,
+    holdoutCheck: holdout,
+  }
+  await source.putValueRun(computedAt, result as unknown as Record<string, unknown>)
+  return result
+}
+
+/** Fits on the orders before the holdout and compares with what the holdout brought; null when that cannot fit. */
+function checkOnHoldout(transactions: Transaction[], asOf: Date, holdoutDays: number): RefreshSummary['holdoutCheck'] {
+  const calibrationEnd = asOf.getTime() - holdoutDays * 86_400_000
+  const summaries = buildSummaries(transactions, { calibrationEnd, observationEnd: asOf.getTime(), unit: 'days' })
+  try {
+    const fit = fitBgNbd({ x: Float64Array.from(summaries, (s) => s.frequency), tx: Float64Array.from(summaries, (s) => s.recency), T: Float64Array.from(summaries, (s) => s.T) })
+    return { holdoutDays, rows: holdoutCheck(summaries, fit.params, holdoutDays) }
+  } catch (err) {
+    if (err instanceof AppError) return null // too little history before the holdout: no check this time
+    throw err
+  }
 }
