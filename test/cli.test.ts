@@ -70,4 +70,16 @@ describe('salestwin CLI', () => {
     expect(bad.code).toBe(1)
     expect(bad.stderr).toBe('error VALUE_INPUT_INVALID: Gamma-Gamma needs a monetary_value (or zbar) column\n')
   })
+
+  it('fits on the store, rescores the profiles and reports the run with --json', async () => {
+    const own = join(mkdtempSync(join(tmpdir(), 'st-cli-value-')), 'value.db')
+    expect((await salestwin(['demo', '--customers', '400', '--seed', '5', '--db', own, '--json'])).code).toBe(0)
+    const fit = await salestwin(['value', 'fit', '--db', own, '--json'])
+    expect(fit.code).toBe(0)
+    expect(JSON.parse(fit.stdout)).toMatchObject({ model: 'bgnbd', unit: 'days', currency: 'EUR', profilesScored: expect.any(Number) })
+    const report = await salestwin(['value', 'report', '--db', own, '--json'])
+    const run = JSON.parse(report.stdout)
+    expect(run.clustering.clusters.length).toBeGreaterThanOrEqual(2)
+    expect(run.holdoutCheck.holdoutDays).toBe(90)
+  })
 })

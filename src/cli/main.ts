@@ -7,7 +7,7 @@ import { importCommand } from './import-command.js'
 import { printResult } from './output.js'
 import { openRuntime } from './runtime.js'
 import { serveCommand } from './serve-command.js'
-import { MODELS, valueFitCommand, valueFitFromStore, valuePredictCommand } from './value-command.js'
+import { MODELS, valueFitCommand, valueFitFromStore, valuePredictCommand, valueReportCommand } from './value-command.js'
 
 /** Options every command shares: where the store is and which config file to read. */
 interface CommonFlags {
@@ -105,6 +105,17 @@ export async function main(argv: string[]): Promise<void> {
       const runtime = await openRuntime(configFrom({ db: flags.db, config: flags.config }))
       try {
         await valueFitFromStore(runtime, { model: flags.model, json: Boolean(flags.json), ...(flags.currency ? { currency: flags.currency } : {}) })
+      } finally {
+        await runtime.close()
+      }
+    })
+  common(value.command('report'))
+    .description('the latest value refresh: fits, clusters with potential, and the calibration/holdout check (data for charts)')
+    .option('--json', 'print one JSON document')
+    .action(async (flags) => {
+      const runtime = await openRuntime(configFrom({ db: flags.db, config: flags.config }))
+      try {
+        await valueReportCommand(runtime, Boolean(flags.json))
       } finally {
         await runtime.close()
       }

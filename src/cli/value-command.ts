@@ -59,6 +59,22 @@ export async function valueFitFromStore(runtime: Runtime, opts: { model: ModelNa
   printResult(result, opts.json, () => `${fit.model} on ${fit.n} customers (${refresh.currency}, days): ${JSON.stringify(fit.params)}; ${refresh.customers} profiles scored`)
 }
 
+/** `salestwin value report`: the latest refresh as stored (what GET /v1/value serves). */
+export async function valueReportCommand(runtime: Runtime, json: boolean): Promise<void> {
+  const run = await runtime.store.latestValueRun()
+  if (!run) throw new AppError('NOT_FOUND', 'no value refresh has run yet; run: salestwin value fit')
+  const result = { computedAt: run.computedAt, ...run.data } as { computedAt: string; clustering?: { clusters: { label: string; size: number; meanClv: number; potential: number }[] }; holdoutCheck?: { rows: { frequency: string; customers: number; actualMean: number; expectedMean: number }[] } | null }
+  printResult(result, json, () =>
+    [
+      `value refresh of ${run.computedAt}`,
+      'clusters (label, size, mean CLV, potential):',
+      ...(result.clustering?.clusters ?? []).map((c) => `  ${c.label.padEnd(22)} ${String(c.size).padStart(7)} ${c.meanClv.toFixed(2).padStart(10)} ${c.potential.toFixed(2).padStart(12)}`),
+      'holdout check (calibration purchases, customers, actual, expected):',
+      ...(result.holdoutCheck?.rows ?? []).map((r) => `  ${r.frequency.padEnd(4)} ${String(r.customers).padStart(7)} ${r.actualMean.toFixed(3).padStart(8)} ${r.expectedMean.toFixed(3).padStart(8)}`),
+    ].join('\n'),
+  )
+}
+
 /** `salestwin value fit --model M --summary FILE`: one JSON document with params, standard errors, log-likelihood. */
 export function valueFitCommand(opts: { model: ModelName; summary: string; json: boolean }): void {
   const started = performance.now()

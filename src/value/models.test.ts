@@ -145,6 +145,18 @@ describe('bad input to the fits', () => {
     const bad: RfmData = { x: Float64Array.of(1), tx: Float64Array.of(9), T: Float64Array.of(5) }
     expect(() => fitBgNbd(bad)).toThrow('row 1: recency must be within 0..T, got recency 9 and T 5')
   })
+  it('says so when a fit does not converge, instead of returning NaN', () => {
+    // Every customer spends exactly the same: Gamma-Gamma's likelihood keeps rising as p and q grow without bound.
+    const x = Float64Array.from({ length: 50 }, (_, i) => 1 + (i % 5))
+    const zbar = new Float64Array(50).fill(20)
+    expect(() => fitGammaGamma({ x, zbar })).toThrow(/^gammagamma fit did not converge after \d+ iterations/)
+    try {
+      fitGammaGamma({ x, zbar })
+    } catch (err) {
+      expect((err as AppError).code).toBe('MODEL_NOT_CONVERGED')
+    }
+  })
+
   it('refuses non-positive spend for Gamma-Gamma', () => {
     const x = new Float64Array(12).fill(1)
     const zbar = new Float64Array(12).fill(10)
