@@ -1,6 +1,6 @@
 import { fitPositive, type FitResult } from './fit.js'
 import { checkRfm, compressRfm, type RfmData } from './rfm-data.js'
-import { digamma, gammaln, hyp2f1, logAddExp } from './special.js'
+import { digamma, gammaln, hyp2f1 } from './special.js'
 
 export type BgNbdParams = { r: number; alpha: number; a: number; b: number }
 const NAMES = ['r', 'alpha', 'a', 'b'] as const
@@ -11,32 +11,30 @@ const NAMES = ['r', 'alpha', 'a', 'b'] as const
  * @example
  * bgnbdLogLikelihood({ r: 0.24, alpha: 4.41, a: 0.79, b: 2.43 }, data)
  */
-export function bgnbdLogLikelihood({ r, alpha, a, b }: BgNbdParams, data: RfmData): number {
-  const { x, tx, T, weights } = data
-  const constant = -gammaln(r) + r * Math.log(alpha) + gammaln(a + b) - gammaln(b)
-  // The gamma terms depend on x alone: computed once per distinct x, not once per customer.
-  const byX = perFrequency(x, (k) => gammaln(r + k) + gammaln(b + k) - gammaln(a + b + k) + constant)
-  const logA = Math.log(a)
-  let ll = 0
-  for (let i = 0; i < x.length; i++) {
-    const xi = x[i]!
-    const a3 = -(r + xi) * Math.log(alpha + T[i]!)
-    const a4 = xi > 0 ? logA - Math.log(b + xi - 1) - (r + xi) * Math.log(alpha + tx[i]!) : -Infinity
-    ll += (weights?.[i] ?? 1) * (byX[xi]! + logAddExp(a3, a4))
-  }
-  return ll
+export function bgnbdLogLikelihood(params: BgNbdParams, data: RfmData): number {
+  return bgnbdValueAndGradient(params, data, false).value
 }
 
 /** Gradient of {@link bgnbdLogLikelihood} in (r, alpha, a, b), derived by hand and checked against central differences in the tests. */
-export function bgnbdGradient({ r, alpha, a, b }: BgNbdParams, data: RfmData): [number, number, number, number] {
+export function bgnbdGradient(params: BgNbdParams, data: RfmData): number[] {
+  return bgnbdValueAndGradient(params, data, true).gradient
+}
+
+/** Log-likelihood and (when asked) its gradient in one pass over the customers. */
+export function bgnbdValueAndGradient({ r, alpha, a, b }: BgNbdParams, data: RfmData, withGradient = true): { value: number; gradient: number[] } {
   const { x, tx, T, weights } = data
-  const psiR = digamma(r)
-  const psiAB = digamma(a + b)
-  const psiB = digamma(b)
-  const dR = perFrequency(x, (k) => digamma(r + k) - psiR + Math.log(alpha))
-  const dA = perFrequency(x, (k) => psiAB - digamma(a + b + k))
-  const dB = perFrequency(x, (k) => psiAB - psiB + digamma(b + k) - digamma(a + b + k))
+  const constant = -gammaln(r) + r * Math.log(alpha) + gammaln(a + b) - gammaln(b)
+  // Terms that depend on x alone are computed once per distinct x, not once per customer.
+  const byX = perFrequency(x, (k) => gammaln(r + k) + gammaln(b + k) - gammaln(a + b + k) + constant)
+  const logBx = perFrequency(x, (k) => (k > 0 ? Math.log(b + k - 1) : 0))
+  const psiR = withGradient ? digamma(r) : 0
+  const psiAB = withGradient ? digamma(a + b) : 0
+  const psiB = withGradient ? digamma(b) : 0
+  const dR = withGradient ? perFrequency(x, (k) => digamma(r + k) - psiR + Math.log(alpha)) : byX
+  const dA = withGradient ? perFrequency(x, (k) => psiAB - digamma(a + b + k)) : byX
+  const dB = withGradient ? perFrequency(x, (k) => psiAB - psiB + digamma(b + k) - digamma(a + b + k)) : byX
   const logA = Math.log(a)
+  let ll = 0
   let gr = 0
   let galpha = 0
   let ga = 0
@@ -45,27 +43,39 @@ export function bgnbdGradient({ r, alpha, a, b }: BgNbdParams, data: RfmData): [
     const xi = x[i]!
     const w = weights?.[i] ?? 1
     const logAT = Math.log(alpha + T[i]!)
-    let w4 = 0
-    let logAtx = 0
-    if (xi > 0) {
-      logAtx = Math.log(alpha + tx[i]!)
-      const a3 = -(r + xi) * logAT
-      const a4 = logA - Math.log(b + xi - 1) - (r + xi) * logAtx
-      w4 = 1 / (1 + Math.exp(a3 - a4)) // share of the "dropped out after the last purchase" term
+    const a3 = -(r + xi) * logAT
+    if (xi === 0) {
+      // Never bought again: only the "still alive, no purchase" term.
+      ll += w * (byX[0]! + a3)
+      if (withGradient) {
+        gr += w * (dR[0]! - logAT)
+        galpha += w * (r / alpha - r / (alpha + T[i]!))
+        ga += w * dA[0]!
+        gb += w * dB[0]!
+      }
+      continue
     }
-    const w3 = 1 - w4
-    gr += w * (dR[xi]! - w3 * logAT - w4 * logAtx)
-    galpha += w * (r / alpha - (w3 * (r + xi)) / (alpha + T[i]!) - (xi > 0 ? (w4 * (r + xi)) / (alpha + tx[i]!) : 0))
-    ga += w * (dA[xi]! + (xi > 0 ? w4 / a : 0))
-    gb += w * (dB[xi]! - (xi > 0 ? w4 / (b + xi - 1) : 0))
+    const logAtx = Math.log(alpha + tx[i]!)
+    const a4 = logA - logBx[xi]! - (r + xi) * logAtx
+    const d = a4 - a3
+    // log(e^a3 + e^a4) and the share w4 of the "dropped out after the last purchase" term.
+    const e = Math.exp(-Math.abs(d))
+    ll += w * (byX[xi]! + Math.max(a3, a4) + Math.log1p(e))
+    if (withGradient) {
+      const w4 = d >= 0 ? 1 / (1 + e) : e / (1 + e)
+      const w3 = 1 - w4
+      gr += w * (dR[xi]! - w3 * logAT - w4 * logAtx)
+      galpha += w * (r / alpha - (w3 * (r + xi)) / (alpha + T[i]!) - (w4 * (r + xi)) / (alpha + tx[i]!))
+      ga += w * (dA[xi]! + w4 / a)
+      gb += w * (dB[xi]! - w4 / (b + xi - 1))
+    }
   }
-  return [gr, galpha, ga, gb]
+  return { value: ll, gradient: [gr, galpha, ga, gb] }
 }
 
 /** A table of f(k) for every k from 0 to the largest frequency (frequencies are whole numbers). */
 export function perFrequency(x: Float64Array, f: (k: number) => number): Float64Array {
-  let max = 0
-  for (const v of x) if (v > max) max = v
+  const max = maxOf(x)
   const table = new Float64Array(max + 1)
   for (let k = 0; k <= max; k++) table[k] = f(k)
   return table
@@ -82,6 +92,7 @@ export function fitBgNbd(data: RfmData): FitResult<keyof BgNbdParams> {
     (p) => bgnbdLogLikelihood(toParams(p), rows),
     [1, meanT(data), 1, 1],
     (p) => bgnbdGradient(toParams(p), rows),
+    (p) => bgnbdValueAndGradient(toParams(p), rows),
   )
 }
 
@@ -106,6 +117,19 @@ export function bgnbdUnconditionalExpected({ r, alpha, a, b }: BgNbdParams, t: n
 
 function toParams(p: number[]): BgNbdParams {
   return { r: p[0]!, alpha: p[1]!, a: p[2]!, b: p[3]! }
+}
+
+const maxima = new WeakMap<Float64Array, number>()
+
+/** The largest frequency, found once per array (fits ask for it at every evaluation). */
+function maxOf(x: Float64Array): number {
+  let max = maxima.get(x)
+  if (max === undefined) {
+    max = 0
+    for (const v of x) if (v > max) max = v
+    maxima.set(x, max)
+  }
+  return max
 }
 
 export function meanT(data: RfmData): number {

@@ -22,15 +22,24 @@ export function fitPositive<P extends string>(
   logLikelihood: (params: number[]) => number,
   start: number[],
   gradient?: (params: number[]) => number[],
+  /** Value and gradient in one pass over the data; the optimizer asks for both at each point it keeps. */
+  valueAndGradient?: (params: number[]) => { value: number; gradient: number[] },
 ): FitResult<P> {
+  let memo: { logParams: number[]; value: number; gradient: number[] } | null = null
+  const both = (logParams: number[]) => {
+    if (!memo || memo.logParams.some((v, i) => v !== logParams[i])) {
+      memo = { logParams: [...logParams], ...valueAndGradient!(logParams.map(Math.exp)) }
+    }
+    return memo
+  }
   const negLogLik = (logParams: number[]) => {
-    const ll = logLikelihood(logParams.map(Math.exp))
+    const ll = valueAndGradient ? both(logParams).value : logLikelihood(logParams.map(Math.exp))
     return Number.isFinite(ll) ? -ll / n : Infinity
   }
   const negGradient = gradient
     ? (logParams: number[]) => {
         const params = logParams.map(Math.exp)
-        return gradient(params).map((g, i) => (-g * params[i]!) / n)
+        return (valueAndGradient ? both(logParams).gradient : gradient(params)).map((g, i) => (-g * params[i]!) / n)
       }
     : undefined
   const result = minimizeBfgs(negLogLik, start.map(Math.log), { maxIterations: 1000, gradientTolerance: 1e-7, ...(negGradient ? { gradient: negGradient } : {}) })
@@ -42,7 +51,9 @@ export function fitPositive<P extends string>(
       `${model} fit did not converge after ${result.iterations} iterations (gradient ${result.gradientNorm.toExponential(2)}, log-likelihood ${ll}); the data may not follow the model or be too few`,
     )
   }
-  const hessian = gradient ? jacobianOf((p) => gradient(p).map((g) => -g), params) : numericHessian((p) => -logLikelihood(p), params)
+  const hessian = gradient
+    ? jacobianOf((p) => (valueAndGradient ? valueAndGradient(p).gradient : gradient(p)).map((g) => -g), params)
+    : numericHessian((p) => -logLikelihood(p), params)
   const covariance = invert(hessian)
   const se = params.map((_, i) => {
     const v = covariance?.[i]?.[i]

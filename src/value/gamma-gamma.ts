@@ -1,5 +1,6 @@
 import { AppError } from '../core/errors.js'
 import { fitPositive, type FitResult } from './fit.js'
+import { perFrequency } from './bgnbd.js'
 import { digamma, gammaln } from './special.js'
 
 export type GammaGammaParams = { p: number; q: number; v: number }
@@ -13,29 +14,33 @@ export interface SpendData {
 
 /** Log-likelihood of the Gamma-Gamma spend model (Fader & Hardie 2013, note 025). */
 export function gammaGammaLogLikelihood({ p, q, v }: GammaGammaParams, data: SpendData): number {
-  let ll = 0
+  // The gamma terms depend on x alone: once per distinct frequency.
+  const byX = perFrequency(data.x, (x) => (x === 0 ? 0 : gammaln(p * x + q) - gammaln(p * x)))
   const constant = -gammaln(q) + q * Math.log(v)
+  let ll = 0
   for (let i = 0; i < data.x.length; i++) {
     const x = data.x[i]!
     const z = data.zbar[i]!
-    ll += gammaln(p * x + q) - gammaln(p * x) + constant + (p * x - 1) * Math.log(z) + p * x * Math.log(x) - (p * x + q) * Math.log(x * z + v)
+    ll += byX[x]! + constant + (p * x - 1) * Math.log(z) + p * x * Math.log(x) - (p * x + q) * Math.log(x * z + v)
   }
   return ll
 }
 
 /** Gradient of {@link gammaGammaLogLikelihood} in (p, q, v). */
 export function gammaGammaGradient({ p, q, v }: GammaGammaParams, data: SpendData): [number, number, number] {
+  const psiQ = digamma(q)
+  const psiPxq = perFrequency(data.x, (x) => digamma(p * x + q))
+  const psiPx = perFrequency(data.x, (x) => (x === 0 ? 0 : digamma(p * x)))
+  const logV = Math.log(v)
   let gp = 0
   let gq = 0
   let gv = 0
-  const psiQ = digamma(q)
   for (let i = 0; i < data.x.length; i++) {
     const x = data.x[i]!
     const z = data.zbar[i]!
-    const psiPxq = digamma(p * x + q)
     const logXzv = Math.log(x * z + v)
-    gp += x * (psiPxq - digamma(p * x) + Math.log(z) + Math.log(x) - logXzv)
-    gq += psiPxq - psiQ + Math.log(v) - logXzv
+    gp += x * (psiPxq[x]! - psiPx[x]! + Math.log(z * x) - logXzv)
+    gq += psiPxq[x]! - psiQ + logV - logXzv
     gv += q / v - (p * x + q) / (x * z + v)
   }
   return [gp, gq, gv]

@@ -36,6 +36,7 @@ export function checkRfm(data: RfmData, minRepeatBuyers = 10): void {
  * are often most of the base and have few distinct T.
  */
 export function compressRfm(data: RfmData): RfmData {
+  if (!isWorthCompressing(data)) return data
   const zeroRow = new Map<number, number>() // T → row
   const x: number[] = []
   const tx: number[] = []
@@ -58,4 +59,16 @@ export function compressRfm(data: RfmData): RfmData {
     w.push(weight)
   }
   return { x: Float64Array.from(x), tx: Float64Array.from(tx), T: Float64Array.from(T), weights: Float64Array.from(w) }
+}
+
+/** Looks at up to 1,000 customers without repeats: compressing pays only when their T values repeat a lot. */
+function isWorthCompressing(data: RfmData): boolean {
+  const seen = new Set<number>()
+  let zeros = 0
+  for (let i = 0; i < data.x.length && zeros < 1000; i++) {
+    if (data.x[i] !== 0) continue
+    zeros++
+    seen.add(data.T[i]!)
+  }
+  return zeros > 0 && seen.size <= zeros / 2
 }
