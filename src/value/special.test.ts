@@ -26,3 +26,26 @@ describe('special functions', () => {
     expect(logSubExp(Math.log(5), Math.log(3))).toBeCloseTo(Math.log(2), 12)
   })
 })
+
+describe('analytic gradients agree with central differences', () => {
+  it('for BG/NBD, MBG/NBD and Gamma-Gamma on CDNOW-like data', async () => {
+    const { bgnbdGradient, bgnbdLogLikelihood } = await import('./bgnbd.js')
+    const { mbgnbdGradient, mbgnbdLogLikelihood } = await import('./mbgnbd.js')
+    const { gammaGammaGradient, gammaGammaLogLikelihood } = await import('./gamma-gamma.js')
+    const { numericGradient } = await import('./optimize.js')
+    const data = { x: Float64Array.of(0, 1, 2, 5, 0, 3), tx: Float64Array.of(0, 10.5, 20, 30.1, 0, 12), T: Float64Array.of(38, 38.8, 30, 35, 20, 39) }
+    const at = [0.3, 5, 0.8, 2.5]
+    const toP = (p: number[]) => ({ r: p[0]!, alpha: p[1]!, a: p[2]!, b: p[3]! })
+    const pairs: [number[], number[]][] = [
+      [bgnbdGradient(toP(at), data), numericGradient((p) => bgnbdLogLikelihood(toP(p), data), at)],
+      [mbgnbdGradient(toP(at), data), numericGradient((p) => mbgnbdLogLikelihood(toP(p), data), at)],
+    ]
+    const spend = { x: Float64Array.of(1, 2, 4, 7), zbar: Float64Array.of(12, 30.5, 18, 44) }
+    const gg = [2, 3, 15]
+    const toG = (p: number[]) => ({ p: p[0]!, q: p[1]!, v: p[2]! })
+    pairs.push([gammaGammaGradient(toG(gg), spend), numericGradient((p) => gammaGammaLogLikelihood(toG(p), spend), gg)])
+    for (const [analytic, numeric] of pairs) {
+      analytic.forEach((g, i) => expect(Math.abs(g - numeric[i]!)).toBeLessThan(1e-5 * Math.max(1, Math.abs(numeric[i]!))))
+    }
+  })
+})
