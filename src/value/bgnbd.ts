@@ -85,6 +85,8 @@ export function perFrequency(x: Float64Array, f: (k: number) => number): Float64
 export function fitBgNbd(data: RfmData): FitResult<keyof BgNbdParams> {
   checkRfm(data)
   const rows = compressRfm(data)
+  // A large base starts from the fit on an evenly spread sample: near the optimum, the full fit needs few steps.
+  const warm = data.x.length > WARM_START_ABOVE ? fitBgNbd(everyNth(data, WARM_START_SAMPLE)) : undefined
   return fitPositive(
     'bgnbd',
     data.x.length,
@@ -93,6 +95,7 @@ export function fitBgNbd(data: RfmData): FitResult<keyof BgNbdParams> {
     [1, meanT(data), 1, 1],
     (p) => bgnbdGradient(toParams(p), rows),
     (p) => bgnbdValueAndGradient(toParams(p), rows),
+    warm,
   )
 }
 
@@ -117,6 +120,16 @@ export function bgnbdUnconditionalExpected({ r, alpha, a, b }: BgNbdParams, t: n
 
 function toParams(p: number[]): BgNbdParams {
   return { r: p[0]!, alpha: p[1]!, a: p[2]!, b: p[3]! }
+}
+
+const WARM_START_ABOVE = 100_000
+const WARM_START_SAMPLE = 20_000
+
+/** About `size` customers taken evenly through the data (deterministic). */
+export function everyNth(data: RfmData, size: number): RfmData {
+  const step = Math.max(1, Math.floor(data.x.length / size))
+  const pick = <T extends Float64Array>(a: T) => Float64Array.from({ length: Math.floor(a.length / step) }, (_, i) => a[i * step]!)
+  return { x: pick(data.x), tx: pick(data.tx), T: pick(data.T), ...(data.weights ? { weights: pick(data.weights) } : {}) }
 }
 
 const maxima = new WeakMap<Float64Array, number>()

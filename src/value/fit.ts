@@ -24,6 +24,8 @@ export function fitPositive<P extends string>(
   gradient?: (params: number[]) => number[],
   /** Value and gradient in one pass over the data; the optimizer asks for both at each point it keeps. */
   valueAndGradient?: (params: number[]) => { value: number; gradient: number[] },
+  /** A fit of the same model on a sample: its optimum and curvature start this one. */
+  warmStart?: FitResult<P>,
 ): FitResult<P> {
   let memo: { logParams: number[]; value: number; gradient: number[] } | null = null
   const both = (logParams: number[]) => {
@@ -42,7 +44,14 @@ export function fitPositive<P extends string>(
         return (valueAndGradient ? both(logParams).gradient : gradient(params)).map((g, i) => (-g * params[i]!) / n)
       }
     : undefined
-  const result = minimizeBfgs(negLogLik, start.map(Math.log), { maxIterations: 1000, gradientTolerance: 1e-7, ...(negGradient ? { gradient: negGradient } : {}) })
+  const warmCurvature = warmStart ? curvatures.get(warmStart) : undefined
+  const result = minimizeBfgs(negLogLik, (warmStart ? names.map((k) => warmStart.params[k]) : start).map(Math.log), {
+    maxIterations: 1000,
+    gradientTolerance: 1e-7,
+    ...(negGradient ? { gradient: negGradient } : {}),
+    // The objective is the mean negative log-likelihood, so a sample's curvature fits the whole data too.
+    ...(warmCurvature ? { initialInverseHessian: warmCurvature } : {}),
+  })
   const params = result.x.map(Math.exp)
   const ll = logLikelihood(params)
   if (!result.converged || !Number.isFinite(ll) || params.some((p) => !Number.isFinite(p))) {
@@ -59,7 +68,7 @@ export function fitPositive<P extends string>(
     const v = covariance?.[i]?.[i]
     return v !== undefined && v > 0 ? Math.sqrt(v) : NaN
   })
-  return {
+  const fit: FitResult<P> = {
     model,
     n,
     params: Object.fromEntries(names.map((k, i) => [k, params[i]!])) as Record<P, number>,
@@ -67,4 +76,9 @@ export function fitPositive<P extends string>(
     logLikelihood: ll,
     iterations: result.iterations,
   }
+  curvatures.set(fit, result.inverseHessian)
+  return fit
 }
+
+/** The optimizer's last inverse-Hessian of each fit, kept beside it for warm starts (not part of the result). */
+const curvatures = new WeakMap<object, number[][]>()

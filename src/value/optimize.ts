@@ -9,9 +9,13 @@ export interface MinimizeResult {
   iterations: number
   converged: boolean
   gradientNorm: number
+  /** The final inverse-Hessian approximation: a warm start for a related problem. */
+  inverseHessian: number[][]
 }
 
 export interface MinimizeOptions {
+  /** Start from this inverse-Hessian approximation instead of the identity. */
+  initialInverseHessian?: number[][]
   gradient?: (x: number[]) => number[]
   maxIterations?: number
   /** Stop when the gradient's largest component is below this. */
@@ -26,10 +30,10 @@ export function minimizeBfgs(f: (x: number[]) => number, x0: number[], opts: Min
   let x = [...x0]
   let fx = f(x)
   let g = grad(x)
-  let H = identity(n) // inverse Hessian approximation
+  let H = opts.initialInverseHessian?.map((row) => [...row]) ?? identity(n) // inverse Hessian approximation
   let iterations = 0
   for (; iterations < maxIterations; iterations++) {
-    if (norm(g) < tolerance) return { x, fx, iterations, converged: true, gradientNorm: norm(g) }
+    if (norm(g) < tolerance) return { x, fx, iterations, converged: true, gradientNorm: norm(g), inverseHessian: H }
     let d = H.map((row) => -dot(row, g))
     if (dot(d, g) >= 0) {
       H = identity(n) // not a descent direction: restart from steepest descent
@@ -44,7 +48,7 @@ export function minimizeBfgs(f: (x: number[]) => number, x0: number[], opts: Min
       if (Number.isFinite(fNew) && fNew <= fx + 1e-4 * step * dot(g, d)) break
       step /= 2
     }
-    if (!Number.isFinite(fNew) || fNew > fx) return { x, fx, iterations, converged: norm(g) < tolerance * 1e3, gradientNorm: norm(g) }
+    if (!Number.isFinite(fNew) || fNew > fx) return { x, fx, iterations, converged: norm(g) < tolerance * 1e3, gradientNorm: norm(g), inverseHessian: H }
     const gNew = grad(xNew)
     const s = xNew.map((v, i) => v - x[i]!)
     const y = gNew.map((v, i) => v - g[i]!)
@@ -58,7 +62,7 @@ export function minimizeBfgs(f: (x: number[]) => number, x0: number[], opts: Min
     fx = fNew
     g = gNew
   }
-  return { x, fx, iterations, converged: norm(g) < tolerance, gradientNorm: norm(g) }
+  return { x, fx, iterations, converged: norm(g) < tolerance, gradientNorm: norm(g), inverseHessian: H }
 }
 
 /** Central-difference gradient. */
