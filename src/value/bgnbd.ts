@@ -21,18 +21,32 @@ export function bgnbdGradient(params: BgNbdParams, data: RfmData): number[] {
 }
 
 /** Log-likelihood and (when asked) its gradient in one pass over the customers. */
-export function bgnbdValueAndGradient({ r, alpha, a, b }: BgNbdParams, data: RfmData, withGradient = true): { value: number; gradient: number[] } {
+export function bgnbdValueAndGradient(params: BgNbdParams, data: RfmData, withGradient = true): { value: number; gradient: number[] } {
+  return betaGeoValueAndGradient(params, data, 'bgnbd', withGradient)
+}
+
+/**
+ * BG/NBD and MBG/NBD share one likelihood shape; MBG/NBD is BG/NBD with b + 1 in place of b in the
+ * beta terms and a drop-out chance already after the first purchase (so x = 0 has two terms too).
+ */
+export function betaGeoValueAndGradient(
+  { r, alpha, a, b }: BgNbdParams,
+  data: RfmData,
+  variant: 'bgnbd' | 'mbgnbd',
+  withGradient: boolean,
+): { value: number; gradient: number[] } {
   const { x, tx, T, weights } = data
+  const shift = variant === 'mbgnbd' ? 1 : 0
   const constant = -gammaln(r) + r * Math.log(alpha) + gammaln(a + b) - gammaln(b)
   // Terms that depend on x alone are computed once per distinct x, not once per customer.
-  const byX = perFrequency(x, (k) => gammaln(r + k) + gammaln(b + k) - gammaln(a + b + k) + constant)
-  const logBx = perFrequency(x, (k) => (k > 0 ? Math.log(b + k - 1) : 0))
+  const byX = perFrequency(x, (k) => gammaln(r + k) + gammaln(b + k + shift) - gammaln(a + b + k + shift) + constant)
+  const logBx = perFrequency(x, (k) => (k + shift > 0 ? Math.log(b + k - 1 + shift) : 0))
   const psiR = withGradient ? digamma(r) : 0
   const psiAB = withGradient ? digamma(a + b) : 0
   const psiB = withGradient ? digamma(b) : 0
   const dR = withGradient ? perFrequency(x, (k) => digamma(r + k) - psiR + Math.log(alpha)) : byX
-  const dA = withGradient ? perFrequency(x, (k) => psiAB - digamma(a + b + k)) : byX
-  const dB = withGradient ? perFrequency(x, (k) => psiAB - psiB + digamma(b + k) - digamma(a + b + k)) : byX
+  const dA = withGradient ? perFrequency(x, (k) => psiAB - digamma(a + b + k + shift)) : byX
+  const dB = withGradient ? perFrequency(x, (k) => psiAB - psiB + digamma(b + k + shift) - digamma(a + b + k + shift)) : byX
   const logA = Math.log(a)
   let ll = 0
   let gr = 0
@@ -44,8 +58,8 @@ export function bgnbdValueAndGradient({ r, alpha, a, b }: BgNbdParams, data: Rfm
     const w = weights?.[i] ?? 1
     const logAT = Math.log(alpha + T[i]!)
     const a3 = -(r + xi) * logAT
-    if (xi === 0) {
-      // Never bought again: only the "still alive, no purchase" term.
+    if (xi === 0 && shift === 0) {
+      // BG/NBD, never bought again: only the "still alive, no purchase" term.
       ll += w * (byX[0]! + a3)
       if (withGradient) {
         gr += w * (dR[0]! - logAT)
@@ -67,7 +81,7 @@ export function bgnbdValueAndGradient({ r, alpha, a, b }: BgNbdParams, data: Rfm
       gr += w * (dR[xi]! - w3 * logAT - w4 * logAtx)
       galpha += w * (r / alpha - (w3 * (r + xi)) / (alpha + T[i]!) - (w4 * (r + xi)) / (alpha + tx[i]!))
       ga += w * (dA[xi]! + w4 / a)
-      gb += w * (dB[xi]! - w4 / (b + xi - 1))
+      gb += w * (dB[xi]! - w4 / (b + xi - 1 + shift))
     }
   }
   return { value: ll, gradient: [gr, galpha, ga, gb] }

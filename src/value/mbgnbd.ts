@@ -1,7 +1,6 @@
-import { meanT, perFrequency } from './bgnbd.js'
+import { betaGeoValueAndGradient, meanT } from './bgnbd.js'
 import { fitPositive, type FitResult } from './fit.js'
 import { checkRfm, compressRfm, type RfmData } from './rfm-data.js'
-import { digamma, gammaln } from './special.js'
 
 export type MbgNbdParams = { r: number; alpha: number; a: number; b: number }
 const NAMES = ['r', 'alpha', 'a', 'b'] as const
@@ -20,43 +19,8 @@ export function mbgnbdGradient(params: MbgNbdParams, data: RfmData): number[] {
 }
 
 /** Log-likelihood and (when asked) its gradient in one pass over the customers. */
-export function mbgnbdValueAndGradient({ r, alpha, a, b }: MbgNbdParams, data: RfmData, withGradient = true): { value: number; gradient: number[] } {
-  const { x, tx, T, weights } = data
-  const constant = -gammaln(r) + r * Math.log(alpha) + gammaln(a + b) - gammaln(b)
-  const byX = perFrequency(x, (k) => gammaln(r + k) + gammaln(b + k + 1) - gammaln(a + b + k + 1) + constant)
-  const logBx = perFrequency(x, (k) => Math.log(b + k))
-  const psiR = withGradient ? digamma(r) : 0
-  const psiAB = withGradient ? digamma(a + b) : 0
-  const psiB = withGradient ? digamma(b) : 0
-  const dR = withGradient ? perFrequency(x, (k) => digamma(r + k) - psiR + Math.log(alpha)) : byX
-  const dA = withGradient ? perFrequency(x, (k) => psiAB - digamma(a + b + k + 1)) : byX
-  const dB = withGradient ? perFrequency(x, (k) => psiAB - psiB + digamma(b + k + 1) - digamma(a + b + k + 1)) : byX
-  const logA = Math.log(a)
-  let ll = 0
-  let gr = 0
-  let galpha = 0
-  let ga = 0
-  let gb = 0
-  for (let i = 0; i < x.length; i++) {
-    const xi = x[i]!
-    const w = weights?.[i] ?? 1
-    const logAT = Math.log(alpha + T[i]!)
-    const logAtx = Math.log(alpha + tx[i]!)
-    const a3 = -(r + xi) * logAT
-    const a4 = logA - logBx[xi]! - (r + xi) * logAtx
-    const d = a4 - a3
-    const e = Math.exp(-Math.abs(d))
-    ll += w * (byX[xi]! + Math.max(a3, a4) + Math.log1p(e))
-    if (withGradient) {
-      const w4 = d >= 0 ? 1 / (1 + e) : e / (1 + e)
-      const w3 = 1 - w4
-      gr += w * (dR[xi]! - w3 * logAT - w4 * logAtx)
-      galpha += w * (r / alpha - (w3 * (r + xi)) / (alpha + T[i]!) - (w4 * (r + xi)) / (alpha + tx[i]!))
-      ga += w * (dA[xi]! + w4 / a)
-      gb += w * (dB[xi]! - w4 / (b + xi))
-    }
-  }
-  return { value: ll, gradient: [gr, galpha, ga, gb] }
+export function mbgnbdValueAndGradient(params: MbgNbdParams, data: RfmData, withGradient = true): { value: number; gradient: number[] } {
+  return betaGeoValueAndGradient(params, data, 'mbgnbd', withGradient)
 }
 
 /** Fits MBG/NBD by maximum likelihood, with the analytic gradient. */
