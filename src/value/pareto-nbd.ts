@@ -1,4 +1,4 @@
-import { meanT, perFrequency } from './bgnbd.js'
+import { fitBgNbd, meanT, perFrequency } from './bgnbd.js'
 import { fitPositive, type FitResult } from './fit.js'
 import { checkRfm, compressRfm, type RfmData } from './rfm-data.js'
 import { numericGradient } from './optimize.js'
@@ -115,8 +115,21 @@ export function fitParetoNbd(data: RfmData): FitResult<keyof ParetoNbdParams> {
     data.x.length,
     NAMES,
     (p) => paretoNbdLogLikelihood(toParams(p), rows),
-    [1, meanT(data), 1, meanT(data)],
+    startFromBgNbd(data),
     (p) => paretoNbdValueAndGradient(toParams(p), rows).gradient,
     (p) => paretoNbdValueAndGradient(toParams(p), rows),
   )
+}
+
+/**
+ * A start near the optimum: BG/NBD's purchase process (r, alpha) is Pareto/NBD's, and its
+ * drop-out is on the same time scale, so s = 1 and beta = alpha start close; 28 steps become fewer.
+ */
+function startFromBgNbd(data: RfmData): number[] {
+  try {
+    const { r, alpha } = fitBgNbd(data).params
+    return [r, alpha, 1, alpha]
+  } catch {
+    return [1, meanT(data), 1, meanT(data)] // BG/NBD did not converge on these data: the generic start
+  }
 }
