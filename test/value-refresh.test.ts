@@ -29,6 +29,12 @@ describe('customer value from the store', () => {
       expect(value.clv).toBeGreaterThanOrEqual(0)
       expect(value.rfm.score).toMatch(/^[1-5]{3}$/)
       expect(typeof value.cluster).toBe('string')
+      // Demo orders carry their cost: repeat buyers get a margin share between 35 % and 50 %.
+      const repeatBuyer = (await store.listOrders()).find((o, i, all) => all.findIndex((p) => p.profileId === o.profileId) !== i)!.profileId
+      const profitability = (await app.inject({ method: 'GET', url: `/v1/profiles/${repeatBuyer}` })).json().computed.value.profitability
+      expect(profitability.marginShare).toBeGreaterThan(0.35)
+      expect(profitability.marginShare).toBeLessThan(0.5)
+      expect(profitability.clvMargin).toBeGreaterThanOrEqual(0)
       expect(value.potential).toBeGreaterThanOrEqual(0)
 
       // The run itself: fits, clusters with readable labels and potential, and the holdout check.

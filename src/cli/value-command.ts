@@ -49,10 +49,17 @@ export function fitModel(model: ModelName, table: SummaryTable): FitResult<strin
  * days), rescores every profile (P(alive), expected purchases, CLV, RFM) and prints the chosen fit.
  */
 export async function valueFitFromStore(runtime: Runtime, opts: { model: ModelName; currency?: string; json: boolean }): Promise<void> {
-  if (opts.model !== 'bgnbd' && opts.model !== 'gammagamma') {
-    throw new AppError('VALUE_INPUT_INVALID', `from the store, --model must be bgnbd or gammagamma (the models profiles are scored with), got "${opts.model}"; use --summary for the others`)
+  if (opts.model === 'bgbb') {
+    throw new AppError('VALUE_INPUT_INVALID', 'BG/BB needs discrete-opportunity data (frequency,recency,periods,weights); use --summary')
   }
   const refresh = await refreshStoreValues(runtime.store, runtime.config, opts.currency)
+  if (opts.model === 'pareto' || opts.model === 'mbgnbd') {
+    // Profiles are scored with BG/NBD; the other count models are fitted on the same summaries for comparison.
+    const fit = opts.model === 'pareto' ? fitParetoNbd(refresh.rfm) : fitMbgNbd(refresh.rfm)
+    const result = { ...fit, unit: 'days', currency: refresh.currency, asOf: refresh.asOf, profilesScored: refresh.customers }
+    printResult(result, opts.json, () => `${fit.model} on ${fit.n} customers (${refresh.currency}, days): ${JSON.stringify(fit.params)}`)
+    return
+  }
   const fit = opts.model === 'bgnbd' ? refresh.bgnbd : refresh.gammaGamma
   if (!fit) throw new AppError('VALUE_INPUT_INVALID', refresh.spendProblem ?? 'no spend model')
   const result = { ...fit, unit: 'days', currency: refresh.currency, asOf: refresh.asOf, profilesScored: refresh.customers }

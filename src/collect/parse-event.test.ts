@@ -29,7 +29,7 @@ describe('parseEvent', () => {
         userId: 42,
         anonymousId: 'a-1',
         messageId: 'm2',
-        properties: { order_id: 'o1', total: 19.99, currency: 'usd', channel: 'store' },
+        properties: { order_id: 'o1', total: 19.99, currency: 'usd', channel: 'store', products: [{ sku: 'a', cost: 4.5, quantity: 2 }] },
         context: { traits: { email: ' Max@Example.COM ', phone: '0151 23456789', crm_id: 'C-9' }, channel: 'server' },
       },
       ctx,
@@ -38,6 +38,7 @@ describe('parseEvent', () => {
       userId: '42',
       channel: 'store',
       revenue: 19.99,
+      cost: 9,
       currency: 'USD',
       identifiers: [
         { kind: 'userId', value: '42' },
@@ -61,6 +62,9 @@ describe('parseEvent', () => {
     expect(reason({ type: 'track', event: 'X', userId: 'u1', messageId: 'm', properties: [] })).toBe('batch[0].properties must be an object, got []')
     expect(reason({ type: 'track', event: 'Order Completed', userId: 'u1', messageId: 'm', properties: { revenue: '12' } })).toBe(
       'batch[0].properties.revenue must be a number, got "12"',
+    )
+    expect(reason({ type: 'track', event: 'Order Completed', userId: 'u1', messageId: 'm', properties: { revenue: 12, cost: -1 } })).toBe(
+      'batch[0].properties.cost must not be negative, got -1',
     )
     expect(parseEvent({ event: 'X', userId: 'u1', messageId: 'm', timestamp: '2024-13-01' }, { ...ctx, path: '', defaultType: 'track' })).toEqual({
       ok: false,

@@ -81,6 +81,7 @@ function normalize(m: SegmentMessage, ctx: ParseContext): CollectedEvent {
   const previousId = toId(m.previousId)
   const isOrder = m.type === 'track' && m.event === 'Order Completed'
   const revenue = isOrder ? pickNumber(properties.revenue, properties.total) : null
+  const cost = isOrder ? (pickNumber(properties.cost) ?? productsCost(properties.products)) : null
   return {
     messageId: String(m.messageId),
     type: m.type,
@@ -99,6 +100,7 @@ function normalize(m: SegmentMessage, ctx: ParseContext): CollectedEvent {
     properties,
     context,
     revenue,
+    cost,
     currency: isOrder ? (typeof properties.currency === 'string' ? properties.currency.toUpperCase() : ctx.defaultCurrency) : null,
     identifiers: extractIdentifiers({ userId, anonymousId, previousId, traits: m.type === 'identify' ? traits : {}, context }, ctx.rules),
   }
@@ -125,6 +127,19 @@ function channelOf(properties: JsonObject, context: JsonObject, source: string):
 
 /** Values Segment's SDKs put in context.channel that name the SDK, not the touchpoint. */
 const SDK_CHANNELS = new Set(['server', 'browser', 'mobile', 'client'])
+
+/** The cost of an order's products, when every product names its cost. */
+function productsCost(products: unknown): number | null {
+  if (!Array.isArray(products) || products.length === 0) return null
+  let total = 0
+  for (const p of products) {
+    const cost = typeof p === 'object' && p !== null ? (p as Record<string, unknown>).cost : undefined
+    const quantity = typeof p === 'object' && p !== null ? (p as Record<string, unknown>).quantity : undefined
+    if (typeof cost !== 'number' || !Number.isFinite(cost) || cost < 0) return null
+    total += cost * (typeof quantity === 'number' && quantity > 0 ? quantity : 1)
+  }
+  return Math.round(total * 100) / 100
+}
 
 function toId(v: string | number | null | undefined): string | null {
   return v === null || v === undefined ? null : String(v)

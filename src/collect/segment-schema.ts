@@ -46,7 +46,7 @@ export const SegmentMessage = z
       ctx.addIssue({ code: 'custom', path: ['groupId'], message: 'is required for group', input: m.groupId })
     }
     if (m.type === 'track' && m.event === 'Order Completed' && m.properties) {
-      for (const field of ['revenue', 'total'] as const) {
+      for (const field of ['revenue', 'total', 'cost'] as const) {
         const value = m.properties[field]
         if (value === undefined || value === null) continue
         const parsed = money.safeParse(value)

@@ -31,6 +31,8 @@ export interface CollectedEvent {
   context: JsonObject
   /** Order value for `Order Completed` (revenue, else total), in major units of `currency`. */
   revenue: number | null
+  /** Cost of the goods of an order (properties.cost, or the products' cost × quantity), when the sender knows it. */
+  cost: number | null
   currency: string | null
   /** Every identifier the event carries, normalized (emails lower-cased, phones E.164). */
   identifiers: Identifier[]

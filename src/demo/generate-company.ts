@@ -122,7 +122,9 @@ export function generateCustomer(seed: number, index: number): DemoMessage[] {
       return { ...p, quantity: r.chance(0.85) ? 1 : 2 }
     })
     const revenue = Math.round(products.reduce((s, p) => s + p.price * p.quantity, 0) * spendFactor * (r.chance(0.2) ? 0.85 : 1) * 100) / 100
-    const orderProps = { order_id: `o-${seed}-${index}-${k}`, revenue, currency: 'EUR', products }
+    // The goods cost the retailer 50–65 % of what the customer paid: orders carry it, for margins.
+    const cost = Math.round(revenue * (0.5 + 0.15 * r.next()) * 100) / 100
+    const orderProps = { order_id: `o-${seed}-${index}-${k}`, revenue, cost, currency: 'EUR', products }
     if (where === 'web') {
       const campaign = r.weighted(CAMPAIGNS)
       push('web', at - 600_000, { type: 'page', anonymousId, userId, name: '/checkout', properties: { path: '/checkout' }, context: webContext(campaign, r) })

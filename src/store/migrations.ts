@@ -119,6 +119,12 @@ function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
         .execute()
     },
   },
+  '0004_order_cost': {
+    async up(db: Kysely<any>) {
+      // The cost of an order's goods, when the sender knows it: margins and profitability.
+      await db.schema.alterTable('events').addColumn('cost', 'double precision').execute()
+    },
+  },
   }
 }
 

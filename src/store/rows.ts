@@ -19,6 +19,7 @@ export function toEventRow({ event: e, profileId, identityKey }: StoredEvent): D
     anonymous_id: e.anonymousId,
     has_traits: personTraits(e) === null ? 0 : 1,
     revenue: e.revenue,
+    cost: e.cost,
     currency: e.currency,
     payload: JSON.stringify(payload),
   }

@@ -28,6 +28,7 @@ export interface Database {
     anonymous_id: string | null
     has_traits: number
     revenue: number | null
+    cost: number | null
     currency: string | null
     payload: string
   }

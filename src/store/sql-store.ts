@@ -226,13 +226,13 @@ export class SqlStore implements Store {
   async listOrders(): Promise<OrderRow[]> {
     const rows = await this.db
       .selectFrom('events')
-      .select(['profile_id', 'ts', 'revenue', 'currency'])
+      .select(['profile_id', 'ts', 'revenue', 'cost', 'currency'])
       .where('event', '=', 'Order Completed')
       .where('revenue', 'is not', null)
       .orderBy('profile_id')
       .orderBy('ts')
       .execute()
-    return rows.map((r) => ({ profileId: r.profile_id, timestamp: r.ts, revenue: Number(r.revenue), currency: r.currency }))
+    return rows.map((r) => ({ profileId: r.profile_id, timestamp: r.ts, revenue: Number(r.revenue), cost: r.cost === null ? null : Number(r.cost), currency: r.currency }))
   }
 
   async putComputedValues(values: ComputedValue[]): Promise<void> {

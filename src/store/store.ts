@@ -63,6 +63,8 @@ export interface OrderRow {
   profileId: string
   timestamp: string
   revenue: number
+  /** Cost of the goods, when the order carried it. */
+  cost: number | null
   currency: string | null
 }
 

@@ -4,12 +4,13 @@ import type { FitResult } from './fit.js'
 import { fitGammaGamma } from './gamma-gamma.js'
 import { scoreCustomers, type ScoreOptions } from './score-customers.js'
 import { buildSummaries, type Transaction } from './summary.js'
+import type { RfmData } from './rfm-data.js'
 import { clusterCustomers, type Clustering } from './cluster-customers.js'
 import { holdoutCheck, type HoldoutRow } from './holdout-check.js'
 
 /** The two store methods the refresh needs, declared here so that value/ stays free of the store. */
 export interface ValueSource {
-  listOrders(): Promise<{ profileId: string; timestamp: string; revenue: number; currency: string | null }[]>
+  listOrders(): Promise<{ profileId: string; timestamp: string; revenue: number; cost: number | null; currency: string | null }[]>
   putComputedValues(values: { profileId: string; kind: string; computedAt: string; data: Record<string, unknown> }[]): Promise<void>
   putValueRun(computedAt: string, data: Record<string, unknown>): Promise<void>
 }
@@ -23,6 +24,8 @@ export interface RefreshSummary {
   /** Why there is no spend model (and so no CLV), when there is none. */
   spendProblem: string | null
   clustering: Omit<Clustering, 'assignments'> | null
+  /** The recency/frequency data the count models were fitted on (days). */
+  rfm: RfmData
   /** Calibration up to asOf − holdoutDays against the holdout; null when the data are too short. */
   holdoutCheck: { holdoutDays: number; rows: HoldoutRow[] } | null
 }
@@ -45,7 +48,7 @@ export async function refreshValues(
   const asOf = opts.asOf ?? new Date()
   const transactions: Transaction[] = orders
     .filter((o) => (o.currency ?? 'unknown') === currency && Date.parse(o.timestamp) <= asOf.getTime())
-    .map((o) => ({ customerId: o.profileId, at: Date.parse(o.timestamp), value: Math.max(0, o.revenue) }))
+    .map((o) => ({ customerId: o.profileId, at: Date.parse(o.timestamp), value: Math.max(0, o.revenue), ...(o.cost === null ? {} : { cost: o.cost }) }))
   const summaries = buildSummaries(transactions, { calibrationEnd: asOf.getTime(), unit: 'days' })
   const rfm = { x: Float64Array.from(summaries, (s) => s.frequency), tx: Float64Array.from(summaries, (s) => s.recency), T: Float64Array.from(summaries, (s) => s.T) }
   const counts = fitBgNbd(rfm)
@@ -101,9 +104,11 @@ export async function refreshValues(
     gammaGamma: spend,
     spendProblem,
     clustering: clustering ? { k: clustering.k, silhouette: clustering.silhouette, clusters: clustering.clusters } : null,
+    rfm,
     holdoutCheck: holdout,
   }
-  await source.putValueRun(computedAt, result as unknown as Record<string, unknown>)
+  const { rfm: _rfm, ...kept } = result
+  await source.putValueRun(computedAt, kept as unknown as Record<string, unknown>)
   return result
 }
 

@@ -12,6 +12,8 @@ export interface ValueScore {
   /** Discounted value of the expected purchases over the horizon. Never negative. */
   clv: number | null
   rfm: { recency: number; frequency: number; monetary: number; score: string }
+  /** Where every repeat order carried its cost: the margin share of revenue and the CLV in margin. */
+  profitability: { marginShare: number; clvMargin: number | null } | null
 }
 
 export interface ScoreOptions {
@@ -61,6 +63,10 @@ export function scoreCustomers(
       expectedSpendPerOrder: perOrder === null ? null : round(perOrder),
       clv: clv === null ? null : round(clv),
       rfm: rfm[i]!,
+      profitability:
+        s.monetaryMargin !== null && s.monetaryValue > 0
+          ? { marginShare: round(s.monetaryMargin / s.monetaryValue), clvMargin: clv === null ? null : round((clv * s.monetaryMargin) / s.monetaryValue) }
+          : null,
     }
   })
 }

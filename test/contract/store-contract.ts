@@ -152,15 +152,15 @@ export function storeContract(kind: StoreKind): void {
       await collector.collect(
         items(
           { type: 'track', userId: 'v1', event: 'Order Completed', messageId: 'o1', timestamp: '2024-01-01T00:00:00Z', properties: { revenue: 10, currency: 'EUR' } },
-          { type: 'track', userId: 'v1', event: 'Order Completed', messageId: 'o2', timestamp: '2024-02-01T00:00:00Z', properties: { revenue: 20.5, currency: 'EUR' } },
+          { type: 'track', userId: 'v1', event: 'Order Completed', messageId: 'o2', timestamp: '2024-02-01T00:00:00Z', properties: { revenue: 20.5, currency: 'EUR', products: [{ sku: 'A', cost: 4, quantity: 2 }, { sku: 'B', cost: 3.5 }] } },
           { type: 'track', userId: 'v1', event: 'Product Viewed', messageId: 'o3', timestamp: '2024-02-02T00:00:00Z' },
         ),
         'shop',
       )
       const id = (await store.findProfileIdByIdentifier('userId:v1'))!
       expect(await store.listOrders()).toEqual([
-        { profileId: id, timestamp: '2024-01-01T00:00:00.000Z', revenue: 10, currency: 'EUR' },
-        { profileId: id, timestamp: '2024-02-01T00:00:00.000Z', revenue: 20.5, currency: 'EUR' },
+        { profileId: id, timestamp: '2024-01-01T00:00:00.000Z', revenue: 10, cost: null, currency: 'EUR' },
+        { profileId: id, timestamp: '2024-02-01T00:00:00.000Z', revenue: 20.5, cost: 11.5, currency: 'EUR' },
       ])
       await store.putComputedValues([{ profileId: id, kind: 'value', computedAt: '2024-03-01T00:00:00.000Z', data: { clv: 12.5, probabilityAlive: 0.8 } }])
       await store.putComputedValues([{ profileId: id, kind: 'value', computedAt: '2024-03-02T00:00:00.000Z', data: { clv: 13, probabilityAlive: 0.7 } }])

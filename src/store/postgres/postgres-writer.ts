@@ -108,13 +108,13 @@ class PostgresWriteTx implements WriteTx {
     const col = <K extends keyof (typeof rows)[number]>(k: K) => rows.map((r) => r[k])
     await this.c.query(
       `INSERT INTO events (message_id, profile_id, identity_key, type, event, ts, received_at, source, channel,
-         user_id, anonymous_id, has_traits, revenue, currency, payload)
+         user_id, anonymous_id, has_traits, revenue, currency, payload, cost)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-         $9::text[], $10::text[], $11::text[], $12::int[], $13::float8[], $14::text[], $15::text[])
+         $9::text[], $10::text[], $11::text[], $12::int[], $13::float8[], $14::text[], $15::text[], $16::float8[])
        ON CONFLICT (message_id) DO NOTHING`,
       [
         col('message_id'), col('profile_id'), col('identity_key'), col('type'), col('event'), col('ts'), col('received_at'),
-        col('source'), col('channel'), col('user_id'), col('anonymous_id'), col('has_traits'), col('revenue'), col('currency'), col('payload'),
+        col('source'), col('channel'), col('user_id'), col('anonymous_id'), col('has_traits'), col('revenue'), col('currency'), col('payload'), col('cost'),
       ],
     )
     const terms = events.flatMap((e) => e.nameTerms.map((t) => [e.identityKey, t] as const))

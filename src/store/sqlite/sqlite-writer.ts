@@ -73,9 +73,9 @@ class SqliteWriteTx implements WriteTx {
       ),
       insertEvent: db.prepare(
         `INSERT INTO events (message_id, profile_id, identity_key, type, event, ts, received_at, source, channel,
-           user_id, anonymous_id, has_traits, revenue, currency, payload)
+           user_id, anonymous_id, has_traits, revenue, cost, currency, payload)
          VALUES (@message_id, @profile_id, @identity_key, @type, @event, @ts, @received_at, @source, @channel,
-           @user_id, @anonymous_id, @has_traits, @revenue, @currency, @payload)
+           @user_id, @anonymous_id, @has_traits, @revenue, @cost, @currency, @payload)
          ON CONFLICT (message_id) DO NOTHING`,
       ),
       insertTerm: db.prepare('INSERT INTO name_terms (identity_key, term) VALUES (?, ?) ON CONFLICT DO NOTHING'),
