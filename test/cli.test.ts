@@ -66,6 +66,7 @@ describe('salestwin CLI', () => {
     const out = JSON.parse(res.stdout)
     expect(out.customers).toHaveLength(2357)
     expect(out.customers[0]).toMatchObject({ id: '1', probabilityAlive: expect.closeTo(0.7266, 3), expectedPurchases: expect.closeTo(1.2259, 3), expectedSpendPerOrder: expect.closeTo(24.65, 1) })
+    expect(out.customers[0].clv).toBeCloseTo(out.customers[0].expectedPurchases * out.customers[0].expectedSpendPerOrder, 3)
     const bad = await salestwin(['value', 'fit', '--model', 'gammagamma', '--summary', 'data/cdnow/cdnow_customers_summary.csv'])
     expect(bad.code).toBe(1)
     expect(bad.stderr).toBe('error VALUE_INPUT_INVALID: Gamma-Gamma needs a monetary_value (or zbar) column\n')

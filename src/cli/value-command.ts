@@ -95,7 +95,7 @@ export function valueFitCommand(opts: { model: ModelName; summary: string; json:
 /**
  * `salestwin value predict --summary FILE --t 39`: per customer the expected purchases in the next t
  * periods and P(alive) (BG/NBD, or BG/BB for discrete data); with a monetary column also the expected
- * spend per order (Gamma-Gamma) and the undiscounted value of those purchases.
+ * spend per order (Gamma-Gamma) and the CLV over those periods (undiscounted).
  */
 export function valuePredictCommand(opts: { summary: string; t: number; json: boolean }): void {
   if (!(opts.t > 0)) throw new AppError('VALUE_INPUT_INVALID', `--t must be a positive number of periods, got ${opts.t}`)
@@ -115,12 +115,14 @@ export function valuePredictCommand(opts: { summary: string; t: number; json: bo
       probabilityAlive: round(alive),
       expectedPurchases: expected === null ? null : round(expected),
       expectedSpendPerOrder: perOrder === null ? null : round(perOrder),
-      expectedValue: expected !== null && perOrder !== null ? round(expected * perOrder) : null,
+      // CLV over the next t periods: the purchases expected in them × the expected spend per order
+      // (undiscounted here: the summary's time unit is not known; profiles' CLV from the store is discounted).
+      clv: expected !== null && perOrder !== null ? round(expected * perOrder) : null,
     }
   })
   const result = { model: counts.model, spendModel: spend?.model ?? null, t: opts.t, params: counts.params, spendParams: spend?.params ?? null, customers }
   printResult(result, opts.json, () =>
-    [`${counts.model}${spend ? ' + gammagamma' : ''}, next ${opts.t} periods:`, 'id,probabilityAlive,expectedPurchases,expectedSpendPerOrder,expectedValue', ...customers.map((c) => `${c.id},${c.probabilityAlive},${c.expectedPurchases ?? ''},${c.expectedSpendPerOrder ?? ''},${c.expectedValue ?? ''}`)].join('\n'),
+    [`${counts.model}${spend ? ' + gammagamma' : ''}, next ${opts.t} periods:`, 'id,probabilityAlive,expectedPurchases,expectedSpendPerOrder,clv', ...customers.map((c) => `${c.id},${c.probabilityAlive},${c.expectedPurchases ?? ''},${c.expectedSpendPerOrder ?? ''},${c.clv ?? ''}`)].join('\n'),
   )
 }
 
