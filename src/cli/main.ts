@@ -5,6 +5,8 @@ import { createSource } from '../collect/sources.js'
 import { demoCommand } from './demo-command.js'
 import { importCommand } from './import-command.js'
 import { printResult } from './output.js'
+import { runAttribution } from '../journey/run-attribution.js'
+import { formatAttribution } from './format-attribution.js'
 import { openRuntime } from './runtime.js'
 import { serveCommand } from './serve-command.js'
 import { MODELS, valueFitCommand, valueFitFromStore, valuePredictCommand, valueReportCommand } from './value-command.js'
@@ -127,6 +129,32 @@ export async function main(argv: string[]): Promise<void> {
     .requiredOption('--t <periods>', 'horizon in the summary\'s time unit')
     .option('--json', 'print one JSON document')
     .action((flags) => valuePredictCommand({ summary: flags.summary, t: Number(flags.t), json: Boolean(flags.json) }))
+
+  common(program.command('attribution'))
+    .description('which touchpoints lead to conversions: credits per channel by model, side by side, and the top paths')
+    .option('--model <model>', 'all, or one of first_touch, last_touch, last_non_direct, linear, time_decay, position_based, markov, shapley', 'all')
+    .option('--from <date>', 'first event time (ISO-8601)')
+    .option('--to <date>', 'end of the period (ISO-8601, exclusive)')
+    .option('--conversion <event>', 'the conversion event', 'Order Completed')
+    .option('--lookback-days <n>', 'touchpoints this many days before a conversion count', '30')
+    .option('--markov-order <n>', 'Markov chain order, 1 to 3', '1')
+    .option('--json', 'print one JSON document')
+    .action(async (flags) => {
+      const runtime = await openRuntime(configFrom({ db: flags.db, config: flags.config }))
+      try {
+        const report = await runAttribution(runtime.store, {
+          model: flags.model,
+          conversion: flags.conversion,
+          lookbackDays: Number(flags.lookbackDays),
+          markovOrder: Number(flags.markovOrder),
+          ...(flags.from ? { from: flags.from } : {}),
+          ...(flags.to ? { to: flags.to } : {}),
+        })
+        printResult(report, Boolean(flags.json), () => formatAttribution(report))
+      } finally {
+        await runtime.close()
+      }
+    })
 
   try {
     await program.parseAsync(argv)

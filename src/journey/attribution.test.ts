@@ -113,3 +113,36 @@ describe('channels and journeys', () => {
     expect(withoutTouchpoints).toBe(1)
   })
 })
+
+describe('Shapley sampling beyond 15 channels', () => {
+  it('estimates within 4 standard errors of the exact values, and reports the error', () => {
+    // 17 channels: sampled. The worth is a sum of unanimity games, whose exact Shapley value is
+    // each combination's conversion rate split equally among its channels.
+    const names = Array.from({ length: 17 }, (_, i) => `ch${String(i).padStart(2, '0')}`)
+    const journeys: Journey[] = []
+    for (let i = 0; i < 200; i++) {
+      const path = [names[i % 17]!, names[(i * 7 + 3) % 17]!, names[(i * 3 + 1) % 17]!].join(' > ')
+      journeys.push(journey(path, i % 3 !== 0))
+    }
+    const sampled = shapleyAttribution(journeys, { permutations: 3000, seed: 3 })
+    expect(sampled.exact).toBe(false)
+    const byCombination = new Map<string, { conv: number; total: number; channels: string[] }>()
+    for (const j of journeys) {
+      const channels = [...new Set(j.touchpoints.map((t) => t.channel as string))].sort()
+      const key = channels.join(',')
+      const acc = byCombination.get(key) ?? { conv: 0, total: 0, channels }
+      acc.total++
+      if (j.converted) acc.conv++
+      byCombination.set(key, acc)
+    }
+    const exact: Record<string, number> = {}
+    for (const acc of byCombination.values()) for (const c of acc.channels) exact[c] = (exact[c] ?? 0) + acc.conv / acc.total / acc.channels.length
+    const scale = journeys.filter((j) => j.converted).length / Object.values(exact).reduce((s, v) => s + v, 0)
+    expect(Object.values(sampled.standardErrors).some((se) => se > 0)).toBe(true)
+    for (const c of names) {
+      // A channel whose marginal worth is the same in every order has no sampling error, and is exact.
+      const se = sampled.standardErrors[c]!
+      expect(Math.abs(sampled.conversions[c]! - exact[c]! * scale)).toBeLessThan(4 * se + 1e-6)
+    }
+  })
+})

@@ -15,11 +15,13 @@ export interface ShapleyResult {
 const EXACT_UP_TO = 15
 
 /**
- * Shapley-value attribution (Dalessandro et al. 2012): the worth of a set S of channels is the
- * conversion rate of the journeys that used only channels in S; each channel gets its average
- * marginal worth over all orders in which channels can join. Exact for up to 15 channels
- * (2^n coalitions, sums over subsets), estimated from random permutations beyond, with the
- * sampling error reported.
+ * Shapley-value attribution (Zhao, Mahboobi & Bagheri 2018, after Dalessandro et al. 2012): the
+ * worth of a set S of channels is the sum, over the channel combinations T inside S, of the
+ * conversion rate of the journeys that used exactly T — so journeys that did not convert count,
+ * and worth never falls when a channel joins (no negative credits). Each channel gets its average
+ * marginal worth over all orders in which channels can join; credits are scaled to add up to the
+ * conversions. Exact for up to 15 channels (2^n coalitions, sums over subsets), estimated from
+ * random permutations beyond, with the sampling error reported.
  */
 export function shapleyAttribution(journeys: Journey[], opts: { permutations?: number; seed?: number } = {}): ShapleyResult {
   const channels = [...new Set(journeys.flatMap((j) => j.touchpoints.map((t) => t.channel as string)))].sort()
@@ -67,21 +69,15 @@ export function shapleyAttribution(journeys: Journey[], opts: { permutations?: n
 function exactShapley(n: number, byMask: Map<number, { conversions: number; total: number }>): number[] {
   const size = 1 << n
   // Sums over subsets: conversions and journeys of every coalition's sub-coalitions.
-  const conv = new Float64Array(size)
-  const tot = new Float64Array(size)
-  for (const [mask, acc] of byMask) {
-    conv[mask] = conv[mask]! + acc.conversions
-    tot[mask] = tot[mask]! + acc.total
-  }
+  // Conversion rate of each exact combination, then sums over subsets: worth of every coalition.
+  const worthOf = new Float64Array(size)
+  for (const [mask, acc] of byMask) worthOf[mask] = acc.conversions / acc.total
   for (let bit = 0; bit < n; bit++) {
     for (let mask = 0; mask < size; mask++) {
-      if (mask & (1 << bit)) {
-        conv[mask] = conv[mask]! + conv[mask ^ (1 << bit)]!
-        tot[mask] = tot[mask]! + tot[mask ^ (1 << bit)]!
-      }
+      if (mask & (1 << bit)) worthOf[mask] = worthOf[mask]! + worthOf[mask ^ (1 << bit)]!
     }
   }
-  const worth = (mask: number) => (tot[mask]! > 0 ? conv[mask]! / tot[mask]! : 0)
+  const worth = (mask: number) => worthOf[mask]!
   const factorial = [1]
   for (let i = 1; i <= n; i++) factorial.push(factorial[i - 1]! * i)
   const phi = new Array<number>(n).fill(0)
@@ -99,15 +95,9 @@ function exactShapley(n: number, byMask: Map<number, { conversions: number; tota
 function sampledShapley(n: number, byMask: Map<number, { conversions: number; total: number }>, permutations: number, seed: number): { phi: number[]; se: number[] } {
   const entries = [...byMask]
   const worth = (mask: number) => {
-    let conv = 0
-    let tot = 0
-    for (const [m, acc] of entries) {
-      if ((m & mask) === m) {
-        conv += acc.conversions
-        tot += acc.total
-      }
-    }
-    return tot > 0 ? conv / tot : 0
+    let w = 0
+    for (const [m, acc] of entries) if ((m & mask) === m) w += acc.conversions / acc.total
+    return w
   }
   const r = new Random(seed)
   const sum = new Array<number>(n).fill(0)

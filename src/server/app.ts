@@ -8,6 +8,7 @@ import { collectRoutes } from './routes/collect.js'
 import { dataQualityRoutes } from './routes/data-quality.js'
 import { profileRoutes } from './routes/profiles.js'
 import { valueRoutes } from './routes/value.js'
+import { attributionRoutes } from './routes/attribution.js'
 import { WriteKeyAuth } from './write-key-auth.js'
 
 /** Segment's limit on one request. */
@@ -62,5 +63,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   profileRoutes(app, { store: deps.store, defaultCountry: deps.defaultCountry })
   dataQualityRoutes(app, { store: deps.store })
   valueRoutes(app, { store: deps.store })
+  attributionRoutes(app, { store: deps.store })
   return app
 }

@@ -8,6 +8,7 @@ import { personTraits } from './rows.js'
 import type { Database } from './schema.js'
 import type {
   ComputedValue,
+  JourneyEventRow,
   IdentifierRow,
   OrderRow,
   Page,
@@ -233,6 +234,26 @@ export class SqlStore implements Store {
       .orderBy('ts')
       .execute()
     return rows.map((r) => ({ profileId: r.profile_id, timestamp: r.ts, revenue: Number(r.revenue), cost: r.cost === null ? null : Number(r.cost), currency: r.currency }))
+  }
+
+  async listJourneyEvents(opts: { from?: string; to?: string }): Promise<JourneyEventRow[]> {
+    let query = this.db
+      .selectFrom('events')
+      .select(['profile_id', 'ts', 'type', 'event', 'channel', 'revenue', 'payload'])
+      .where((eb) => eb.or([eb('type', 'in', ['page', 'screen']), eb('type', '=', 'track')]))
+    if (opts.from) query = query.where('ts', '>=', opts.from)
+    if (opts.to) query = query.where('ts', '<', opts.to)
+    const rows = await query.orderBy('profile_id').orderBy('ts').orderBy('message_id').execute()
+    return rows.map((r) => {
+      const payload = JSON.parse(r.payload) as CollectedEvent
+      const campaign = (payload.context.campaign ?? {}) as Record<string, unknown>
+      const page = (payload.context.page ?? {}) as Record<string, unknown>
+      const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined)
+      const row: JourneyEventRow = { profileId: r.profile_id, timestamp: r.ts, type: r.type, event: r.event, channel: r.channel, revenue: r.revenue === null ? null : Number(r.revenue) }
+      const extras = { utmSource: text(campaign.source), utmMedium: text(campaign.medium), utmCampaign: text(campaign.name), referrer: text(page.referrer) }
+      for (const [k, v] of Object.entries(extras)) if (v !== undefined) (row as unknown as Record<string, string>)[k] = v
+      return row
+    })
   }
 
   async putComputedValues(values: ComputedValue[]): Promise<void> {

@@ -76,6 +76,20 @@ export interface ComputedValue {
   data: Record<string, unknown>
 }
 
+/** An event as attribution needs it: what, where, when, and its campaign context. */
+export interface JourneyEventRow {
+  profileId: string
+  timestamp: string
+  type: string
+  event: string | null
+  channel: string
+  revenue: number | null
+  utmSource?: string
+  utmMedium?: string
+  utmCampaign?: string
+  referrer?: string
+}
+
 export interface ProfileSummary {
   id: string
   email: string | null
@@ -133,6 +147,8 @@ export interface Store {
   /** Keeps the outcome of a value refresh (fits, clusters, model check). */
   putValueRun(computedAt: string, data: Record<string, unknown>): Promise<void>
   latestValueRun(): Promise<{ computedAt: string; data: Record<string, unknown> } | null>
+  /** Events for journeys, ordered by profile and time, optionally within [from, to). */
+  listJourneyEvents(opts: { from?: string; to?: string }): Promise<JourneyEventRow[]>
   /** Every identifier with its profile; for tests and exports of the identity graph. */
   listIdentifiers(): Promise<IdentifierRow[]>
 }

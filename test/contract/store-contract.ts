@@ -168,6 +168,25 @@ export function storeContract(kind: StoreKind): void {
     })
   })
 
+  describe('journey events', () => {
+    it('lists page, screen and track events by profile and time with their campaign and referrer', async () => {
+      await collector.collect(
+        items(
+          { type: 'page', anonymousId: 'j1', messageId: 'j-1', timestamp: '2024-01-02T00:00:00Z', context: { campaign: { source: 'google', medium: 'cpc', name: 'brand' }, page: { referrer: 'https://www.google.de/' } } },
+          { type: 'identify', anonymousId: 'j1', userId: 'ju', messageId: 'j-2', timestamp: '2024-01-02T00:01:00Z' },
+          { type: 'track', userId: 'ju', event: 'Order Completed', messageId: 'j-3', timestamp: '2024-01-03T00:00:00Z', properties: { revenue: 50 } },
+        ),
+        'web',
+      )
+      const id = (await store.findProfileIdByIdentifier('userId:ju'))!
+      expect(await store.listJourneyEvents({ from: '2024-01-01T00:00:00.000Z' })).toEqual([
+        { profileId: id, timestamp: '2024-01-02T00:00:00.000Z', type: 'page', event: null, channel: 'web', revenue: null, utmSource: 'google', utmMedium: 'cpc', utmCampaign: 'brand', referrer: 'https://www.google.de/' },
+        { profileId: id, timestamp: '2024-01-03T00:00:00.000Z', type: 'track', event: 'Order Completed', channel: 'web', revenue: 50 },
+      ])
+      expect(await store.listJourneyEvents({ to: '2024-01-03T00:00:00.000Z' })).toHaveLength(1)
+    })
+  })
+
   describe('quarantine', () => {
     it('keeps rejected events with their reason and raw payload, and stores the valid ones of the batch', async () => {
       const results = await collector.collect(

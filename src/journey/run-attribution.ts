@@ -1,0 +1,38 @@
+import { AppError } from '../core/errors.js'
+import { attribute, ATTRIBUTION_MODELS, type AttributionModel, type AttributionReport } from './attribute.js'
+import { journeysFromEvents, type JourneyRow } from './journeys-from-events.js'
+
+/** The store method attribution needs, declared here so that journey/ stays free of the store. */
+export interface JourneySource {
+  listJourneyEvents(opts: { from?: string; to?: string }): Promise<JourneyRow[]>
+}
+
+export interface AttributionOptions {
+  /** A model name or 'all'. */
+  model: string
+  from?: string
+  to?: string
+  conversion?: string
+  lookbackDays?: number
+  markovOrder?: number
+}
+
+/** Builds the journeys of [from, to) from the store and runs the chosen models. */
+export async function runAttribution(source: JourneySource, opts: AttributionOptions): Promise<AttributionReport & { withoutTouchpoints: number }> {
+  const models: readonly AttributionModel[] =
+    opts.model === 'all' ? ATTRIBUTION_MODELS : ATTRIBUTION_MODELS.includes(opts.model as AttributionModel) ? [opts.model as AttributionModel] : []
+  if (models.length === 0) throw new AppError('REQUEST_INVALID', `model must be all or one of ${ATTRIBUTION_MODELS.join(', ')}, got "${opts.model}"`)
+  for (const [name, value] of [['from', opts.from], ['to', opts.to]] as const) {
+    if (value !== undefined && Number.isNaN(Date.parse(value))) throw new AppError('REQUEST_INVALID', `${name} must be an ISO-8601 date, got "${value}"`)
+  }
+  const order = opts.markovOrder ?? 1
+  if (![1, 2, 3].includes(order)) throw new AppError('REQUEST_INVALID', `markovOrder must be 1, 2 or 3, got ${order}`)
+  const rows = await source.listJourneyEvents({
+    ...(opts.from ? { from: new Date(opts.from).toISOString() } : {}),
+    ...(opts.to ? { to: new Date(opts.to).toISOString() } : {}),
+  })
+  const { journeys, withoutTouchpoints } = journeysFromEvents(rows, { ...(opts.conversion ? { conversionEvent: opts.conversion } : {}), lookbackDays: opts.lookbackDays ?? 30 })
+  const report = attribute(journeys, { models, markovOrder: order })
+  if (withoutTouchpoints > 0) report.notes.push(`${withoutTouchpoints} conversions had no touchpoint in the lookback window; they are counted here and credited to no channel`)
+  return { ...report, withoutTouchpoints }
+}
