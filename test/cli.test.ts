@@ -87,4 +87,27 @@ describe('salestwin CLI', () => {
     expect(run.clustering.clusters.length).toBeGreaterThanOrEqual(2)
     expect(run.holdoutCheck.holdoutDays).toBe(90)
   })
+
+  it('imports spend whole or not at all, and attribution then shows cost, CPA and ROAS', async () => {
+    const own = join(mkdtempSync(join(tmpdir(), 'st-cli-attr-')), 'attr.db')
+    const bad = await salestwin(['import', 'spend', 'test/fixtures/spend-bad.csv', '--db', own])
+    expect(bad.code).toBe(1)
+    expect(bad.stderr).toBe(
+      'error IMPORT_INVALID: test/fixtures/spend-bad.csv: nothing imported, 3 problem(s): ' +
+        'line 3: channel must be one of paid_search, organic_search, social, email, display, mobile_ad, affiliate, referral, direct, print, radio, tv, store, call_center, event, got "billboards"; ' +
+        'line 4: cost must not be negative, got -15; ' +
+        'line 5: paid_search/brand_search on 2025-06-01 is already on line 2: periods must not overlap\n',
+    )
+    const good = await salestwin(['import', 'spend', 'test/fixtures/spend.csv', '--db', own, '--json'])
+    expect(JSON.parse(good.stdout)).toEqual({ file: 'test/fixtures/spend.csv', kind: 'spend', rows: 3, stored: 3, totalCost: 215.5 })
+    expect((await salestwin(['demo', '--customers', '300', '--seed', '8', '--db', own, '--json'])).code).toBe(0)
+    const attribution = await salestwin(['attribution', '--model', 'all', '--db', own, '--json'])
+    expect(attribution.code).toBe(0)
+    const report = JSON.parse(attribution.stdout)
+    const paid = report.models.markov.paid_search
+    expect(paid.cost).toBe(120.5)
+    expect(paid.cpa).toBeCloseTo(120.5 / paid.conversions, 3)
+    expect(paid.roas).toBeCloseTo(paid.value / 120.5, 3)
+    expect(report.campaigns.last_touch['paid_search/brand_search'].cost).toBe(120.5)
+  })
 })

@@ -3,12 +3,13 @@ import { AppError } from '../core/errors.js'
 import { ensureSources } from '../collect/sources.js'
 import { importFile } from '../importers/import-file.js'
 import type { ImportKind } from '../importers/row-to-message.js'
-import type { RowFormat } from '../importers/read-rows.js'
+import { readRows, type RowFormat } from '../importers/read-rows.js'
+import { parseSpend } from '../journey/spend.js'
 import { printResult, progress } from './output.js'
 import { openRuntime } from './runtime.js'
 
 interface ImportFlags {
-  source: string
+  source?: string
   map?: string[]
   columns?: string
   format?: RowFormat
@@ -19,8 +20,28 @@ interface ImportFlags {
   json?: boolean
 }
 
+/** `salestwin import spend FILE.csv`: the whole file or nothing, every problem listed with its line. */
+export async function importSpendCommand(config: Config, file: string, json: boolean): Promise<void> {
+  const rows: { line: number; values: Record<string, unknown> }[] = []
+  for await (const row of readRows(file, { format: 'csv' })) rows.push(row)
+  const parsed = parseSpend(rows)
+  if (parsed.errors.length > 0) {
+    throw new AppError('IMPORT_INVALID', `${file}: nothing imported, ${parsed.errors.length} problem(s): ${parsed.errors.join('; ')}`)
+  }
+  const runtime = await openRuntime(config)
+  try {
+    await runtime.store.putSpend(parsed.rows)
+    const total = parsed.rows.reduce((s, r) => s + r.cost, 0)
+    const result = { file, kind: 'spend', rows: rows.length, stored: parsed.rows.length, totalCost: Math.round(total * 100) / 100 }
+    printResult(result, json, () => `${file}: ${result.stored} spend rows stored, ${result.totalCost} in all`)
+  } finally {
+    await runtime.close()
+  }
+}
+
 /** `salestwin import KIND FILE`: rows through the collector, a summary with rejected lines at the end. */
 export async function importCommand(config: Config, kind: ImportKind, file: string, flags: ImportFlags): Promise<void> {
+  if (!flags.source) throw new AppError('IMPORT_INVALID', `--source is required to import ${kind}`)
   const map: Record<string, string> = {}
   for (const pair of flags.map ?? []) {
     const [column, field] = pair.split('=')

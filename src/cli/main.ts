@@ -3,7 +3,7 @@ import { loadConfig, type Config } from '../config/config.js'
 import { AppError } from '../core/errors.js'
 import { createSource } from '../collect/sources.js'
 import { demoCommand } from './demo-command.js'
-import { importCommand } from './import-command.js'
+import { importCommand, importSpendCommand } from './import-command.js'
 import { printResult } from './output.js'
 import { runAttribution } from '../journey/run-attribution.js'
 import { formatAttribution } from './format-attribution.js'
@@ -56,10 +56,10 @@ export async function main(argv: string[]): Promise<void> {
     .action(async (flags) => demoCommand(configFrom({ db: flags.db, config: flags.config }), { customers: Number(flags.customers), seed: Number(flags.seed), json: Boolean(flags.json) }))
 
   common(program.command('import'))
-    .description('import contacts, orders or touchpoints from .csv, .jsonl or .txt (optionally .gz)')
-    .addArgument(new Command().createArgument('<kind>', 'contacts | orders | touchpoints').choices(['contacts', 'orders', 'touchpoints']))
+    .description('import contacts, orders or touchpoints from .csv, .jsonl or .txt (optionally .gz), or marketing spend (CSV: date, channel, campaign, cost)')
+    .addArgument(new Command().createArgument('<kind>', 'contacts | orders | touchpoints | spend').choices(['contacts', 'orders', 'touchpoints', 'spend']))
     .argument('<file>', 'the file to import')
-    .requiredOption('--source <name>', 'the source the rows come from (created when missing)')
+    .option('--source <name>', 'the source the rows come from (created when missing); required except for spend')
     .option('--map <column=field...>', 'rename columns, e.g. --map id=userId date=timestamp')
     .option('--columns <names>', 'comma-separated column names for files without a header row')
     .addOption(new Option('--format <format>', 'file format (default from the extension)').choices(['csv', 'jsonl', 'whitespace']))
@@ -68,7 +68,11 @@ export async function main(argv: string[]): Promise<void> {
     .option('--currency <code>', 'currency of orders without a currency column')
     .option('--event <name>', 'event name of touchpoints without an event column')
     .option('--json', 'print one JSON document')
-    .action(async (kind, file, flags) => importCommand(configFrom({ db: flags.db, config: flags.config }), kind, file, flags))
+    .action(async (kind, file, flags) =>
+      kind === 'spend'
+        ? importSpendCommand(configFrom({ db: flags.db, config: flags.config }), file, Boolean(flags.json))
+        : importCommand(configFrom({ db: flags.db, config: flags.config }), kind, file, flags),
+    )
 
   const sources = program.command('sources').description('sources and their write keys')
   common(sources.command('create'))

@@ -1,4 +1,5 @@
 import { HEURISTIC_MODELS, touchpointCredits, type HeuristicModel } from './heuristic-models.js'
+import type { Channel } from './channel.js'
 import type { Journey } from './journeys.js'
 import { markovAttribution } from './markov.js'
 import { shapleyAttribution } from './shapley.js'
@@ -9,6 +10,10 @@ export type AttributionModel = (typeof ATTRIBUTION_MODELS)[number]
 export interface ChannelCredit {
   conversions: number
   value: number
+  /** With imported spend: what the channel (or campaign) cost in the period, cost per attributed conversion, value per cost. */
+  cost?: number
+  cpa?: number | null
+  roas?: number | null
 }
 
 export interface AttributionReport {
@@ -17,6 +22,8 @@ export interface AttributionReport {
   value: number
   /** model → channel → credited conversions and value. */
   models: Partial<Record<AttributionModel, Record<string, ChannelCredit>>>
+  /** model → "channel/campaign" → credited conversions and value (campaign "-" when none). */
+  campaigns?: Partial<Record<AttributionModel, Record<string, ChannelCredit>>>
   /** The most frequent paths (channels joined by " > ") with their counts and conversion rates. */
   topPaths: { path: string; journeys: number; conversions: number; conversionRate: number }[]
   notes: string[]
@@ -28,7 +35,19 @@ export interface AttributionReport {
  * @example
  * attribute(journeys, { models: ['last_touch', 'markov'] })
  */
-export function attribute(journeys: Journey[], opts: { models: readonly AttributionModel[]; markovOrder?: number; halfLifeDays?: number; topPaths?: number }): AttributionReport {
+export function attribute(
+  journeys: Journey[],
+  opts: {
+    models: readonly AttributionModel[]
+    markovOrder?: number
+    halfLifeDays?: number
+    topPaths?: number
+    /** Also credit campaigns ("channel/campaign"). */
+    byCampaign?: boolean
+    /** Spend in the period by channel and by "channel/campaign", for CPA and ROAS. */
+    spend?: { byChannel: Record<string, number>; byCampaign: Record<string, number> }
+  },
+): AttributionReport {
   const converting = journeys.filter((j) => j.converted)
   const report: AttributionReport = {
     journeys: journeys.length,
@@ -38,19 +57,51 @@ export function attribute(journeys: Journey[], opts: { models: readonly Attribut
     topPaths: topPaths(journeys, opts.topPaths ?? 10),
     notes: [],
   }
+  report.models = runModels(journeys, opts, report.notes, opts.spend?.byChannel)
+  if (opts.byCampaign) {
+    // The same models over touchpoints keyed "channel/campaign".
+    const keyed = journeys.map((j) => ({ ...j, touchpoints: j.touchpoints.map((t) => ({ ...t, channel: `${t.channel}/${t.campaign ?? '-'}` as Channel })) }))
+    report.campaigns = runModels(keyed, opts, report.notes, opts.spend?.byCampaign)
+  }
+  return report
+}
+
+function runModels(
+  journeys: Journey[],
+  opts: { models: readonly AttributionModel[]; markovOrder?: number; halfLifeDays?: number },
+  notes: string[],
+  spend: Record<string, number> | undefined,
+): Partial<Record<AttributionModel, Record<string, ChannelCredit>>> {
+  const converting = journeys.filter((j) => j.converted)
+  const out: Partial<Record<AttributionModel, Record<string, ChannelCredit>>> = {}
   for (const model of opts.models) {
     if (model === 'markov') {
       const m = markovAttribution(journeys, opts.markovOrder ?? 1)
-      report.models.markov = credits(m.conversions, m.value)
+      out.markov = credits(m.conversions, m.value)
     } else if (model === 'shapley') {
-      const s = shapleyAttribution(journeys)
-      report.models.shapley = credits(s.conversions, s.value)
-      if (!s.exact) report.notes.push(`shapley: sampled from ${s.permutations} permutations; standard errors ${JSON.stringify(s.standardErrors)}`)
+      const s = shapleyAttribution(journeys, { permutations: 500 })
+      out.shapley = credits(s.conversions, s.value)
+      if (!s.exact) notes.push(`shapley over ${s.channels.length} keys: sampled from ${s.permutations} permutations; standard errors ${JSON.stringify(roundAll(s.standardErrors))}`)
     } else {
-      report.models[model] = heuristic(converting, model, opts.halfLifeDays ?? 7)
+      out[model] = heuristic(converting, model, opts.halfLifeDays ?? 7)
     }
+    if (spend) addSpend(out[model]!, spend)
   }
-  return report
+  return out
+}
+
+/** Adds cost, CPA (cost per attributed conversion) and ROAS (attributed value per cost) where spend is known. */
+function addSpend(credit: Record<string, ChannelCredit>, spend: Record<string, number>): void {
+  for (const [key, cost] of Object.entries(spend)) {
+    const c = (credit[key] ??= { conversions: 0, value: 0 })
+    c.cost = round(cost)
+    c.cpa = c.conversions > 0 ? round(cost / c.conversions) : null
+    c.roas = cost > 0 ? round(c.value / cost) : null
+  }
+}
+
+function roundAll(r: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v)]))
 }
 
 function heuristic(converting: Journey[], model: HeuristicModel, halfLifeDays: number): Record<string, ChannelCredit> {

@@ -21,7 +21,7 @@ export function touchpointCredits(journey: Journey, model: HeuristicModel, halfL
       break
     case 'last_non_direct': {
       let i = n - 1
-      while (i > 0 && journey.touchpoints[i]!.channel === 'direct') i--
+      while (i > 0 && isDirect(journey.touchpoints[i]!.channel)) i--
       credits[i] = 1
       break
     }
@@ -45,4 +45,9 @@ export function touchpointCredits(journey: Journey, model: HeuristicModel, halfL
       break
   }
   return credits
+}
+
+/** Direct, also when keyed by campaign ("direct/-"). */
+function isDirect(channel: string): boolean {
+  return channel === 'direct' || channel.startsWith('direct/')
 }

@@ -1,10 +1,12 @@
 import { AppError } from '../core/errors.js'
 import { attribute, ATTRIBUTION_MODELS, type AttributionModel, type AttributionReport } from './attribute.js'
 import { journeysFromEvents, type JourneyRow } from './journeys-from-events.js'
+import { spendInPeriod, type SpendRow } from './spend.js'
 
 /** The store method attribution needs, declared here so that journey/ stays free of the store. */
 export interface JourneySource {
   listJourneyEvents(opts: { from?: string; to?: string }): Promise<JourneyRow[]>
+  listSpend(): Promise<SpendRow[]>
 }
 
 export interface AttributionOptions {
@@ -32,7 +34,9 @@ export async function runAttribution(source: JourneySource, opts: AttributionOpt
     ...(opts.to ? { to: new Date(opts.to).toISOString() } : {}),
   })
   const { journeys, withoutTouchpoints } = journeysFromEvents(rows, { ...(opts.conversion ? { conversionEvent: opts.conversion } : {}), lookbackDays: opts.lookbackDays ?? 30 })
-  const report = attribute(journeys, { models, markovOrder: order })
+  const spendRows = await source.listSpend()
+  const spend = spendRows.length > 0 ? spendInPeriod(spendRows, opts.from && new Date(opts.from).toISOString(), opts.to && new Date(opts.to).toISOString()) : undefined
+  const report = attribute(journeys, { models, markovOrder: order, byCampaign: true, ...(spend ? { spend } : {}) })
   if (withoutTouchpoints > 0) report.notes.push(`${withoutTouchpoints} conversions had no touchpoint in the lookback window; they are counted here and credited to no channel`)
   return { ...report, withoutTouchpoints }
 }

@@ -125,6 +125,19 @@ function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
       await db.schema.alterTable('events').addColumn('cost', 'double precision').execute()
     },
   },
+  '0005_spend': {
+    async up(db: Kysely<any>) {
+      // Marketing spend per day, channel and campaign, for CPA and ROAS.
+      await db.schema
+        .createTable('spend')
+        .addColumn('day', 'text', (c) => c.notNull())
+        .addColumn('channel', 'text', (c) => c.notNull())
+        .addColumn('campaign', 'text', (c) => c.notNull())
+        .addColumn('cost', 'double precision', (c) => c.notNull())
+        .addPrimaryKeyConstraint('spend_pk', ['day', 'channel', 'campaign'])
+        .execute()
+    },
+  },
   }
 }
 

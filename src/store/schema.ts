@@ -35,6 +35,7 @@ export interface Database {
   name_terms: { identity_key: string; term: string }
   computed_values: { profile_id: string; kind: string; computed_at: string; data: string }
   value_runs: { id: Generated<number>; computed_at: string; data: string }
+  spend: { day: string; channel: string; campaign: string; cost: number }
   quarantine: {
     id: Generated<number>
     source: string

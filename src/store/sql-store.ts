@@ -8,6 +8,7 @@ import { personTraits } from './rows.js'
 import type { Database } from './schema.js'
 import type {
   ComputedValue,
+  SpendRecord,
   JourneyEventRow,
   IdentifierRow,
   OrderRow,
@@ -254,6 +255,23 @@ export class SqlStore implements Store {
       for (const [k, v] of Object.entries(extras)) if (v !== undefined) (row as unknown as Record<string, string>)[k] = v
       return row
     })
+  }
+
+  async putSpend(rows: SpendRecord[]): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      for (let i = 0; i < rows.length; i += 1000) {
+        await trx
+          .insertInto('spend')
+          .values(rows.slice(i, i + 1000).map((r) => ({ day: r.date, channel: r.channel, campaign: r.campaign, cost: r.cost })))
+          .onConflict((oc) => oc.columns(['day', 'channel', 'campaign']).doUpdateSet((eb) => ({ cost: eb.ref('excluded.cost') })))
+          .execute()
+      }
+    })
+  }
+
+  async listSpend(): Promise<SpendRecord[]> {
+    const rows = await this.db.selectFrom('spend').selectAll().orderBy('day').orderBy('channel').orderBy('campaign').execute()
+    return rows.map((r) => ({ date: r.day, channel: r.channel, campaign: r.campaign, cost: Number(r.cost) }))
   }
 
   async putComputedValues(values: ComputedValue[]): Promise<void> {

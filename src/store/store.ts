@@ -90,6 +90,14 @@ export interface JourneyEventRow {
   referrer?: string
 }
 
+/** Marketing spend of one day on one channel and campaign. */
+export interface SpendRecord {
+  date: string
+  channel: string
+  campaign: string
+  cost: number
+}
+
 export interface ProfileSummary {
   id: string
   email: string | null
@@ -149,6 +157,9 @@ export interface Store {
   latestValueRun(): Promise<{ computedAt: string; data: Record<string, unknown> } | null>
   /** Events for journeys, ordered by profile and time, optionally within [from, to). */
   listJourneyEvents(opts: { from?: string; to?: string }): Promise<JourneyEventRow[]>
+  /** Replaces the spend of the given days, channels and campaigns; all rows or none. */
+  putSpend(rows: SpendRecord[]): Promise<void>
+  listSpend(): Promise<SpendRecord[]>
   /** Every identifier with its profile; for tests and exports of the identity graph. */
   listIdentifiers(): Promise<IdentifierRow[]>
 }
