@@ -115,34 +115,21 @@ describe('channels and journeys', () => {
 })
 
 describe('Shapley sampling beyond 15 channels', () => {
-  it('estimates within 4 standard errors of the exact values, and reports the error', () => {
-    // 17 channels: sampled. The worth is a sum of unanimity games, whose exact Shapley value is
-    // each combination's conversion rate split equally among its channels.
+  it('samples journeys that touched more than 15 channels and reports the error, close to the exact split', () => {
+    // 17 channels in one kind of journey: its split is sampled. All 17 are symmetric in the data
+    // (each also appears alone, converting equally often), so each deserves 1/17 of the conversions.
     const names = Array.from({ length: 17 }, (_, i) => `ch${String(i).padStart(2, '0')}`)
     const journeys: Journey[] = []
-    for (let i = 0; i < 200; i++) {
-      const path = [names[i % 17]!, names[(i * 7 + 3) % 17]!, names[(i * 3 + 1) % 17]!].join(' > ')
-      journeys.push(journey(path, i % 3 !== 0))
-    }
-    const sampled = shapleyAttribution(journeys, { permutations: 3000, seed: 3 })
+    for (let i = 0; i < 40; i++) journeys.push(journey(names.join(' > '), i % 2 === 0))
+    for (const name of names) for (let i = 0; i < 4; i++) journeys.push(journey(name, i === 0))
+    const sampled = shapleyAttribution(journeys, { permutations: 400, seed: 3 })
     expect(sampled.exact).toBe(false)
-    const byCombination = new Map<string, { conv: number; total: number; channels: string[] }>()
-    for (const j of journeys) {
-      const channels = [...new Set(j.touchpoints.map((t) => t.channel as string))].sort()
-      const key = channels.join(',')
-      const acc = byCombination.get(key) ?? { conv: 0, total: 0, channels }
-      acc.total++
-      if (j.converted) acc.conv++
-      byCombination.set(key, acc)
-    }
-    const exact: Record<string, number> = {}
-    for (const acc of byCombination.values()) for (const c of acc.channels) exact[c] = (exact[c] ?? 0) + acc.conv / acc.total / acc.channels.length
-    const scale = journeys.filter((j) => j.converted).length / Object.values(exact).reduce((s, v) => s + v, 0)
-    expect(Object.values(sampled.standardErrors).some((se) => se > 0)).toBe(true)
+    expect(sampled.permutations).toBe(400)
+    const conversions = journeys.filter((j) => j.converted).length
     for (const c of names) {
-      // A channel whose marginal worth is the same in every order has no sampling error, and is exact.
       const se = sampled.standardErrors[c]!
-      expect(Math.abs(sampled.conversions[c]! - exact[c]! * scale)).toBeLessThan(4 * se + 1e-6)
+      expect(se).toBeGreaterThan(0)
+      expect(Math.abs(sampled.conversions[c]! - conversions / 17)).toBeLessThan(4 * se + 1e-6)
     }
   })
 })

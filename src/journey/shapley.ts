@@ -6,8 +6,9 @@ export interface ShapleyResult {
   /** Conversions credited to each channel (the Shapley values scaled so that they add up to all conversions). */
   conversions: Record<string, number>
   value: Record<string, number>
+  /** False when some journey touched more than 15 channels and its split was sampled. */
   exact: boolean
-  /** Standard error of each credit when sampled; zeros when exact. */
+  /** Standard error of each credit from sampling; zeros when exact. */
   standardErrors: Record<string, number>
   permutations: number
 }
@@ -15,44 +16,59 @@ export interface ShapleyResult {
 const EXACT_UP_TO = 15
 
 /**
- * Shapley-value attribution (Zhao, Mahboobi & Bagheri 2018, after Dalessandro et al. 2012): the
- * worth of a set S of channels is the sum, over the channel combinations T inside S, of the
- * conversion rate of the journeys that used exactly T — so journeys that did not convert count,
- * and worth never falls when a channel joins (no negative credits). Each channel gets its average
- * marginal worth over all orders in which channels can join; credits are scaled to add up to the
- * conversions. Exact for up to 15 channels (2^n coalitions, sums over subsets), estimated from
- * random permutations beyond, with the sampling error reported.
+ * Shapley-value attribution after Dalessandro et al. (2012): the worth of a set of channels is the
+ * conversion rate of the journeys that were exposed to exactly that set (a set seen in fewer than
+ * `minJourneys` journeys borrows the best rate of its observed subsets; the empty set is worth 0).
+ * Each journey's channel set shares its worth by the Shapley value — every channel's average
+ * marginal worth over the orders in which the channels can join — and the shares of all journeys
+ * are summed, then scaled to add up to the conversions. Exact for sets of up to 15 channels;
+ * larger sets are sampled by random permutations, with the sampling error reported.
  */
-export function shapleyAttribution(journeys: Journey[], opts: { permutations?: number; seed?: number } = {}): ShapleyResult {
+export function shapleyAttribution(journeys: Journey[], opts: { permutations?: number; seed?: number; minJourneys?: number } = {}): ShapleyResult {
   const channels = [...new Set(journeys.flatMap((j) => j.touchpoints.map((t) => t.channel as string)))].sort()
-  const n = channels.length
-  if (n > 30) throw new RangeError(`Shapley attribution takes at most 30 channels (bit masks), got ${n}`)
   const index = new Map(channels.map((c, i) => [c, i]))
-  const byMask = new Map<number, { conversions: number; total: number }>()
+  const minJourneys = opts.minJourneys ?? (journeys.length >= 10_000 ? 30 : 1)
+  // Journeys grouped by their set of channels (sorted channel indexes joined as the key).
+  const sets = new Map<string, { members: number[]; journeys: number; conversions: number }>()
   let totalConversions = 0
   let totalValue = 0
   for (const j of journeys) {
-    let mask = 0
-    for (const t of j.touchpoints) mask |= 1 << index.get(t.channel)!
-    const acc = byMask.get(mask) ?? { conversions: 0, total: 0 }
-    acc.total++
+    const members = [...new Set(j.touchpoints.map((t) => index.get(t.channel)!))].sort((a, b) => a - b)
+    const key = members.join(',')
+    const acc = sets.get(key) ?? { members, journeys: 0, conversions: 0 }
+    acc.journeys++
     if (j.converted) {
       acc.conversions++
       totalConversions++
       totalValue += j.value
     }
-    byMask.set(mask, acc)
+    sets.set(key, acc)
   }
-  let phi: number[]
-  let se = new Array<number>(n).fill(0)
+  const memo = new Map<string, number>()
+  const worth = (members: number[]): number => {
+    if (members.length === 0) return 0
+    const key = members.join(',')
+    const known = memo.get(key)
+    if (known !== undefined) return known
+    const seen = sets.get(key)
+    let w: number
+    if (seen && seen.journeys >= minJourneys) w = seen.conversions / seen.journeys
+    else w = Math.max(0, ...members.map((_, i) => worth(members.filter((__, k) => k !== i))))
+    memo.set(key, w)
+    return w
+  }
+  const phi = new Array<number>(channels.length).fill(0)
+  const variance = new Array<number>(channels.length).fill(0)
+  const permutations = opts.permutations ?? 2000
   let exact = true
-  let permutations = 0
-  if (n <= EXACT_UP_TO) {
-    phi = exactShapley(n, byMask)
-  } else {
-    exact = false
-    permutations = opts.permutations ?? 2000
-    ;({ phi, se } = sampledShapley(n, byMask, permutations, opts.seed ?? 42))
+  const r = new Random(opts.seed ?? 42)
+  for (const set of sets.values()) {
+    const split = set.members.length <= EXACT_UP_TO ? exactSplit(set.members, worth) : sampledSplit(set.members, worth, permutations, r)
+    if (set.members.length > EXACT_UP_TO) exact = false
+    set.members.forEach((c, i) => {
+      phi[c] = phi[c]! + set.journeys * split.shares[i]!
+      variance[c] = variance[c]! + (set.journeys * split.standardErrors[i]!) ** 2
+    })
   }
   const total = phi.reduce((s, v) => s + v, 0)
   const scale = total > 0 ? totalConversions / total : 0
@@ -61,70 +77,55 @@ export function shapleyAttribution(journeys: Journey[], opts: { permutations?: n
     conversions: Object.fromEntries(channels.map((c, i) => [c, phi[i]! * scale])),
     value: Object.fromEntries(channels.map((c, i) => [c, totalConversions > 0 ? (phi[i]! * scale * totalValue) / totalConversions : 0])),
     exact,
-    standardErrors: Object.fromEntries(channels.map((c, i) => [c, se[i]! * scale])),
-    permutations,
+    standardErrors: Object.fromEntries(channels.map((c, i) => [c, Math.sqrt(variance[i]!) * scale])),
+    permutations: exact ? 0 : permutations,
   }
 }
 
-function exactShapley(n: number, byMask: Map<number, { conversions: number; total: number }>): number[] {
-  const size = 1 << n
-  // Sums over subsets: conversions and journeys of every coalition's sub-coalitions.
-  // Conversion rate of each exact combination, then sums over subsets: worth of every coalition.
-  const worthOf = new Float64Array(size)
-  for (const [mask, acc] of byMask) worthOf[mask] = acc.conversions / acc.total
-  for (let bit = 0; bit < n; bit++) {
-    for (let mask = 0; mask < size; mask++) {
-      if (mask & (1 << bit)) worthOf[mask] = worthOf[mask]! + worthOf[mask ^ (1 << bit)]!
-    }
-  }
-  const worth = (mask: number) => worthOf[mask]!
+type Split = { shares: number[]; standardErrors: number[] }
+
+/** The Shapley split of the set's worth among its members, over all 2^k coalitions. */
+function exactSplit(members: number[], worth: (m: number[]) => number): Split {
+  const k = members.length
   const factorial = [1]
-  for (let i = 1; i <= n; i++) factorial.push(factorial[i - 1]! * i)
-  const phi = new Array<number>(n).fill(0)
-  for (let mask = 0; mask < size; mask++) {
-    const s = popcount(mask)
-    const weight = (factorial[s]! * factorial[n - s - 1]!) / factorial[n]!
-    for (let i = 0; i < n; i++) {
+  for (let i = 1; i <= k; i++) factorial.push(factorial[i - 1]! * i)
+  const shares = new Array<number>(k).fill(0)
+  const subset = (mask: number) => members.filter((_, i) => mask & (1 << i))
+  for (let mask = 0; mask < 1 << k; mask++) {
+    let size = 0
+    for (let v = mask; v; v &= v - 1) size++
+    const weight = (factorial[size]! * factorial[k - size - 1]!) / factorial[k]!
+    const base = worth(subset(mask))
+    for (let i = 0; i < k; i++) {
       if (mask & (1 << i)) continue
-      phi[i] = phi[i]! + weight * (worth(mask | (1 << i)) - worth(mask))
+      shares[i] = shares[i]! + weight * (worth(subset(mask | (1 << i))) - base)
     }
   }
-  return phi
+  return { shares, standardErrors: new Array<number>(k).fill(0) }
 }
 
-function sampledShapley(n: number, byMask: Map<number, { conversions: number; total: number }>, permutations: number, seed: number): { phi: number[]; se: number[] } {
-  const entries = [...byMask]
-  const worth = (mask: number) => {
-    let w = 0
-    for (const [m, acc] of entries) if ((m & mask) === m) w += acc.conversions / acc.total
-    return w
-  }
-  const r = new Random(seed)
-  const sum = new Array<number>(n).fill(0)
-  const sumSq = new Array<number>(n).fill(0)
-  const order = Array.from({ length: n }, (_, i) => i)
-  for (let k = 0; k < permutations; k++) {
-    for (let i = n - 1; i > 0; i--) {
+/** The split estimated from random orders of the members, with standard errors. */
+function sampledSplit(members: number[], worth: (m: number[]) => number, permutations: number, r: Random): Split {
+  const k = members.length
+  const sum = new Array<number>(k).fill(0)
+  const sumSq = new Array<number>(k).fill(0)
+  const order = members.map((_, i) => i)
+  for (let p = 0; p < permutations; p++) {
+    for (let i = k - 1; i > 0; i--) {
       const j = Math.floor(r.next() * (i + 1))
       ;[order[i], order[j]] = [order[j]!, order[i]!]
     }
-    let mask = 0
+    const joined: number[] = []
     let before = 0
     for (const i of order) {
-      mask |= 1 << i
-      const after = worth(mask)
+      joined.push(members[i]!)
+      joined.sort((a, b) => a - b)
+      const after = worth(joined)
       sum[i] = sum[i]! + (after - before)
       sumSq[i] = sumSq[i]! + (after - before) ** 2
       before = after
     }
   }
-  const phi = sum.map((s) => s / permutations)
-  const se = sumSq.map((s, i) => Math.sqrt(Math.max(0, s / permutations - phi[i]! ** 2) / permutations))
-  return { phi, se }
-}
-
-function popcount(x: number): number {
-  let c = 0
-  for (let v = x; v; v &= v - 1) c++
-  return c
+  const shares = sum.map((s) => s / permutations)
+  return { shares, standardErrors: sumSq.map((s, i) => Math.sqrt(Math.max(0, s / permutations - shares[i]! ** 2) / permutations)) }
 }
