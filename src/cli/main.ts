@@ -6,6 +6,7 @@ import { demoCommand } from './demo-command.js'
 import { importCommand, importSpendCommand } from './import-command.js'
 import { printResult } from './output.js'
 import { runAttribution } from '../journey/run-attribution.js'
+import { channelRulesWith } from '../journey/channel.js'
 import { formatAttribution } from './format-attribution.js'
 import { openRuntime } from './runtime.js'
 import { serveCommand } from './serve-command.js'
@@ -148,6 +149,7 @@ export async function main(argv: string[]): Promise<void> {
       try {
         const report = await runAttribution(runtime.store, {
           model: flags.model,
+          rules: channelRulesWith(runtime.config.channelRules),
           conversion: flags.conversion,
           lookbackDays: Number(flags.lookbackDays),
           markovOrder: Number(flags.markovOrder),

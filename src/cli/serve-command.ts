@@ -4,13 +4,20 @@ import { ensureSources } from '../collect/sources.js'
 import { DEMO_SOURCES } from '../demo/generate-company.js'
 import { loadDemo } from '../demo/load-demo.js'
 import { buildApp } from '../server/app.js'
+import { channelRulesWith } from '../journey/channel.js'
 import { openRuntime } from './runtime.js'
 import { refreshStoreValues } from './value-refresh.js'
 
 /** Starts the server; an empty store gets the demo company, loaded in the background while the API already answers. */
 export async function serveCommand(config: Config): Promise<void> {
   const runtime = await openRuntime(config)
-  const app = await buildApp({ store: runtime.store, collector: runtime.collector, defaultCountry: config.defaultCountry, logLevel: config.logLevel })
+  const app = await buildApp({
+    store: runtime.store,
+    collector: runtime.collector,
+    defaultCountry: config.defaultCountry,
+    logLevel: config.logLevel,
+    channelRules: channelRulesWith(config.channelRules),
+  })
   const sources = await ensureSources(runtime.store, DEMO_SOURCES)
   const isEmpty = (await runtime.store.counts()).events === 0
   await app.listen({ port: config.port, host: config.host })

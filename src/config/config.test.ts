@@ -28,6 +28,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ env: { SALESTWIN_EXTERNAL_ID_TRAITS: 'crm_id' }, file: writeConfig({}) })).toThrow('externalIdTraits (SALESTWIN_EXTERNAL_ID_TRAITS) must be trait=type pairs, "crm_id" is not')
   })
 
+  it('takes attribution channel rules as JSON and checks the channels they name', () => {
+    const config = loadConfig({ env: { SALESTWIN_CHANNEL_RULES: '{"mediums":{"podcast":"radio"}}' }, file: writeConfig({}) })
+    expect(config.channelRules).toEqual({ mediums: { podcast: 'radio' } })
+    expect(() => loadConfig({ env: { SALESTWIN_CHANNEL_RULES: '{"mediums":{"podcast":"podcasts"}}' }, file: writeConfig({}) })).toThrow(
+      /channelRules \(SALESTWIN_CHANNEL_RULES\) must map to one of paid_search, .*, event, got/,
+    )
+  })
+
   it('says which config file is broken', () => {
     const dir = mkdtempSync(join(tmpdir(), 'st-config-'))
     const file = join(dir, 'bad.json')

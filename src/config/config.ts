@@ -1,6 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs'
 import { z } from 'zod'
 import { AppError } from '../core/errors.js'
+import { CHANNEL_NAMES } from '../core/channels.js'
 
 export type { StoreConfigLike as StoreConfig } from '../core/store-config.js'
 import type { StoreConfigLike as StoreConfig } from '../core/store-config.js'
@@ -76,6 +77,11 @@ export const CONFIG_KEYS: Record<string, KeyDoc> = {
     description: 'Horizon of the customer lifetime value, in days.',
     isSecret: false,
   },
+  channelRules: {
+    env: 'SALESTWIN_CHANNEL_RULES',
+    description: 'Attribution channel rules as JSON: { "mediums": { "utm_medium": "channel" }, "searchHosts": [...], "socialHosts": [...] }, merged over the defaults (docs/attribution.md).',
+    isSecret: false,
+  },
 }
 
 const boolish = z.union([z.boolean(), z.enum(['true', 'false', '1', '0'])]).transform((v) => v === true || v === 'true' || v === '1')
@@ -104,6 +110,25 @@ const ConfigSchema = z.object({
   valueRefreshMinutes: z.coerce.number().min(0).default(60),
   discountRate: z.coerce.number().min(0).max(1).default(0.1),
   clvHorizonDays: z.coerce.number().int().min(30).max(3650).default(365),
+  channelRules: z
+    .union([z.string(), z.record(z.string(), z.unknown())])
+    .transform((v, ctx) => {
+      if (typeof v !== 'string') return v
+      try {
+        return JSON.parse(v) as Record<string, unknown>
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON' })
+        return {}
+      }
+    })
+    .pipe(
+      z.object({
+        mediums: z.record(z.string(), z.enum(CHANNEL_NAMES, { error: `must map to one of ${CHANNEL_NAMES.join(', ')}` })).optional(),
+        searchHosts: z.array(z.string()).optional(),
+        socialHosts: z.array(z.string()).optional(),
+      }),
+    )
+    .default({}),
 })
 
 type ParsedConfig = z.infer<typeof ConfigSchema>

@@ -54,7 +54,7 @@ export function attribute(
     conversions: converting.length,
     value: round(converting.reduce((s, j) => s + j.value, 0)),
     models: {},
-    topPaths: topPaths(journeys, opts.topPaths ?? 10),
+    topPaths: opts.topPaths === 0 ? [] : topPaths(journeys, opts.topPaths ?? 10),
     notes: [],
   }
   report.models = runModels(journeys, opts, report.notes, opts.spend?.byChannel)

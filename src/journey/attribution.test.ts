@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { attribute } from './attribute.js'
-import { classifyChannel, type Channel } from './channel.js'
+import { channelRulesWith, classifyChannel, type Channel } from './channel.js'
 import { HEURISTIC_MODELS, touchpointCredits } from './heuristic-models.js'
 import { buildJourneys, type Journey } from './journeys.js'
 import { markovAttribution } from './markov.js'
@@ -92,6 +92,10 @@ describe('channels and journeys', () => {
     expect(classifyChannel({ channel: 'web', referrer: 'https://www.instagram.com/' })).toBe('social')
     expect(classifyChannel({ channel: 'web', referrer: 'https://outdoorblog.example/review' })).toBe('referral')
     expect(classifyChannel({ channel: 'web' })).toBe('direct')
+    // Configured rules merge over the defaults.
+    const rules = channelRulesWith({ mediums: { podcast: 'radio' } })
+    expect(classifyChannel({ channel: 'web', utmMedium: 'podcast' }, rules)).toBe('radio')
+    expect(classifyChannel({ channel: 'web', utmMedium: 'cpc' }, rules)).toBe('paid_search')
   })
 
   it('cuts journeys at conversions within the lookback, keeps the rest as non-converting, and counts conversions without touchpoints', () => {

@@ -1,8 +1,7 @@
+import { CHANNEL_NAMES } from '../core/channels.js'
+
 /** The channels attribution speaks of: online by UTM/referrer, offline by the touchpoint's channel. */
-export const CHANNELS = [
-  'paid_search', 'organic_search', 'social', 'email', 'display', 'mobile_ad', 'affiliate', 'referral', 'direct',
-  'print', 'radio', 'tv', 'store', 'call_center', 'event',
-] as const
+export const CHANNELS = CHANNEL_NAMES
 export type Channel = (typeof CHANNELS)[number]
 
 /** What classification looks at, read from an event. */
@@ -60,6 +59,15 @@ export function classifyChannel(t: TouchSignals, rules: ChannelRules = DEFAULT_C
   }
   if (t.utmSource && !medium) return 'referral'
   return 'direct'
+}
+
+/** The default rules with configured ones merged over them. */
+export function channelRulesWith(custom: { mediums?: Record<string, Channel>; searchHosts?: string[]; socialHosts?: string[] }): ChannelRules {
+  return {
+    mediums: { ...DEFAULT_CHANNEL_RULES.mediums, ...custom.mediums },
+    searchHosts: custom.searchHosts ?? DEFAULT_CHANNEL_RULES.searchHosts,
+    socialHosts: custom.socialHosts ?? DEFAULT_CHANNEL_RULES.socialHosts,
+  }
 }
 
 function hostOf(url: string): string | null {

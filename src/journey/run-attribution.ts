@@ -2,6 +2,7 @@ import { AppError } from '../core/errors.js'
 import { attribute, ATTRIBUTION_MODELS, type AttributionModel, type AttributionReport } from './attribute.js'
 import { journeysFromEvents, type JourneyRow } from './journeys-from-events.js'
 import { spendInPeriod, type SpendRow } from './spend.js'
+import type { ChannelRules } from './channel.js'
 
 /** The store method attribution needs, declared here so that journey/ stays free of the store. */
 export interface JourneySource {
@@ -17,6 +18,7 @@ export interface AttributionOptions {
   conversion?: string
   lookbackDays?: number
   markovOrder?: number
+  rules?: ChannelRules
 }
 
 /** Builds the journeys of [from, to) from the store and runs the chosen models. */
@@ -33,7 +35,11 @@ export async function runAttribution(source: JourneySource, opts: AttributionOpt
     ...(opts.from ? { from: new Date(opts.from).toISOString() } : {}),
     ...(opts.to ? { to: new Date(opts.to).toISOString() } : {}),
   })
-  const { journeys, withoutTouchpoints } = journeysFromEvents(rows, { ...(opts.conversion ? { conversionEvent: opts.conversion } : {}), lookbackDays: opts.lookbackDays ?? 30 })
+  const { journeys, withoutTouchpoints } = journeysFromEvents(rows, {
+    ...(opts.conversion ? { conversionEvent: opts.conversion } : {}),
+    ...(opts.rules ? { rules: opts.rules } : {}),
+    lookbackDays: opts.lookbackDays ?? 30,
+  })
   const spendRows = await source.listSpend()
   const spend = spendRows.length > 0 ? spendInPeriod(spendRows, opts.from && new Date(opts.from).toISOString(), opts.to && new Date(opts.to).toISOString()) : undefined
   const report = attribute(journeys, { models, markovOrder: order, byCampaign: true, ...(spend ? { spend } : {}) })

@@ -32,10 +32,22 @@ export function shapleyAttribution(journeys: Journey[], opts: { permutations?: n
   const sets = new Map<string, { members: number[]; journeys: number; conversions: number }>()
   let totalConversions = 0
   let totalValue = 0
+  // A journey's channel set as a bit mask while there are few channels: grouping stays cheap at millions of journeys.
+  const keyOfMask = channels.length <= 30 ? new Map<number, string>() : null
   for (const j of journeys) {
-    const members = [...new Set(j.touchpoints.map((t) => index.get(t.channel)!))].sort((a, b) => a - b)
-    const key = members.join(',')
-    const acc = sets.get(key) ?? { members, journeys: 0, conversions: 0 }
+    let key: string | undefined
+    if (keyOfMask) {
+      let mask = 0
+      for (const t of j.touchpoints) mask |= 1 << index.get(t.channel)!
+      key = keyOfMask.get(mask)
+      if (key === undefined) {
+        key = membersOf(j, index).join(',')
+        keyOfMask.set(mask, key)
+      }
+    } else {
+      key = membersOf(j, index).join(',')
+    }
+    const acc = sets.get(key) ?? { members: membersOf(j, index), journeys: 0, conversions: 0 }
     acc.journeys++
     if (j.converted) {
       acc.conversions++
@@ -83,6 +95,11 @@ export function shapleyAttribution(journeys: Journey[], opts: { permutations?: n
 }
 
 type Split = { shares: number[]; standardErrors: number[] }
+
+/** The sorted channel indexes a journey touched. */
+function membersOf(j: Journey, index: Map<string, number>): number[] {
+  return [...new Set(j.touchpoints.map((t) => index.get(t.channel)!))].sort((a, b) => a - b)
+}
 
 /** The Shapley split of the set's worth among its members, over all 2^k coalitions. */
 function exactSplit(members: number[], worth: (m: number[]) => number): Split {

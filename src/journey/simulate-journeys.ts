@@ -35,19 +35,25 @@ const BASE_RATE = 0.01
  * them with each channel's true share of the incremental conversions: the Shapley split of each
  * journey's conversion probability above the base rate, summed over journeys.
  */
-export function simulateJourneys(count: number, seed: number, channels: SimulatedChannel[] = SIMULATED_CHANNELS): { journeys: Journey[]; trueShares: Record<string, number> } {
+export function simulateJourneys(
+  count: number,
+  seed: number,
+  channels: SimulatedChannel[] = SIMULATED_CHANNELS,
+  opts: { withTruth?: boolean; meanExtraTouchpoints?: number } = {},
+): { journeys: Journey[]; trueShares: Record<string, number> } {
+  const withTruth = opts.withTruth ?? true
   const r = new Random(seed)
   const early = channels.map((c) => [c, c.earlyWeight] as const)
   const late = channels.map((c) => [c, c.lateWeight] as const)
   const truth: Record<string, number> = Object.fromEntries(channels.map((c) => [c.channel, 0]))
   const journeys: Journey[] = []
   for (let n = 0; n < count; n++) {
-    const length = 1 + Math.min(7, Math.floor(r.exponential(1 / 3)))
+    const length = 1 + Math.min(7, Math.floor(r.exponential(1 / (opts.meanExtraTouchpoints ?? 3))))
     const path: SimulatedChannel[] = [r.weighted(early)]
     while (path.length < length) path.push(r.weighted(late))
     const distinct = [...new Set(path)]
     const probability = conversionProbability(distinct)
-    for (const [c, share] of shapleyShares(distinct)) truth[c.channel] = truth[c.channel]! + share
+    if (withTruth) for (const [c, share] of shapleyShares(distinct)) truth[c.channel] = truth[c.channel]! + share
     const converted = r.chance(probability)
     journeys.push({
       touchpoints: path.map((c, i) => ({ channel: c.channel, campaign: null, at: i * 86_400_000 })),

@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import type { Collector } from '../collect/collector.js'
 import { AppError } from '../core/errors.js'
 import type { Store } from '../store/store.js'
+import type { ChannelRules } from '../journey/channel.js'
 import { handleError } from './errors.js'
 import { collectRoutes } from './routes/collect.js'
 import { dataQualityRoutes } from './routes/data-quality.js'
@@ -19,6 +20,7 @@ export interface AppDeps {
   collector: Collector
   defaultCountry: string
   logLevel?: string
+  channelRules?: ChannelRules
 }
 
 /**
@@ -63,6 +65,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   profileRoutes(app, { store: deps.store, defaultCountry: deps.defaultCountry })
   dataQualityRoutes(app, { store: deps.store })
   valueRoutes(app, { store: deps.store })
-  attributionRoutes(app, { store: deps.store })
+  attributionRoutes(app, { store: deps.store, ...(deps.channelRules ? { rules: deps.channelRules } : {}) })
   return app
 }

@@ -1,13 +1,15 @@
 import type { FastifyInstance } from 'fastify'
 import { runAttribution } from '../../journey/run-attribution.js'
 import type { Store } from '../../store/store.js'
+import type { ChannelRules } from '../../journey/channel.js'
 
 /** Which touchpoints earn the conversions: every model's per-channel credits and the top paths. */
-export function attributionRoutes(app: FastifyInstance, deps: { store: Store }): void {
+export function attributionRoutes(app: FastifyInstance, deps: { store: Store; rules?: ChannelRules }): void {
   app.get<{ Querystring: { model?: string; from?: string; to?: string; conversion?: string; lookbackDays?: string; markovOrder?: string } }>('/v1/attribution', async (request) => {
     const q = request.query
     return runAttribution(deps.store, {
       model: q.model ?? 'all',
+      ...(deps.rules ? { rules: deps.rules } : {}),
       ...(q.from ? { from: q.from } : {}),
       ...(q.to ? { to: q.to } : {}),
       ...(q.conversion ? { conversion: q.conversion } : {}),
