@@ -1,19 +1,9 @@
+import type { JourneyEventRow } from '../core/journey-event.js'
 import { classifyChannel, DEFAULT_CHANNEL_RULES, type Channel, type ChannelRules } from './channel.js'
 import { buildJourneys, type Journey, type JourneyEvent } from './journeys.js'
 
 /** One stored event as journeys need it; rows come ordered by profile, then time. */
-export interface JourneyRow {
-  profileId: string
-  timestamp: string
-  type: string
-  event: string | null
-  channel: string
-  revenue: number | null
-  utmSource?: string | undefined
-  utmMedium?: string | undefined
-  utmCampaign?: string | undefined
-  referrer?: string | undefined
-}
+export type JourneyRow = JourneyEventRow
 
 /** Channels a track event is a touchpoint of (a mailing read, a call, a catalog, a store visit, …). */
 const TOUCH_CHANNELS = new Set(['email', 'print', 'radio', 'tv', 'store', 'call_center', 'event'])

@@ -1,3 +1,4 @@
+import type { JourneyEventRow } from '../core/journey-event.js'
 import type { CollectedEvent } from '../core/event.js'
 import type { IdentityConflict, IdentityLink, IdentityMerge } from '../core/identity-link.js'
 import type { Profile } from '../core/profile.js'
@@ -76,21 +77,9 @@ export interface ComputedValue {
   data: Record<string, unknown>
 }
 
-/** An event as attribution needs it: what, where, when, and its campaign context. */
-export interface JourneyEventRow {
-  profileId: string
-  timestamp: string
-  type: string
-  event: string | null
-  channel: string
-  revenue: number | null
-  utmSource?: string
-  utmMedium?: string
-  utmCampaign?: string
-  referrer?: string
-}
-
 /** Marketing spend of one day on one channel and campaign. */
+export type { JourneyEventRow }
+
 export interface SpendRecord {
   date: string
   channel: string
