@@ -2,7 +2,9 @@
  * npm run bench:ingest — sustained events/s through POST /v1/batch (100 events a request,
  * 50 connections) into SQLite and PostgreSQL, with ack latency p50/p99 and the server's peak RSS.
  *
- *   npm run bench:ingest -- [--events 1000000] [--store sqlite|postgres|both] [--runs 3] [--json]
+ *   npm run bench:ingest -- [--events 1000000] [--store sqlite|postgres|both] [--runs 3] [--rate REQ_PER_S] [--json]
+ *
+ * With --rate the requests are paced (autocannon overallRate): ack latency below saturation.
  *
  * The server runs as its own process (`salestwin serve`, built from dist/), the load generator
  * (autocannon) in this one. Bodies are generated before the clock starts.
@@ -24,6 +26,8 @@ const TOTAL_EVENTS = Number(arg('events', '1000000'))
 const STORES = arg('store', 'both') === 'both' ? ['sqlite', 'postgres'] : [arg('store', 'sqlite')]
 const RUNS = Number(arg('runs', '3'))
 const JSON_OUT = args.includes('--json')
+/** Requests per second for a paced run (latency below saturation); unpaced when 0. */
+const RATE = Number(arg('rate', '0'))
 const EVENTS_PER_REQUEST = 100
 const CONNECTIONS = 50
 const PORT = 4950
@@ -114,6 +118,7 @@ async function runOnce(store: string, run: number) {
     connections: CONNECTIONS,
     amount: bodies.length,
     timeout: 60,
+    ...(RATE > 0 ? { overallRate: RATE } : {}),
     requests: [
       {
         method: 'POST',
