@@ -26,10 +26,23 @@ export async function probePostgres(): Promise<{ ok: true } | { ok: false; why: 
 
 export type StoreKind = 'sqlite' | 'postgres'
 
-/** A fresh, empty store: a scratch SQLite file, or a new PostgreSQL schema. */
+/** A fresh, empty store: a scratch SQLite file, or a new PostgreSQL schema that is dropped again on close. */
 export async function freshStore(kind: StoreKind): Promise<Store> {
   if (kind === 'sqlite') return openSqliteStore(':memory:')
-  return openPostgresStore(POSTGRES_URL, { schema: `t_${randomBytes(6).toString('hex')}`, poolSize: 4 })
+  const schema = `t_${randomBytes(6).toString('hex')}`
+  const store = await openPostgresStore(POSTGRES_URL, { schema, poolSize: 4 })
+  const close = store.close.bind(store)
+  store.close = async () => {
+    await close()
+    const client = new pg.Client({ connectionString: POSTGRES_URL })
+    await client.connect()
+    try {
+      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
+    } finally {
+      await client.end()
+    }
+  }
+  return store
 }
 
 /** A collector as the server builds it, over the given store. */
