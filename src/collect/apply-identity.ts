@@ -27,30 +27,37 @@ export async function applyIdentities(
   const eventKeys = events.map((e) =>
     [...e.identifiers].sort((x, y) => identifierPriority(x.kind) - identifierPriority(y.kind)).map(identifierKey),
   )
-  const { keys, links } = await loadGraph(tx, new Set(eventKeys.flat()))
-  const current = await tx.profilesOf([...keys])
+  const batchKeys = new Set(eventKeys.flat())
+  // Only events with two or more identifiers can bring links; the stored links of their keys say
+  // whether a pair is new. Most batches only repeat known pairs and stop after these two reads.
+  const linkingKeys = [...new Set(eventKeys.filter((k) => k.length > 1).flat())]
+  const links = new Map<string, IdentityLink>()
+  if (linkingKeys.length > 0) for (const link of await tx.linksTouching(linkingKeys)) links.set(pairKey(link), link)
+  const current = await tx.profilesOf([...batchKeys])
 
   const newLinks = new Map<string, IdentityLink>()
-  let linksChanged = false
   events.forEach((e, i) => {
     const [primary, ...others] = eventKeys[i]!
     for (const other of others) {
       const [a, b] = orderPair(primary!, other)
       const link = { a, b, timestamp: e.timestamp, messageId: e.messageId }
-      const pair = `${a}\u0000${b}`
-      const known = links.get(pair)
+      const known = links.get(pairKey(link))
       if (known && compareLinks(known, link) <= 0) continue
-      links.set(pair, link)
-      newLinks.set(pair, link)
-      linksChanged = true
+      links.set(pairKey(link), link)
+      newLinks.set(pairKey(link), link)
     }
   })
-  const hasNewKeys = [...keys].some((k) => !current.has(k))
-  if (!linksChanged && !hasNewKeys) {
+  const newKeys = [...batchKeys].filter((k) => !current.has(k))
+  if (newLinks.size === 0 && newKeys.length === 0) {
     return eventKeys.map((k) => ({ identityKey: k[0]!, profileId: current.get(k[0]!)! }))
   }
-
-  const { groups, conflicts } = resolveGroups(keys, [...links.values()], policy)
+  // The part of the graph the new links touch, read whole; identifiers with no link are people of their own.
+  const graph = await loadGraph(tx, new Set([...newLinks.values()].flatMap((l) => [l.a, l.b])))
+  for (const [pair, link] of newLinks) graph.links.set(pair, link)
+  const keys = new Set([...graph.keys, ...newKeys])
+  const beyondBatch = [...graph.keys].filter((k) => !batchKeys.has(k))
+  if (beyondBatch.length > 0) for (const [k, p] of await tx.profilesOf(beyondBatch)) current.set(k, p)
+  const { groups, conflicts } = resolveGroups(keys, [...graph.links.values()], policy)
   const receivedAt = events[0]!.receivedAt
   const profileOf = new Map(current)
   const claimed = new Set<string>()
@@ -85,9 +92,11 @@ export async function applyIdentities(
   await tx.putIdentifiers(changedRows)
   for (const [profileId, movedKeys] of moved) await tx.moveEvents(movedKeys, profileId)
   // A profile that kept no identifier was merged into the one that took its first.
-  for (const from of new Set(current.values())) {
+  // Only the recomputed part can lose a profile; identifiers outside it keep theirs.
+  const before = [...keys].filter((k) => current.has(k)).map((k) => [k, current.get(k)!] as const)
+  for (const from of new Set(before.map(([, p]) => p))) {
     if (claimed.has(from)) continue
-    const heir = [...current].find(([, p]) => p === from)![0]
+    const heir = before.find(([, p]) => p === from)![0]
     const cause = causeOf(heir, newLinks) ?? events[0]!.messageId
     await tx.recordMerge({ fromProfile: from, intoProfile: profileOf.get(heir)!, messageId: cause, at: receivedAt })
   }
@@ -103,7 +112,7 @@ async function loadGraph(tx: WriteTx, seeds: Set<string>): Promise<{ keys: Set<s
   while (frontier.length > 0) {
     const next: string[] = []
     for (const link of await tx.linksTouching(frontier)) {
-      links.set(`${link.a}\u0000${link.b}`, link)
+      links.set(pairKey(link), link)
       for (const k of [link.a, link.b]) {
         if (!keys.has(k)) {
           keys.add(k)
@@ -114,6 +123,10 @@ async function loadGraph(tx: WriteTx, seeds: Set<string>): Promise<{ keys: Set<s
     frontier = next
   }
   return { keys, links }
+}
+
+function pairKey(link: { a: string; b: string }): string {
+  return `${link.a}\u0000${link.b}`
 }
 
 /** The event that brought a new link touching this key: the cause recorded with a merge. */

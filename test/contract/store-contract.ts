@@ -89,6 +89,21 @@ export function storeContract(kind: StoreKind): void {
       expect(await store.listMerges(survivor)).toEqual([{ fromProfile: mergedAway, intoProfile: survivor, messageId: 'i1', at: expect.any(String) }])
     })
 
+    it('records no merge for profiles that a batch only touches (regression: merges outside the recomputed part)', async () => {
+      await collector.collect(items({ type: 'track', userId: 'bystander', event: 'Seen', messageId: 'b-0', timestamp: '2024-01-01T00:00:00Z' }), 'web')
+      await collector.collect(
+        items(
+          { type: 'track', userId: 'bystander', event: 'Seen again', messageId: 'b-1', timestamp: '2024-01-02T00:00:00Z' },
+          { type: 'identify', anonymousId: 'fresh-a', userId: 'fresh-u', messageId: 'b-2', timestamp: '2024-01-02T00:00:00Z' },
+        ),
+        'web',
+      )
+      const bystander = (await store.findProfileIdByIdentifier('userId:bystander'))!
+      expect(await store.resolveProfileId(bystander)).toBe(bystander)
+      expect((await store.getProfile(bystander))!.eventCount).toBe(2)
+      expect(await store.listMerges((await store.findProfileIdByIdentifier('userId:fresh-u'))!)).toEqual([])
+    })
+
     it('never merges two different userIds; records the conflict instead', async () => {
       await collector.collect(
         items(
