@@ -4,19 +4,15 @@
  *
  *   npm run bench:attribution -- [--journeys 1000000] [--runs 3] [--json]
  */
+import { benchArg, benchArgs, log, median } from './args.js'
 import { cpus, totalmem } from 'node:os'
 import { attribute, ATTRIBUTION_MODELS } from '../src/journey/attribute.js'
 import { simulateJourneys } from '../src/journey/simulate-journeys.js'
 
-const args = process.argv.slice(2)
-const arg = (name: string, fallback: string) => {
-  const i = args.indexOf(`--${name}`)
-  return i >= 0 && args[i + 1] ? args[i + 1]! : fallback
-}
+const args = benchArgs
+const arg = benchArg
 const JOURNEYS = Number(arg('journeys', '1000000'))
 const RUNS = Number(arg('runs', '3'))
-const log = (line: string) => process.stderr.write(`${line}\n`)
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
 const t0 = performance.now()
 const { journeys } = simulateJourneys(JOURNEYS, 11, undefined, { withTruth: false, meanExtraTouchpoints: 4 })

@@ -9,6 +9,7 @@
  * The server runs as its own process (`salestwin serve`, built from dist/), the load generator
  * (autocannon) in this one. Bodies are generated before the clock starts.
  */
+import { benchArg, benchArgs, log, median } from './args.js'
 import autocannon from 'autocannon'
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync } from 'node:fs'
@@ -17,11 +18,8 @@ import { join } from 'node:path'
 import pg from 'pg'
 import { Random } from '../src/core/random.js'
 
-const args = process.argv.slice(2)
-const arg = (name: string, fallback: string) => {
-  const i = args.indexOf(`--${name}`)
-  return i >= 0 && args[i + 1] ? args[i + 1]! : fallback
-}
+const args = benchArgs
+const arg = benchArg
 const TOTAL_EVENTS = Number(arg('events', '1000000'))
 const STORES = arg('store', 'both') === 'both' ? ['sqlite', 'postgres'] : [arg('store', 'sqlite')]
 const RUNS = Number(arg('runs', '3'))
@@ -34,7 +32,6 @@ const PORT = 4950
 const PG_ADMIN = process.env.SALESTWIN_BENCH_POSTGRES_ADMIN ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const PG_BENCH = process.env.SALESTWIN_BENCH_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/salestwin_bench'
 
-const log = (line: string) => process.stderr.write(`${line}\n`)
 
 /** A realistic mix: anonymous browsing, logged-in browsing, identifies, product events and orders over 100,000 people. */
 function makeBodies(run: number): string[] {
@@ -156,7 +153,6 @@ async function runOnce(store: string, run: number) {
   return out
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const results = []
 for (const store of STORES) {
   const runs = []

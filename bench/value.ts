@@ -13,6 +13,7 @@
  * biases the fit (alpha +6 %, r +1.8 % on this population: ~5 % of purchases by heavy buyers fall
  * on the day of the previous one) — the model's continuous-time assumption, not the fitter.
  */
+import { benchArg, benchArgs, log, median } from './args.js'
 import { readFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { Random } from '../src/core/random.js'
@@ -22,15 +23,10 @@ import { fitMbgNbd } from '../src/value/mbgnbd.js'
 import { fitParetoNbd } from '../src/value/pareto-nbd.js'
 import type { RfmData } from '../src/value/rfm-data.js'
 
-const args = process.argv.slice(2)
-const arg = (name: string, fallback: string) => {
-  const i = args.indexOf(`--${name}`)
-  return i >= 0 && args[i + 1] ? args[i + 1]! : fallback
-}
+const args = benchArgs
+const arg = benchArg
 const CUSTOMERS = Number(arg('customers', '1000000'))
 const RUNS = Number(arg('runs', '7'))
-const log = (line: string) => process.stderr.write(`${line}\n`)
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
 function time<T>(label: string, runs: number, f: () => T): { ms: number; result: T; runsMs: number[] } {
   f() // warm-up: the first call includes compiling

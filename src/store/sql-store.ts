@@ -82,7 +82,7 @@ export class SqlStore implements Store {
   async getProfile(profileId: string): Promise<Profile | null> {
     const id = await this.resolveProfileId(profileId)
     if (id === null) return null
-    const [identifiers, byTypeChannel, orders, traitRows, merges] = await Promise.all([
+    const [identifiers, byTypeChannel, orders, traitRows, merges, computed] = await Promise.all([
       this.db.selectFrom('identifiers').select(['kind', 'value']).where('profile_id', '=', id).orderBy('key').execute(),
       this.db
         .selectFrom('events')
@@ -106,6 +106,7 @@ export class SqlStore implements Store {
         .where('has_traits', '=', 1)
         .execute(),
       this.listMerges(id),
+      this.getComputedValues(id),
     ])
     const profile: Profile = {
       id,
@@ -118,7 +119,7 @@ export class SqlStore implements Store {
       eventsByChannel: {},
       orders: { count: 0, revenueByCurrency: {} },
       mergedFrom: merges.map((m) => m.fromProfile),
-      computed: Object.fromEntries((await this.getComputedValues(id)).map((c) => [c.kind, { computedAt: c.computedAt, ...c.data }])),
+      computed: Object.fromEntries(computed.map((c) => [c.kind, { computedAt: c.computedAt, ...c.data }])),
     }
     for (const row of byTypeChannel) {
       const n = Number(row.n)
