@@ -13,7 +13,7 @@ afterAll(async () => {
 
 describe('GET /v1/attribution', () => {
   it('gives every model side by side; each model credits all attributable conversions', async () => {
-    const res = await t.app.inject({ method: 'GET', url: '/v1/attribution?model=all' })
+    const res = await t.app.inject({ method: 'GET', url: '/v1/attribution?model=all', headers: t.as.analyst })
     expect(res.statusCode).toBe(200)
     const report = res.json()
     expect(Object.keys(report.models)).toEqual(['first_touch', 'last_touch', 'last_non_direct', 'linear', 'time_decay', 'position_based', 'markov', 'shapley'])
@@ -29,10 +29,10 @@ describe('GET /v1/attribution', () => {
   })
 
   it('answers 400 for an unknown model or a bad date', async () => {
-    const model = await t.app.inject({ method: 'GET', url: '/v1/attribution?model=magic' })
+    const model = await t.app.inject({ method: 'GET', url: '/v1/attribution?model=magic', headers: t.as.analyst })
     expect(model.statusCode).toBe(400)
     expect(model.json().message).toBe('model must be all or one of first_touch, last_touch, last_non_direct, linear, time_decay, position_based, markov, shapley, got "magic"')
-    const date = await t.app.inject({ method: 'GET', url: '/v1/attribution?model=markov&from=yesterday' })
+    const date = await t.app.inject({ method: 'GET', url: '/v1/attribution?model=markov&from=yesterday', headers: t.as.analyst })
     expect(date.json()).toEqual({ statusCode: 400, code: 'REQUEST_INVALID', message: 'from must be an ISO-8601 date, got "yesterday"' })
   })
 })

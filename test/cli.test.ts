@@ -26,9 +26,11 @@ describe('salestwin CLI', () => {
     const created = await salestwin(['sources', 'create', 'web', '--db', db, '--json'])
     expect(created.code).toBe(0)
     const source = JSON.parse(created.stdout)
-    expect(source).toEqual({ name: 'web', writeKey: expect.stringMatching(/^wk_/), createdAt: expect.any(String) })
+    expect(source).toEqual({ name: 'web', writeKey: expect.stringMatching(/^wk_/), keyId: expect.stringMatching(/^key_/), createdAt: expect.any(String) })
     const listed = await salestwin(['sources', 'list', '--db', db, '--json'])
-    expect(JSON.parse(listed.stdout)).toEqual([source])
+    // The key was shown once; the list names it by id and hint only.
+    expect(JSON.parse(listed.stdout)).toEqual([{ name: 'web', createdAt: source.createdAt, keys: [{ id: source.keyId, hint: `${source.writeKey.slice(0, 7)}…` }] }])
+    expect(listed.stdout).not.toContain(source.writeKey)
   })
 
   it('refuses a second source of the same name with a clear error', async () => {

@@ -91,7 +91,7 @@ describe('collection API: bad input gets a clear error and nothing is lost', () 
         { index: 6, messageId: 'neg', reason: 'batch[6].properties.revenue must not be negative, got -5' },
       ],
     })
-    const quarantine = await t.app.inject({ method: 'GET', url: '/v1/quarantine?limit=10' })
+    const quarantine = await t.app.inject({ method: 'GET', url: '/v1/quarantine?limit=10', headers: t.as.admin })
     const entries = quarantine.json().items as { messageId: string; reason: string; raw: { messageId: string } }[]
     expect(entries.map((e) => e.messageId).sort()).toEqual(['anon', 'big', 'neg', 'type', 'when'])
     expect(entries.find((e) => e.messageId === 'when')).toMatchObject({ reason: 'batch[3].timestamp must be ISO-8601, got "yesterday"', raw: batch[3] })
@@ -156,7 +156,7 @@ describe('profile API', () => {
     ['phone=%2B4915123456789'],
     ['externalId=crm:CRM-7'],
   ])('finds the profile by %s', async (query) => {
-    const res = await t.app.inject({ method: 'GET', url: `/v1/profiles?${query}` })
+    const res = await t.app.inject({ method: 'GET', url: `/v1/profiles?${query}`, headers: t.as.agent })
     expect(res.statusCode).toBe(200)
     const profile = res.json()
     expect(profile.identifiers).toEqual([
@@ -171,23 +171,23 @@ describe('profile API', () => {
   })
 
   it('answers 404 for an unknown profile and 400 for a lookup without a key', async () => {
-    const missing = await t.app.inject({ method: 'GET', url: '/v1/profiles/prof_nope' })
+    const missing = await t.app.inject({ method: 'GET', url: '/v1/profiles/prof_nope', headers: t.as.admin })
     expect(missing.statusCode).toBe(404)
     expect(missing.json()).toEqual({ statusCode: 404, code: 'PROFILE_NOT_FOUND', message: 'profile "prof_nope" does not exist' })
-    const bad = await t.app.inject({ method: 'GET', url: '/v1/profiles?email=not-an-email' })
+    const bad = await t.app.inject({ method: 'GET', url: '/v1/profiles?email=not-an-email', headers: t.as.admin })
     expect(bad.json()).toEqual({ statusCode: 400, code: 'REQUEST_INVALID', message: 'email must be an email address, got "not-an-email"' })
   })
 
   it('pages the timeline and searches by name', async () => {
     const id = (await t.store.findProfileIdByIdentifier('userId:u-7'))!
-    const page = await t.app.inject({ method: 'GET', url: `/v1/profiles/${id}/events?limit=2` })
+    const page = await t.app.inject({ method: 'GET', url: `/v1/profiles/${id}/events?limit=2`, headers: t.as.agent })
     expect(page.json().items.map((e: { messageId: string }) => e.messageId)).toEqual(['p-3', 'p-2'])
-    const next = await t.app.inject({ method: 'GET', url: `/v1/profiles/${id}/events?limit=2&cursor=${page.json().nextCursor}` })
+    const next = await t.app.inject({ method: 'GET', url: `/v1/profiles/${id}/events?limit=2&cursor=${page.json().nextCursor}`, headers: t.as.agent })
     expect(next.json()).toMatchObject({ profileId: id, nextCursor: null })
     expect(next.json().items.map((e: { messageId: string }) => e.messageId)).toEqual(['p-1'])
-    const search = await t.app.inject({ method: 'GET', url: '/v1/profiles?q=li' })
+    const search = await t.app.inject({ method: 'GET', url: '/v1/profiles?q=li', headers: t.as.admin })
     expect(search.json()).toEqual({ items: [{ id, email: 'lin@example.org', name: 'Lin' }] })
-    const badLimit = await t.app.inject({ method: 'GET', url: `/v1/profiles/${id}/events?limit=0` })
+    const badLimit = await t.app.inject({ method: 'GET', url: `/v1/profiles/${id}/events?limit=0`, headers: t.as.agent })
     expect(badLimit.json()).toEqual({ statusCode: 400, code: 'REQUEST_INVALID', message: 'limit must be an integer from 1 to 500, got "0"' })
   })
 })

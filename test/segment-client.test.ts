@@ -29,7 +29,7 @@ describe('the real Segment client (@segment/analytics-node) against a running se
     await analytics.closeAndFlush({ timeout: 10_000 })
     expect(failures).toEqual([])
 
-    const res = await fetch(`${baseUrl}/v1/profiles?userId=user-42`)
+    const res = await fetch(`${baseUrl}/v1/profiles?userId=user-42`, { headers: t.as.agent })
     expect(res.status).toBe(200)
     const profile = await res.json()
     expect(profile.identifiers).toEqual([
@@ -42,7 +42,7 @@ describe('the real Segment client (@segment/analytics-node) against a running se
     expect(profile.orders).toEqual({ count: 1, revenueByCurrency: { EUR: 120 } })
     expect(profile.traits.name).toMatchObject({ value: 'Kim Park', source: 'web' })
     // The client's messageIds are kept, so its retries are stored once.
-    const events = await (await fetch(`${baseUrl}/v1/profiles/${profile.id}/events`)).json()
+    const events = await (await fetch(`${baseUrl}/v1/profiles/${profile.id}/events`, { headers: t.as.agent })).json()
     expect(events.items).toHaveLength(5)
     for (const e of events.items) expect(e.messageId).toMatch(/^node-next-/)
   })

@@ -4,7 +4,9 @@ import { loadDemo } from '../src/demo/load-demo.js'
 import { buildApp } from '../src/server/app.js'
 import { refreshValues } from '../src/value/refresh-values.js'
 import { scoreCustomers } from '../src/value/score-customers.js'
-import { collectorFor, freshStore } from './helpers/stores.js'
+import { ConsentService } from '../src/consent/consent-service.js'
+import { createApiKey } from '../src/server/access/keys.js'
+import { collectorFor, freshStore, TEST_POLICY } from './helpers/stores.js'
 
 describe('customer value from the store', () => {
   it('fits on the demo orders, scores every buyer and shows it in the profile API', async () => {
@@ -18,9 +20,10 @@ describe('customer value from the store', () => {
       expect(summary.bgnbd.params.r).toBeGreaterThan(0)
       expect(summary.gammaGamma).not.toBeNull()
 
-      const app = await buildApp({ store, collector, defaultCountry: 'DE', logLevel: 'silent' })
+      const app = await buildApp({ store, collector, consent: new ConsentService(store, TEST_POLICY), defaultCountry: 'DE', logLevel: 'silent' })
+      const headers = { authorization: `Bearer ${(await createApiKey(store, { role: 'admin', name: 'test' })).secret}` }
       const buyer = (await store.listOrders())[0]!.profileId
-      const res = await app.inject({ method: 'GET', url: `/v1/profiles/${buyer}` })
+      const res = await app.inject({ method: 'GET', url: `/v1/profiles/${buyer}`, headers })
       const value = res.json().computed.value
       expect(value).toMatchObject({ currency: 'EUR', horizonDays: 365, discountRate: 0.1, model: 'bgnbd+gammagamma' })
       expect(value.probabilityAlive).toBeGreaterThanOrEqual(0)
@@ -31,14 +34,14 @@ describe('customer value from the store', () => {
       expect(typeof value.cluster).toBe('string')
       // Demo orders carry their cost: repeat buyers get a margin share between 35 % and 50 %.
       const repeatBuyer = (await store.listOrders()).find((o, i, all) => all.findIndex((p) => p.profileId === o.profileId) !== i)!.profileId
-      const profitability = (await app.inject({ method: 'GET', url: `/v1/profiles/${repeatBuyer}` })).json().computed.value.profitability
+      const profitability = (await app.inject({ method: 'GET', url: `/v1/profiles/${repeatBuyer}`, headers })).json().computed.value.profitability
       expect(profitability.marginShare).toBeGreaterThan(0.35)
       expect(profitability.marginShare).toBeLessThan(0.5)
       expect(profitability.clvMargin).toBeGreaterThanOrEqual(0)
       expect(value.potential).toBeGreaterThanOrEqual(0)
 
       // The run itself: fits, clusters with readable labels and potential, and the holdout check.
-      const run = (await app.inject({ method: 'GET', url: '/v1/value' })).json()
+      const run = (await app.inject({ method: 'GET', url: '/v1/value', headers })).json()
       expect(run.bgnbd.params).toEqual(summary.bgnbd.params)
       expect(run.clustering.clusters.length).toBe(run.clustering.k)
       expect(run.clustering.clusters.reduce((n: number, c: { size: number }) => n + c.size, 0)).toBe(summary.customers)

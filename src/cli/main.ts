@@ -10,6 +10,8 @@ import { channelRulesWith } from '../journey/channel.js'
 import { formatAttribution } from './format-attribution.js'
 import { openRuntime } from './runtime.js'
 import { serveCommand } from './serve-command.js'
+import { accessCommands } from './access-commands.js'
+import { listApiKeys } from '../server/access/keys.js'
 import { MODELS, valueFitCommand, valueFitFromStore, valuePredictCommand, valueReportCommand } from './value-command.js'
 
 /** Options every command shares: where the store is and which config file to read. */
@@ -25,7 +27,7 @@ export function configFrom(flags: CommonFlags & Record<string, unknown>): Config
   return loadConfig({ flags: rest, env: process.env, ...(file ? { file } : {}) })
 }
 
-const common = (cmd: Command) =>
+export const common = (cmd: Command) =>
   cmd
     .option('--db <path-or-url>', 'SQLite file or postgres:// URL (env SALESTWIN_DB)')
     .option('--config <file>', 'JSON config file (default ./salestwin.config.json when present)')
@@ -57,8 +59,8 @@ export async function main(argv: string[]): Promise<void> {
     .action(async (flags) => demoCommand(configFrom({ db: flags.db, config: flags.config }), { customers: Number(flags.customers), seed: Number(flags.seed), json: Boolean(flags.json) }))
 
   common(program.command('import'))
-    .description('import contacts, orders or touchpoints from .csv, .jsonl or .txt (optionally .gz), or marketing spend (CSV: date, channel, campaign, cost)')
-    .addArgument(new Command().createArgument('<kind>', 'contacts | orders | touchpoints | spend').choices(['contacts', 'orders', 'touchpoints', 'spend']))
+    .description('import contacts, orders, touchpoints or consent decisions from .csv, .jsonl or .txt (optionally .gz), or marketing spend (CSV: date, channel, campaign, cost)')
+    .addArgument(new Command().createArgument('<kind>', 'contacts | orders | touchpoints | consent | spend').choices(['contacts', 'orders', 'touchpoints', 'consent', 'spend']))
     .argument('<file>', 'the file to import')
     .option('--source <name>', 'the source the rows come from (created when missing); required except for spend')
     .option('--map <column=field...>', 'rename columns, e.g. --map id=userId date=timestamp')
@@ -83,7 +85,7 @@ export async function main(argv: string[]): Promise<void> {
       const runtime = await openRuntime(configFrom({ db: flags.db, config: flags.config }))
       try {
         const source = await createSource(runtime.store, name)
-        printResult(source, Boolean(flags.json), () => `source ${source.name} created; write key (keep it secret): ${source.writeKey}`)
+        printResult(source, Boolean(flags.json), () => `source ${source.name} created; write key (shown this once, keep it secret): ${source.writeKey}`)
       } finally {
         await runtime.close()
       }
@@ -93,12 +95,17 @@ export async function main(argv: string[]): Promise<void> {
     .action(async (flags) => {
       const runtime = await openRuntime(configFrom({ db: flags.db, config: flags.config }))
       try {
-        const list = await runtime.store.listSources()
-        printResult(list, Boolean(flags.json), () => list.map((s) => `${s.name.padEnd(16)} ${s.writeKey}  (since ${s.createdAt})`).join('\n') || 'no sources yet')
+        const keys = (await listApiKeys(runtime.store)).filter((k) => k.role === 'source' && k.revokedAt === null)
+        const list = (await runtime.store.listSources()).map((s) => ({ ...s, keys: keys.filter((k) => k.source === s.name).map((k) => ({ id: k.id, hint: k.hint })) }))
+        printResult(list, Boolean(flags.json), () =>
+          list.map((s) => `${s.name.padEnd(16)} keys ${s.keys.map((k) => `${k.id} (${k.hint})`).join(', ') || 'none'}  (since ${s.createdAt})`).join('\n') || 'no sources yet',
+        )
       } finally {
         await runtime.close()
       }
     })
+
+  accessCommands(program, common)
 
   const value = program.command('value').description('customer value: fit BTYD models, predict purchases, P(alive) and value')
   common(value.command('fit'))

@@ -6,6 +6,7 @@ import { loadDemo } from '../demo/load-demo.js'
 import { buildApp } from '../server/app.js'
 import { channelRulesWith } from '../journey/channel.js'
 import { openRuntime } from './runtime.js'
+import { ensureAdminKey } from '../server/access/keys.js'
 import { refreshStoreValues } from './value-refresh.js'
 
 /** Starts the server; an empty store gets the demo company, loaded in the background while the API already answers. */
@@ -14,15 +15,19 @@ export async function serveCommand(config: Config): Promise<void> {
   const app = await buildApp({
     store: runtime.store,
     collector: runtime.collector,
+    consent: runtime.consent,
     defaultCountry: config.defaultCountry,
     logLevel: config.logLevel,
     channelRules: channelRulesWith(config.channelRules),
   })
-  const sources = await ensureSources(runtime.store, DEMO_SOURCES)
+  const created = await ensureSources(runtime.store, DEMO_SOURCES)
+  const admin = await ensureAdminKey(runtime.store)
   const isEmpty = (await runtime.store.counts()).events === 0
   await app.listen({ port: config.port, host: config.host })
-  app.log.info(`salestwin on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}, store ${describeStore(config.store)}`)
-  app.log.info(`write key of source "web": ${sources[0]!.writeKey}  (all keys: salestwin sources list)`)
+  app.log.info(`salestwin on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}, store ${describeStore(config.store)}, consent rules ${config.jurisdiction}`)
+  // Keys are stored hashed: a new key can be shown only now. Later ones: salestwin keys create / sources create.
+  for (const s of created) app.log.info(`write key of new source "${s.name}" (shown this once): ${s.writeKey}`)
+  if (admin) app.log.info(`admin API key (shown this once; send as Authorization: Bearer …): ${admin.secret}`)
 
   const refresh = async () => {
     const started = Date.now()

@@ -2,6 +2,7 @@ import { AppError } from '../core/errors.js'
 import type { CollectedEvent, EventType } from '../core/event.js'
 import type { IdentifierRules } from '../identity/extract-identifiers.js'
 import type { IdentityPolicy } from '../identity/identity-graph.js'
+import type { ConsentPolicy } from '../consent/rules.js'
 import type { NewQuarantineEntry, Store } from '../store/store.js'
 import { parseEvent } from './parse-event.js'
 import { writeBatch, type WriteStatus } from './write-batch.js'
@@ -22,6 +23,7 @@ export interface CollectorOptions {
   rules: IdentifierRules
   policy: IdentityPolicy
   defaultCurrency: string
+  consentPolicy: ConsentPolicy
   /** Events waiting for the store beyond which `collect` refuses with OVERLOADED. */
   maxQueuedEvents: number
   /** Most events one transaction takes (group commit across requests). */
@@ -84,6 +86,7 @@ export class Collector {
         ...(item.defaultType ? { defaultType: item.defaultType } : {}),
         rules: this.opts.rules,
         defaultCurrency: this.opts.defaultCurrency,
+        consentPolicy: this.opts.consentPolicy,
         identifiedBy: opts.identifiedBy ?? 'segment',
       })
       if (outcome.ok) {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { consentPolicy } from '../consent/rules.js'
 import { correctSkew, parseEvent, type ParseContext } from './parse-event.js'
 
 const ctx: ParseContext = {
@@ -7,6 +8,7 @@ const ctx: ParseContext = {
   path: 'batch[0]',
   rules: { defaultCountry: 'DE', externalIdTraits: { crm_id: 'crm' } },
   defaultCurrency: 'EUR',
+  consentPolicy: consentPolicy({ jurisdiction: 'DE' }),
 }
 
 describe('parseEvent', () => {

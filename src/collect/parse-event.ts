@@ -1,5 +1,7 @@
 import { z } from 'zod'
-import { describeValue } from '../core/errors.js'
+import { AppError, describeValue } from '../core/errors.js'
+import { consentOfEvent } from '../consent/parse-consent.js'
+import type { ConsentPolicy } from '../consent/rules.js'
 import type { CollectedEvent, EventType, JsonObject } from '../core/event.js'
 import { extractIdentifiers, type IdentifierRules } from '../identity/extract-identifiers.js'
 import { SegmentMessage } from './segment-schema.js'
@@ -21,6 +23,8 @@ export interface ParseContext {
    * 'any' (imports): an email, phone or external id is enough, as CRM and order files often have no other.
    */
   identifiedBy?: 'segment' | 'any'
+  /** Validates the consent an event carries (docs/privacy.md). */
+  consentPolicy: ConsentPolicy
 }
 
 export type ParseOutcome = { ok: true; event: CollectedEvent } | { ok: false; reason: string; messageId: string | null }
@@ -54,6 +58,12 @@ export function parseEvent(raw: unknown, ctx: ParseContext): ParseOutcome {
   if (ctx.identifiedBy === 'any' ? event.identifiers.length === 0 : event.userId === null && event.anonymousId === null) {
     const needed = ctx.identifiedBy === 'any' ? 'userId, anonymousId, email, phone or an external id' : 'userId or anonymousId'
     return { ok: false, reason: `${at(needed)} is required`, messageId: rawMessageId }
+  }
+  try {
+    event.consent = consentOfEvent(event, ctx.path, ctx.consentPolicy)
+  } catch (err) {
+    if (err instanceof AppError) return { ok: false, reason: err.message, messageId: rawMessageId }
+    throw err
   }
   return { ok: true, event }
 }
@@ -103,6 +113,7 @@ function normalize(m: SegmentMessage, ctx: ParseContext): CollectedEvent {
     cost,
     currency: isOrder ? (typeof properties.currency === 'string' ? properties.currency.toUpperCase() : ctx.defaultCurrency) : null,
     identifiers: extractIdentifiers({ userId, anonymousId, previousId, traits: m.type === 'identify' ? traits : {}, context }, ctx.rules),
+    consent: [],
   }
 }
 

@@ -29,6 +29,8 @@ export async function writeBatch(
   const decided = fresh.length > 0 ? await applyIdentities(tx, fresh, policy) : []
   const rows: StoredEvent[] = fresh.map((event, i) => ({ event, ...decided[i]!, nameTerms: nameTerms(event) }))
   await tx.insertEvents(rows)
+  const consent = rows.flatMap((r) => r.event.consent.map((change) => ({ identityKey: r.identityKey, change, recordedAt: r.event.receivedAt })))
+  if (consent.length > 0) await tx.insertConsent(consent)
   if (rejected.length > 0) await tx.quarantine(rejected)
   return statuses
 }

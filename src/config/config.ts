@@ -2,6 +2,7 @@ import { readFileSync, existsSync } from 'node:fs'
 import { z } from 'zod'
 import { AppError } from '../core/errors.js'
 import { CHANNEL_NAMES } from '../core/channels.js'
+import { CONSENT_CHANNELS, DEFAULT_RULES, JURISDICTIONS } from '../core/consent.js'
 
 export type { StoreConfigLike as StoreConfig } from '../core/store-config.js'
 import type { StoreConfigLike as StoreConfig } from '../core/store-config.js'
@@ -77,6 +78,21 @@ export const CONFIG_KEYS: Record<string, KeyDoc> = {
     description: 'Horizon of the customer lifetime value, in days.',
     isSecret: false,
   },
+  jurisdiction: {
+    env: 'SALESTWIN_JURISDICTION',
+    description: `Consent defaults of a jurisdiction: ${JURISDICTIONS.join(' or ')} (docs/privacy.md).`,
+    isSecret: false,
+  },
+  consentPurposes: {
+    env: 'SALESTWIN_CONSENT_PURPOSES',
+    description: 'Consent purposes beyond the built-in five, comma-separated (e.g. research,newsletter); they need an opt-in unless consentRules says otherwise.',
+    isSecret: false,
+  },
+  consentRules: {
+    env: 'SALESTWIN_CONSENT_RULES',
+    description: 'Overrides of the consent defaults as JSON: { "purpose": { "channel|all": "opt_in_required|allowed_unless_objected" } } (docs/privacy.md).',
+    isSecret: false,
+  },
   channelRules: {
     env: 'SALESTWIN_CHANNEL_RULES',
     description: 'Attribution channel rules as JSON: { "mediums": { "utm_medium": "channel" }, "searchHosts": [...], "socialHosts": [...] }, merged over the defaults (docs/attribution.md).',
@@ -110,6 +126,30 @@ const ConfigSchema = z.object({
   valueRefreshMinutes: z.coerce.number().min(0).default(60),
   discountRate: z.coerce.number().min(0).max(1).default(0.1),
   clvHorizonDays: z.coerce.number().int().min(30).max(3650).default(365),
+  jurisdiction: z.enum(JURISDICTIONS).default('DE'),
+  consentPurposes: z
+    .union([z.string(), z.array(z.string())])
+    .transform((v) => (typeof v === 'string' ? v.split(',').map((p) => p.trim()).filter(Boolean) : v))
+    .pipe(z.array(z.string().regex(/^[a-z][a-z0-9_]{0,40}$/, 'must be snake_case purpose names')))
+    .default([]),
+  consentRules: z
+    .union([z.string(), z.record(z.string(), z.unknown())])
+    .transform((v, ctx) => {
+      if (typeof v !== 'string') return v
+      try {
+        return JSON.parse(v) as Record<string, unknown>
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON' })
+        return {}
+      }
+    })
+    .pipe(
+      z.record(
+        z.string(),
+        z.partialRecord(z.enum([...CONSENT_CHANNELS, 'all']), z.enum(DEFAULT_RULES, { error: `must be ${DEFAULT_RULES.join(' or ')}` })),
+      ),
+    )
+    .default({}),
   channelRules: z
     .union([z.string(), z.record(z.string(), z.unknown())])
     .transform((v, ctx) => {

@@ -1,3 +1,4 @@
+import type { ConsentChange } from './consent.js'
 import type { Identifier } from './identifier.js'
 
 export const EVENT_TYPES = ['identify', 'track', 'page', 'screen', 'group', 'alias'] as const
@@ -36,6 +37,8 @@ export interface CollectedEvent {
   currency: string | null
   /** Every identifier the event carries, normalized (emails lower-cased, phones E.164). */
   identifiers: Identifier[]
+  /** The consent changes it carries (`context.consent`, unsubscribe events), at the event's time. */
+  consent: ConsentChange[]
 }
 
 /** A raw event that failed validation, kept with its reason. */

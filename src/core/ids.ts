@@ -13,6 +13,24 @@ export function newWriteKey(): string {
   return `wk_${randomBytes(18).toString('base64url')}`
 }
 
+/** A new secret API key for a role: `sk_` + 32 random bytes (a source's write key keeps `wk_`). */
+export function newApiKey(): string {
+  return `sk_${randomBytes(24).toString('base64url')}`
+}
+
+/** A short public id for a key, to list and revoke it by. */
+export function newKeyId(): string {
+  return `key_${randomBytes(6).toString('hex')}`
+}
+
+/**
+ * The stored form of a secret key. Keys are 144+ random bits, so one SHA-256 is enough (no slow
+ * password hash needed): the store never holds a usable key.
+ */
+export function hashSecret(key: string): string {
+  return createHash('sha256').update(key).digest('hex')
+}
+
 /** A stable id derived from its parts, used for imported rows so that a re-import is idempotent. */
 export function stableId(prefix: string, ...parts: string[]): string {
   const hash = createHash('sha256')

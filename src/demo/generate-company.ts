@@ -55,13 +55,28 @@ export function generateCustomer(seed: number, index: number): DemoMessage[] {
     t += r.exponential(1 / 3) * DAY_MS
   }
 
+  // Consent on its own random stream, so the rest of the company stays as it was: the website's cookie
+  // banner (Segment consent management) and the email decision at sign-up.
+  const rc = new Random(streamSeed(seed + 7_919, index))
+  const banner = rc.chance(0.6) ? { categoryPreferences: { Analytics: rc.chance(0.8), Advertising: rc.chance(0.45) } } : {}
+  const emailChoice = emailConsent === 'unknown' ? {} : { marketing: { email: emailDecision(emailConsent, t) } }
   push('web', t, {
     type: 'identify',
     anonymousId,
     userId,
     traits: { email, firstName: first, lastName: last, city, country: 'DE', createdAt: iso(t) },
-    context: { consent: { marketing: { email: emailConsent } } },
+    context: { consent: { ...banner, ...emailChoice } },
   })
+  if (rc.chance(0.2)) {
+    const at = t + rc.next() * 120 * DAY_MS
+    push('call_center', at, {
+      type: 'identify', userId,
+      context: { consent: { marketing: { phone: { state: 'opt_in', evidence: { type: 'recorded_call', reference: `call-${index}` } } } } },
+    })
+  }
+  if (emailConsent === 'opt_in' && rc.chance(0.12)) {
+    push('crm', t + (30 + rc.next() * 400) * DAY_MS, { type: 'track', event: 'Email Unsubscribed', userId, properties: { campaign_name: 'weekly_deals' } })
+  }
   push('web', t + 1000, { type: 'track', event: 'Signed Up', anonymousId, userId, properties: { method: 'email' } })
 
   if (r.chance(0.5)) {
@@ -147,6 +162,12 @@ function webContext(campaign: { source: string; medium: string; name: string }, 
   }
   if (campaign.source) context.campaign = { source: campaign.source, medium: campaign.medium, ...(campaign.name ? { name: campaign.name } : {}) }
   return context
+}
+
+/** An email-marketing decision at sign-up: an opt-in carries its double-opt-in confirmation, as the UWG requires. */
+function emailDecision(state: 'opt_in' | 'opt_out', signedUpAt: number): unknown {
+  if (state === 'opt_out') return 'opt_out'
+  return { state, evidence: { type: 'double_opt_in', confirmedAt: new Date(signedUpAt + 15 * 60_000).toISOString() } }
 }
 
 function ascii(name: string): string {

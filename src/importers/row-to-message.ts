@@ -1,7 +1,7 @@
 import { parse as parseDate, isValid } from 'date-fns'
 import { stableId } from '../core/ids.js'
 
-export type ImportKind = 'contacts' | 'orders' | 'touchpoints'
+export type ImportKind = 'contacts' | 'orders' | 'touchpoints' | 'consent'
 
 export interface MappingOptions {
   kind: ImportKind
@@ -22,6 +22,7 @@ const ALIASES: Record<string, string> = {
   user_id: 'userId', userid: 'userId', customer_id: 'userId', anonymous_id: 'anonymousId', message_id: 'messageId',
   first_name: 'firstName', last_name: 'lastName', date: 'timestamp', time: 'timestamp', created_at: 'timestamp',
   event_name: 'event', total: 'revenue', amount: 'revenue', orderid: 'order_id',
+  legal_basis: 'legalBasis', evidence_type: 'evidenceType', evidence_reference: 'evidenceReference', occurred_at: 'timestamp',
 }
 
 /**
@@ -63,6 +64,15 @@ export function rowToMessage(values: Record<string, unknown>, line: number, file
     case 'touchpoints': {
       const { event, ...properties } = fields
       return { ...message, type: 'track', event: event ?? opts.event, properties, ...identityTraits(fields) }
+    }
+    case 'consent': {
+      // One decision per row, as an identify carrying context.consent; the row's own time is required
+      // (a consent without a time is refused, not stamped with the import's time).
+      const { purpose, channel, state, legalBasis, evidenceType, evidenceReference, evidence, ...traits } = fields
+      const proof = evidence !== undefined ? tryJson(String(evidence)) : evidenceType !== undefined ? { type: evidenceType, ...(evidenceReference !== undefined ? { reference: evidenceReference } : {}) } : undefined
+      const decision = { state, occurredAt: message.timestamp ?? null, ...(legalBasis !== undefined ? { legalBasis } : {}), ...(proof !== undefined ? { evidence: proof } : {}) }
+      const key = typeof purpose === 'string' ? purpose : String(purpose ?? '(no purpose column)')
+      return { ...message, type: 'identify', traits, context: { consent: { [key]: { [String(channel ?? 'all')]: decision } } } }
     }
   }
 }

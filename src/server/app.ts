@@ -1,16 +1,21 @@
 import cors from '@fastify/cors'
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import type { Collector } from '../collect/collector.js'
+import type { ConsentService } from '../consent/consent-service.js'
 import { AppError } from '../core/errors.js'
 import type { Store } from '../store/store.js'
 import type { ChannelRules } from '../journey/channel.js'
+import { AuditLog } from './access/audit.js'
+import { installGuard, type RouteAccess } from './access/guard.js'
+import { KeyAuth } from './access/key-auth.js'
 import { handleError } from './errors.js'
+import { accessRoutes } from './routes/access.js'
 import { collectRoutes } from './routes/collect.js'
+import { consentRoutes } from './routes/consent.js'
 import { dataQualityRoutes } from './routes/data-quality.js'
 import { profileRoutes } from './routes/profiles.js'
 import { valueRoutes } from './routes/value.js'
 import { attributionRoutes } from './routes/attribution.js'
-import { WriteKeyAuth } from './write-key-auth.js'
 
 /** Segment's limit on one request. */
 export const MAX_BODY_BYTES = 500 * 1024
@@ -18,16 +23,26 @@ export const MAX_BODY_BYTES = 500 * 1024
 export interface AppDeps {
   store: Store
   collector: Collector
+  consent: ConsentService
   defaultCountry: string
   logLevel?: string
   channelRules?: ChannelRules
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every registered route with the access it declares (walked by the route-table test). */
+    routeTable: RouteAccess[]
+  }
+}
+
 /**
- * Builds the HTTP app: collection API, profiles, data quality. Handlers are thin; the rooms do the work.
+ * Builds the HTTP app: collection API, profiles, consent and privacy, keys and audit, data
+ * quality, value and attribution. Every route declares who may call it (src/server/access/guard.ts);
+ * handlers are thin, the rooms do the work.
  *
  * @example
- * const app = await buildApp({ store, collector, defaultCountry: 'DE' })
+ * const app = await buildApp({ store, collector, consent, defaultCountry: 'DE' })
  * await app.listen({ port: 4000 })
  */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -52,17 +67,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send(new AppError('NOT_FOUND', `no route ${request.method} ${request.url}`).toJSON())
   })
+  const auth = new KeyAuth(deps.store)
+  app.decorate('routeTable', installGuard(app, auth))
   await app.register(cors, {
     origin: true,
     credentials: true,
     methods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
-    allowedHeaders: ['Authorization', 'Content-Type'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'X-Salestwin-Purpose'],
     maxAge: 86_400,
   })
 
-  app.get('/health', async () => ({ status: 'ok', queuedEvents: deps.collector.pending }))
-  collectRoutes(app, { collector: deps.collector, auth: new WriteKeyAuth(deps.store) })
-  profileRoutes(app, { store: deps.store, defaultCountry: deps.defaultCountry })
+  const audit = new AuditLog(deps.store)
+  app.get('/health', { config: { access: 'public' } }, async () => ({ status: 'ok', queuedEvents: deps.collector.pending }))
+  collectRoutes(app, { collector: deps.collector })
+  profileRoutes(app, { store: deps.store, defaultCountry: deps.defaultCountry, audit })
+  consentRoutes(app, { store: deps.store, consent: deps.consent, audit })
+  accessRoutes(app, { store: deps.store, auth, audit })
   dataQualityRoutes(app, { store: deps.store })
   valueRoutes(app, { store: deps.store })
   attributionRoutes(app, { store: deps.store, ...(deps.channelRules ? { rules: deps.channelRules } : {}) })

@@ -1,4 +1,6 @@
-import { Migrator, type ColumnDefinitionBuilder, type Kysely, type Migration, type MigrationProvider } from 'kysely'
+import { randomBytes } from 'node:crypto'
+import { Migrator, sql, type ColumnDefinitionBuilder, type Kysely, type Migration, type MigrationProvider } from 'kysely'
+import { hashSecret } from '../core/ids.js'
 
 /** Migrations run in name order at every start; each runs once. Both dialects share them. */
 function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
@@ -136,6 +138,84 @@ function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
         .addColumn('cost', 'double precision', (c) => c.notNull())
         .addPrimaryKeyConstraint('spend_pk', ['day', 'channel', 'campaign'])
         .execute()
+    },
+  },
+  '0006_privacy': {
+    async up(db: Kysely<any>) {
+      // Every key is stored hashed: API keys with roles, and the sources' write keys (role `source`).
+      await db.schema
+        .createTable('api_keys')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('source', 'text')
+        .addColumn('hash', 'text', (c) => c.notNull().unique())
+        .addColumn('hint', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('revoked_at', 'text')
+        .execute()
+      const sources = (await db.selectFrom('sources').selectAll().execute()) as { name: string; write_key: string; created_at: string }[]
+      for (const [i, s] of sources.entries()) {
+        await db
+          .insertInto('api_keys')
+          .values({ id: `key_src${i}_${randomBytes(3).toString('hex')}`, name: s.name, role: 'source', source: s.name, hash: hashSecret(s.write_key), hint: `${s.write_key.slice(0, 6)}…`, created_at: s.created_at, revoked_at: null })
+          .execute()
+      }
+      await db.schema.createTable('sources_v2').addColumn('name', 'text', (c) => c.primaryKey()).addColumn('created_at', 'text', (c) => c.notNull()).execute()
+      await sql`INSERT INTO sources_v2 (name, created_at) SELECT name, created_at FROM sources`.execute(db)
+      await db.schema.dropTable('sources').execute()
+      await db.schema.alterTable('sources_v2').renameTo('sources').execute()
+
+      // The consent ledger: every change, never overwritten. Rows follow the identifier that decided
+      // them (as events do), so a merge or split takes them along without an update.
+      await db.schema
+        .createTable('consent_records')
+        .addColumn('id', 'integer', autoId)
+        .addColumn('identity_key', 'text', (c) => c.notNull())
+        .addColumn('purpose', 'text', (c) => c.notNull())
+        .addColumn('channel', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('legal_basis', 'text', (c) => c.notNull())
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('occurred_at', 'text', (c) => c.notNull())
+        .addColumn('recorded_at', 'text', (c) => c.notNull())
+        .addColumn('evidence', 'text')
+        .addColumn('message_id', 'text')
+        .execute()
+      await db.schema.createIndex('consent_records_identity').on('consent_records').column('identity_key').execute()
+
+      // Erased people's emails and phones as salted hashes: a re-import comes back without marketing consent.
+      await db.schema
+        .createTable('suppressions')
+        .addColumn('hash', 'text', (c) => c.primaryKey())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('erased_at', 'text', (c) => c.notNull())
+        .execute()
+      await db.schema.createTable('settings').addColumn('key', 'text', (c) => c.primaryKey()).addColumn('value', 'text', (c) => c.notNull()).execute()
+      await db.insertInto('settings').values({ key: 'suppression_salt', value: randomBytes(32).toString('hex') }).execute()
+
+      // Who read or changed whose data, when, for what. Append-only: triggers refuse updates and deletes.
+      await db.schema
+        .createTable('audit_log')
+        .addColumn('id', 'integer', autoId)
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('key_id', 'text')
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('profile_id', 'text')
+        .addColumn('purpose', 'text', (c) => c.notNull())
+        .addColumn('detail', 'text', (c) => c.notNull())
+        .execute()
+      await db.schema.createIndex('audit_log_profile').on('audit_log').column('profile_id').execute()
+      if (dialect === 'sqlite') {
+        for (const op of ['UPDATE', 'DELETE']) {
+          await sql.raw(`CREATE TRIGGER audit_log_no_${op.toLowerCase()} BEFORE ${op} ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END`).execute(db)
+        }
+      } else {
+        await sql.raw(`CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$`).execute(db)
+        await sql.raw('CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()').execute(db)
+      }
     },
   },
   }

@@ -2,7 +2,43 @@ import type { Generated } from 'kysely'
 
 /** Table shapes as Kysely sees them. Times are ISO-8601 UTC strings, which sort as text. */
 export interface Database {
-  sources: { name: string; write_key: string; created_at: string }
+  sources: { name: string; created_at: string }
+  api_keys: {
+    id: string
+    name: string
+    role: string
+    source: string | null
+    hash: string
+    hint: string
+    created_at: string
+    revoked_at: string | null
+  }
+  consent_records: {
+    id: Generated<number>
+    identity_key: string
+    purpose: string
+    channel: string
+    state: string
+    legal_basis: string
+    source: string
+    occurred_at: string
+    recorded_at: string
+    evidence: string | null
+    message_id: string | null
+  }
+  suppressions: { hash: string; kind: string; erased_at: string }
+  settings: { key: string; value: string }
+  audit_log: {
+    id: Generated<number>
+    at: string
+    key_id: string | null
+    actor: string
+    role: string
+    action: string
+    profile_id: string | null
+    purpose: string
+    detail: string
+  }
   profiles: { id: string; created_at: string; merged_into: string | null }
   identifiers: { key: string; kind: string; value: string; profile_id: string; first_seen: string }
   identity_links: { a: string; b: string; ts: string; message_id: string }

@@ -6,7 +6,10 @@ import { parseIdentifierKey } from '../core/identifier.js'
 import { foldTraits, type Profile, type TraitSource } from '../core/profile.js'
 import { personTraits } from './rows.js'
 import type { Database } from './schema.js'
+import type { ConsentRecord, Suppression } from '../core/consent.js'
 import type {
+  ApiKeyRow,
+  AuditEntry,
   ComputedValue,
   SpendRecord,
   JourneyEventRow,
@@ -47,19 +50,128 @@ export class SqlStore implements Store {
     return this.writer.write(fn)
   }
 
-  async createSource(name: string, writeKey: string, createdAt: string): Promise<Source> {
-    await this.db.insertInto('sources').values({ name, write_key: writeKey, created_at: createdAt }).execute()
-    return { name, writeKey, createdAt }
+  async createSource(name: string, createdAt: string): Promise<Source> {
+    await this.db.insertInto('sources').values({ name, created_at: createdAt }).execute()
+    return { name, createdAt }
   }
 
   async listSources(): Promise<Source[]> {
     const rows = await this.db.selectFrom('sources').selectAll().orderBy('name').execute()
-    return rows.map((r) => ({ name: r.name, writeKey: r.write_key, createdAt: r.created_at }))
+    return rows.map((r) => ({ name: r.name, createdAt: r.created_at }))
   }
 
-  async findSourceByWriteKey(writeKey: string): Promise<Source | null> {
-    const r = await this.db.selectFrom('sources').selectAll().where('write_key', '=', writeKey).executeTakeFirst()
-    return r ? { name: r.name, writeKey: r.write_key, createdAt: r.created_at } : null
+  async putApiKey(k: ApiKeyRow): Promise<void> {
+    await this.db
+      .insertInto('api_keys')
+      .values({ id: k.id, name: k.name, role: k.role, source: k.source, hash: k.hash, hint: k.hint, created_at: k.createdAt, revoked_at: k.revokedAt })
+      .execute()
+  }
+
+  async findApiKeyByHash(hash: string): Promise<ApiKeyRow | null> {
+    const r = await this.db.selectFrom('api_keys').selectAll().where('hash', '=', hash).executeTakeFirst()
+    return r ? toApiKey(r) : null
+  }
+
+  async listApiKeys(): Promise<ApiKeyRow[]> {
+    const rows = await this.db.selectFrom('api_keys').selectAll().orderBy('created_at').orderBy('id').execute()
+    return rows.map(toApiKey)
+  }
+
+  async revokeApiKey(id: string, at: string): Promise<boolean> {
+    const exists = await this.db.selectFrom('api_keys').select('id').where('id', '=', id).executeTakeFirst()
+    if (!exists) return false
+    await this.db.updateTable('api_keys').set({ revoked_at: at }).where('id', '=', id).where('revoked_at', 'is', null).execute()
+    return true
+  }
+
+  async consentRecordsOf(profileId: string): Promise<ConsentRecord[]> {
+    const rows = await this.db
+      .selectFrom('consent_records')
+      .selectAll()
+      .where('identity_key', 'in', (eb) => eb.selectFrom('identifiers').select('key').where('profile_id', '=', profileId))
+      .orderBy('occurred_at')
+      .orderBy('id')
+      .execute()
+    return rows.map(toConsentRecord)
+  }
+
+  async consentFigureInputs(): Promise<{ records: (ConsentRecord & { profileId: string })[]; profilesFirstSeen: string[] }> {
+    const [rows, profiles] = await Promise.all([
+      this.db
+        .selectFrom('consent_records')
+        .innerJoin('identifiers', 'identifiers.key', 'consent_records.identity_key')
+        .selectAll('consent_records')
+        .select('identifiers.profile_id')
+        .orderBy('consent_records.occurred_at')
+        .orderBy('consent_records.id')
+        .execute(),
+      this.db.selectFrom('events').select((eb) => eb.fn.min('ts').as('first')).groupBy('profile_id').execute(),
+    ])
+    return { records: rows.map((r) => ({ ...toConsentRecord(r), profileId: r.profile_id })), profilesFirstSeen: profiles.map((p) => p.first).sort() }
+  }
+
+  async findSuppressions(hashes: string[]): Promise<Suppression[]> {
+    if (hashes.length === 0) return []
+    const rows = await this.db.selectFrom('suppressions').selectAll().where('hash', 'in', hashes).execute()
+    return rows.map((r) => ({ hash: r.hash, kind: r.kind, erasedAt: r.erased_at }))
+  }
+
+  async suppressionSalt(): Promise<string> {
+    const row = await this.db.selectFrom('settings').select('value').where('key', '=', 'suppression_salt').executeTakeFirstOrThrow()
+    return row.value
+  }
+
+  async listAudit(opts: { limit: number; cursor?: string; profileId?: string }): Promise<Page<AuditEntry>> {
+    let query = this.db.selectFrom('audit_log').selectAll()
+    if (opts.profileId) query = query.where('profile_id', '=', opts.profileId)
+    if (opts.cursor) {
+      const before = Number(opts.cursor)
+      if (!Number.isInteger(before)) throw new AppError('REQUEST_INVALID', `cursor must be one this API gave out, got "${opts.cursor}"`)
+      query = query.where('id', '<', before)
+    }
+    const rows = await query.orderBy('id', 'desc').limit(opts.limit + 1).execute()
+    const items = rows.slice(0, opts.limit).map((r) => ({
+      id: Number(r.id),
+      at: r.at,
+      keyId: r.key_id,
+      actor: r.actor,
+      role: r.role,
+      action: r.action,
+      profileId: r.profile_id,
+      purpose: r.purpose,
+      detail: JSON.parse(r.detail) as Record<string, unknown>,
+    }))
+    return { items, nextCursor: rows.length > opts.limit ? String(items.at(-1)?.id) : null }
+  }
+
+  async quarantineOfPerson(messageIds: string[], values: string[]): Promise<QuarantineEntry[]> {
+    const needles = values.filter((v) => v.length >= 3).map((v) => `%${escapeLike(JSON.stringify(v).slice(1, -1))}%`)
+    if (messageIds.length === 0 && needles.length === 0) return []
+    const rows = await this.db
+      .selectFrom('quarantine')
+      .selectAll()
+      .where((eb) =>
+        eb.or([
+          ...(messageIds.length > 0 ? [eb('message_id', 'in', messageIds)] : []),
+          ...needles.map((n) => sql<boolean>`raw like ${n} escape '\\'`),
+        ]),
+      )
+      .orderBy('id')
+      .execute()
+    return rows.map((r) => ({ id: Number(r.id), source: r.source, receivedAt: r.received_at, messageId: r.message_id, reason: r.reason, raw: JSON.parse(r.raw) as unknown }))
+  }
+
+  async identifiersOf(profileId: string): Promise<IdentifierRow[]> {
+    const rows = await this.db.selectFrom('identifiers').selectAll().where('profile_id', '=', profileId).orderBy('key').execute()
+    return rows.map(toIdentifierRow)
+  }
+
+  async dumpTables(): Promise<Record<string, string>> {
+    const tables = ['sources', 'api_keys', 'profiles', 'identifiers', 'identity_links', 'identity_merges', 'identity_conflicts', 'events', 'name_terms',
+      'computed_values', 'value_runs', 'spend', 'quarantine', 'consent_records', 'suppressions', 'settings', 'audit_log'] as const
+    const out: Record<string, string> = {}
+    for (const table of tables) out[table] = JSON.stringify(await this.db.selectFrom(table).selectAll().execute())
+    return out
   }
 
   async resolveProfileId(profileId: string): Promise<string | null> {
@@ -293,6 +405,11 @@ export class SqlStore implements Store {
     return rows.map((r) => ({ profileId: r.profile_id, kind: r.kind, computedAt: r.computed_at, data: JSON.parse(r.data) as Record<string, unknown> }))
   }
 
+  async listComputedValues(kind: string): Promise<ComputedValue[]> {
+    const rows = await this.db.selectFrom('computed_values').selectAll().where('kind', '=', kind).orderBy('profile_id').execute()
+    return rows.map((r) => ({ profileId: r.profile_id, kind: r.kind, computedAt: r.computed_at, data: JSON.parse(r.data) as Record<string, unknown> }))
+  }
+
   async putValueRun(computedAt: string, data: Record<string, unknown>): Promise<void> {
     await this.db.insertInto('value_runs').values({ computed_at: computedAt, data: JSON.stringify(data) }).execute()
   }
@@ -311,6 +428,27 @@ export class SqlStore implements Store {
 function toTraitSource(row: { ts: string; message_id: string; source: string; payload: string }): TraitSource {
   const payload = JSON.parse(row.payload) as CollectedEvent
   return { timestamp: row.ts, messageId: row.message_id, source: row.source, traits: personTraits(payload) ?? {} }
+}
+
+function toApiKey(r: Database['api_keys']): ApiKeyRow {
+  return { id: r.id, name: r.name, role: r.role as ApiKeyRow['role'], source: r.source, hash: r.hash, hint: r.hint, createdAt: r.created_at, revokedAt: r.revoked_at }
+}
+
+type ConsentRow = Omit<Database['consent_records'], 'id'> & { id: number | string }
+
+function toConsentRecord(r: ConsentRow): ConsentRecord {
+  return {
+    id: Number(r.id),
+    purpose: r.purpose,
+    channel: r.channel as ConsentRecord['channel'],
+    state: r.state as ConsentRecord['state'],
+    legalBasis: r.legal_basis as ConsentRecord['legalBasis'],
+    source: r.source,
+    occurredAt: r.occurred_at,
+    recordedAt: r.recorded_at,
+    evidence: r.evidence === null ? null : (JSON.parse(r.evidence) as ConsentRecord['evidence']),
+    messageId: r.message_id,
+  }
 }
 
 function toIdentifierRow(r: Database['identifiers']): IdentifierRow {

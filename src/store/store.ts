@@ -2,12 +2,41 @@ import type { JourneyEventRow } from '../core/journey-event.js'
 import type { CollectedEvent } from '../core/event.js'
 import type { IdentityConflict, IdentityLink, IdentityMerge } from '../core/identity-link.js'
 import type { Profile } from '../core/profile.js'
+import type { ConsentChange, ConsentRecord, Suppression } from '../core/consent.js'
+import type { ApiKey as ApiKeyRow } from '../core/api-key.js'
 
 export interface Source {
   name: string
-  writeKey: string
   createdAt: string
 }
+
+export type { ApiKey as ApiKeyRow } from '../core/api-key.js'
+
+/** One line of the audit log: who (key), what (action), whose data (profile), when, what for. */
+export interface NewAuditEntry {
+  at: string
+  keyId: string | null
+  actor: string
+  role: string
+  action: string
+  profileId: string | null
+  purpose: string
+  detail: Record<string, unknown>
+}
+
+export interface AuditEntry extends NewAuditEntry {
+  id: number
+}
+
+/** A consent change to store, attached to the identifier that decided it. */
+export interface NewConsentRow {
+  identityKey: string
+  change: ConsentChange
+  recordedAt: string
+}
+
+/** What an erasure removed, by table. */
+export type ErasureReport = Record<string, number>
 
 /** An event ready to store: the collected event, the profile it belongs to and the identifier that decided it. */
 export interface StoredEvent {
@@ -113,6 +142,14 @@ export interface WriteTx {
   recordConflicts(conflicts: IdentityConflict[], at: string): Promise<void>
   insertEvents(events: StoredEvent[]): Promise<void>
   quarantine(entries: NewQuarantineEntry[]): Promise<void>
+  insertConsent(rows: NewConsentRow[]): Promise<void>
+  appendAudit(entries: NewAuditEntry[]): Promise<void>
+  /**
+   * Removes everything held about a profile and the profiles merged into it: events, identifiers,
+   * links, conflicts, merges, name terms, consent records, computed values, and quarantined payloads
+   * that carry its message ids or identifier values; then stores the suppressions.
+   */
+  eraseProfile(profileId: string, suppressions: Suppression[]): Promise<ErasureReport>
 }
 
 /** Everything salestwin keeps. SQLite and PostgreSQL implement it; only src/store/ knows SQL. */
@@ -122,9 +159,25 @@ export interface Store {
   /** Runs `fn` in one transaction; a resolved promise means the writes are durable. */
   write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T>
 
-  createSource(name: string, writeKey: string, createdAt: string): Promise<Source>
+  createSource(name: string, createdAt: string): Promise<Source>
   listSources(): Promise<Source[]>
-  findSourceByWriteKey(writeKey: string): Promise<Source | null>
+
+  putApiKey(key: ApiKeyRow): Promise<void>
+  findApiKeyByHash(hash: string): Promise<ApiKeyRow | null>
+  listApiKeys(): Promise<ApiKeyRow[]>
+  /** Marks a key revoked; false when no key has the id. */
+  revokeApiKey(id: string, at: string): Promise<boolean>
+
+  /** The consent ledger of a profile: the records of all its identifiers, oldest first. */
+  consentRecordsOf(profileId: string): Promise<ConsentRecord[]>
+  /** Every consent record with the profile that holds it now, and each profile's first event time: for consent figures. */
+  consentFigureInputs(): Promise<{ records: (ConsentRecord & { profileId: string })[]; profilesFirstSeen: string[] }>
+  findSuppressions(hashes: string[]): Promise<Suppression[]>
+  /** The store's own random salt for suppression hashes (made once, at migration). */
+  suppressionSalt(): Promise<string>
+  listAudit(opts: { limit: number; cursor?: string; profileId?: string }): Promise<Page<AuditEntry>>
+  /** Quarantined entries that carry one of the message ids or mention one of the values. */
+  quarantineOfPerson(messageIds: string[], values: string[]): Promise<QuarantineEntry[]>
 
   /** Follows merges: the id of the profile that now holds `profileId`, or null. */
   resolveProfileId(profileId: string): Promise<string | null>
@@ -141,6 +194,8 @@ export interface Store {
   /** Replaces the computed values of a kind for the given profiles. */
   putComputedValues(values: ComputedValue[]): Promise<void>
   getComputedValues(profileId: string): Promise<ComputedValue[]>
+  /** Every profile's computed value of a kind, by profile id. */
+  listComputedValues(kind: string): Promise<ComputedValue[]>
   /** Keeps the outcome of a value refresh (fits, clusters, model check). */
   putValueRun(computedAt: string, data: Record<string, unknown>): Promise<void>
   latestValueRun(): Promise<{ computedAt: string; data: Record<string, unknown> } | null>
@@ -151,4 +206,7 @@ export interface Store {
   listSpend(): Promise<SpendRecord[]>
   /** Every identifier with its profile; for tests and exports of the identity graph. */
   listIdentifiers(): Promise<IdentifierRow[]>
+  identifiersOf(profileId: string): Promise<IdentifierRow[]>
+  /** Every row of every table, as JSON text per table: for the erasure test that searches them all. */
+  dumpTables(): Promise<Record<string, string>>
 }

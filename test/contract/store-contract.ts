@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Collector, RawItem } from '../../src/collect/collector.js'
 import type { Store } from '../../src/store/store.js'
+import { mintKey } from '../../src/core/api-key.js'
+import { hashSecret } from '../../src/core/ids.js'
 import { collectorFor, freshStore, type StoreKind } from '../helpers/stores.js'
 
 const items = (...raws: Record<string, unknown>[]): RawItem[] => raws.map((raw, i) => ({ raw, path: `batch[${i}]` }))
@@ -19,12 +21,18 @@ export function storeContract(kind: StoreKind): void {
   })
 
   describe('sources', () => {
-    it('creates, lists and finds sources by write key', async () => {
-      await store.createSource('web', 'wk_web', '2024-01-01T00:00:00.000Z')
-      await store.createSource('crm', 'wk_crm', '2024-01-02T00:00:00.000Z')
-      expect((await store.listSources()).map((s) => s.name)).toEqual(['crm', 'web'])
-      expect(await store.findSourceByWriteKey('wk_web')).toEqual({ name: 'web', writeKey: 'wk_web', createdAt: '2024-01-01T00:00:00.000Z' })
-      expect(await store.findSourceByWriteKey('nope')).toBeNull()
+    it('creates and lists sources; keys are found by hash only and can be revoked', async () => {
+      await store.createSource('web', '2024-01-01T00:00:00.000Z')
+      await store.createSource('crm', '2024-01-02T00:00:00.000Z')
+      expect(await store.listSources()).toEqual([{ name: 'crm', createdAt: '2024-01-02T00:00:00.000Z' }, { name: 'web', createdAt: '2024-01-01T00:00:00.000Z' }])
+      const { secret, key } = mintKey('source', 'web', 'web', '2024-01-03T00:00:00.000Z')
+      await store.putApiKey(key)
+      expect(await store.findApiKeyByHash(hashSecret(secret))).toEqual(key)
+      expect(await store.findApiKeyByHash(secret)).toBeNull()
+      expect(JSON.stringify(await store.dumpTables())).not.toContain(secret)
+      expect(await store.revokeApiKey(key.id, '2024-01-04T00:00:00.000Z')).toBe(true)
+      expect((await store.findApiKeyByHash(hashSecret(secret)))?.revokedAt).toBe('2024-01-04T00:00:00.000Z')
+      expect(await store.revokeApiKey('key_nope', '2024-01-04T00:00:00.000Z')).toBe(false)
     })
   })
 

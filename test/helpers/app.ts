@@ -1,31 +1,43 @@
 import type { FastifyInstance } from 'fastify'
 import type { Collector } from '../../src/collect/collector.js'
+import { createSource } from '../../src/collect/sources.js'
+import { ConsentService } from '../../src/consent/consent-service.js'
+import type { Role } from '../../src/core/api-key.js'
+import { createApiKey } from '../../src/server/access/keys.js'
 import { buildApp } from '../../src/server/app.js'
 import type { Store } from '../../src/store/store.js'
-import { collectorFor, freshStore } from './stores.js'
+import { collectorFor, freshStore, TEST_POLICY, type StoreKind } from './stores.js'
 
 export interface TestApp {
   app: FastifyInstance
   store: Store
   collector: Collector
+  consent: ConsentService
+  /** The write key of source `web`. */
   writeKey: string
   basic: string
+  /** `Authorization` headers of a key of each role (source: the `web` write key as Bearer). */
+  as: Record<Role, { authorization: string }>
   close(): Promise<void>
 }
 
-/** The real app over a fresh SQLite store, with one source `web`. */
-export async function testApp(opts: { maxQueuedEvents?: number } = {}): Promise<TestApp> {
-  const store = await freshStore('sqlite')
+/** The real app over a fresh store (SQLite unless asked), with one source `web` and a key of every role. */
+export async function testApp(opts: { maxQueuedEvents?: number; store?: StoreKind } = {}): Promise<TestApp> {
+  const store = await freshStore(opts.store ?? 'sqlite')
   const collector = collectorFor(store, opts)
-  const app = await buildApp({ store, collector, defaultCountry: 'DE', logLevel: 'silent' })
-  const writeKey = 'wk_test_web'
-  await store.createSource('web', writeKey, new Date().toISOString())
+  const consent = new ConsentService(store, TEST_POLICY)
+  const app = await buildApp({ store, collector, consent, defaultCountry: 'DE', logLevel: 'silent' })
+  const { writeKey } = await createSource(store, 'web')
+  const bearer = (secret: string) => ({ authorization: `Bearer ${secret}` })
+  const keyOf = async (role: Role) => bearer((await createApiKey(store, { role, name: `test ${role}` })).secret)
   return {
     app,
     store,
     collector,
+    consent,
     writeKey,
     basic: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`,
+    as: { source: bearer(writeKey), agent: await keyOf('agent'), analyst: await keyOf('analyst'), admin: await keyOf('admin') },
     async close() {
       await app.close()
       await store.close()

@@ -4,6 +4,10 @@ import { Collector } from '../../src/collect/collector.js'
 import { openPostgresStore } from '../../src/store/postgres/postgres-store.js'
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 import type { Store } from '../../src/store/store.js'
+import { consentPolicy } from '../../src/consent/rules.js'
+
+/** The consent policy tests run under: Germany's defaults, as a fresh install. */
+export const TEST_POLICY = consentPolicy({ jurisdiction: 'DE' })
 
 /** The PostgreSQL the suite runs against: SALESTWIN_TEST_POSTGRES_URL, else the local server's `test` database. */
 export const POSTGRES_URL = process.env.SALESTWIN_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
@@ -51,6 +55,7 @@ export function collectorFor(store: Store, overrides: { mergeUserIds?: boolean; 
     rules: { defaultCountry: 'DE', externalIdTraits: { crm_id: 'crm' } },
     policy: { uniqueKinds: new Set(overrides.mergeUserIds ? [] : ['userId']) },
     defaultCurrency: 'EUR',
+    consentPolicy: TEST_POLICY,
     maxQueuedEvents: overrides.maxQueuedEvents ?? 100_000,
   })
 }

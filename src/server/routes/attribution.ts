@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify'
 import { runAttribution } from '../../journey/run-attribution.js'
 import type { Store } from '../../store/store.js'
+import type { Access } from '../access/guard.js'
 import type { ChannelRules } from '../../journey/channel.js'
 
 /** Which touchpoints earn the conversions: every model's per-channel credits and the top paths. */
 export function attributionRoutes(app: FastifyInstance, deps: { store: Store; rules?: ChannelRules }): void {
-  app.get<{ Querystring: { model?: string; from?: string; to?: string; conversion?: string; lookbackDays?: string; markovOrder?: string } }>('/v1/attribution', async (request) => {
+  app.get<{ Querystring: { model?: string; from?: string; to?: string; conversion?: string; lookbackDays?: string; markovOrder?: string } }>('/v1/attribution', { config: { access: { roles: ['analyst', 'admin'] } satisfies Access } }, async (request) => {
     const q = request.query
     return runAttribution(deps.store, {
       model: q.model ?? 'all',

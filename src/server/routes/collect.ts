@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Collector, ItemResult, RawItem } from '../../collect/collector.js'
 import { AppError } from '../../core/errors.js'
 import type { EventType } from '../../core/event.js'
-import type { WriteKeyAuth } from '../write-key-auth.js'
+import { principalOf, type Access } from '../access/guard.js'
 
 const SINGLE: Record<string, EventType> = {
   identify: 'identify', i: 'identify',
@@ -14,31 +14,39 @@ const SINGLE: Record<string, EventType> = {
 }
 
 /** Segment's HTTP Tracking API: `/v1/batch` and the single-event paths, long and short. */
-export function collectRoutes(app: FastifyInstance, deps: { collector: Collector; auth: WriteKeyAuth }): void {
+export function collectRoutes(app: FastifyInstance, deps: { collector: Collector }): void {
+  // A source's write key sends events for that source only: the source comes from the key, never from the body.
+  const config = { access: { roles: ['source'], collection: true } satisfies Access }
   const batch = async (request: FastifyRequest, reply: FastifyReply) => {
-    const source = await deps.auth.authenticate(request)
+    const source = sourceOf(request)
     const body = asObject(request.body)
     if (!Array.isArray(body.batch)) {
       throw new AppError('REQUEST_INVALID', `batch must be an array of messages, got ${typeof body.batch}`)
     }
     const shared = { context: asObjectOrNull(body.context), integrations: asObjectOrNull(body.integrations), sentAt: body.sentAt }
     const items: RawItem[] = body.batch.map((raw: unknown, i: number) => ({ raw: withBatchDefaults(raw, shared), path: `batch[${i}]` }))
-    const results = await deps.collector.collect(items, source.name)
+    const results = await deps.collector.collect(items, source)
     return reply.send(summarize(results))
   }
-  app.post('/v1/batch', batch)
-  app.post('/v1/import', batch)
-  app.post('/v1/b', batch)
+  app.post('/v1/batch', { config }, batch)
+  app.post('/v1/import', { config }, batch)
+  app.post('/v1/b', { config }, batch)
 
   for (const [path, type] of Object.entries(SINGLE)) {
-    app.post(`/v1/${path}`, async (request, reply) => {
-      const source = await deps.auth.authenticate(request)
+    app.post(`/v1/${path}`, { config }, async (request, reply) => {
+      const source = sourceOf(request)
       const { writeKey: _key, ...raw } = asObject(request.body)
-      const [result] = await deps.collector.collect([{ raw, path: '', defaultType: type }], source.name)
+      const [result] = await deps.collector.collect([{ raw, path: '', defaultType: type }], source)
       if (result && result.status === 'rejected') throw new AppError('EVENT_INVALID', result.reason)
       return reply.send({ success: true, status: result?.status })
     })
   }
+}
+
+function sourceOf(request: FastifyRequest): string {
+  const { source, keyId } = principalOf(request)
+  if (source === null) throw new Error(`source key ${keyId} names no source`)
+  return source
 }
 
 function summarize(results: ItemResult[]) {

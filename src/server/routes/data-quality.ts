@@ -1,10 +1,15 @@
 import type { FastifyInstance } from 'fastify'
 import type { Store } from '../../store/store.js'
+import type { Access } from '../access/guard.js'
 import { parseLimit } from './profiles.js'
+
+// Quarantined payloads and conflicting identifiers are raw personal data: admins only.
+const ADMIN = { access: { roles: ['admin'], personal: true } satisfies Access }
+const AGGREGATES = { access: { roles: ['analyst', 'admin'] } satisfies Access }
 
 /** What collection refused or could not merge: the quarantine and the identity conflicts. */
 export function dataQualityRoutes(app: FastifyInstance, deps: { store: Store }): void {
-  app.get<{ Querystring: { limit?: string; cursor?: string; source?: string } }>('/v1/quarantine', async (request) => {
+  app.get<{ Querystring: { limit?: string; cursor?: string; source?: string } }>('/v1/quarantine', { config: ADMIN }, async (request) => {
     const { cursor, source } = request.query
     return deps.store.listQuarantine({
       limit: parseLimit(request.query.limit, 50, 500),
@@ -13,9 +18,9 @@ export function dataQualityRoutes(app: FastifyInstance, deps: { store: Store }):
     })
   })
 
-  app.get<{ Querystring: { limit?: string } }>('/v1/identity/conflicts', async (request) => {
+  app.get<{ Querystring: { limit?: string } }>('/v1/identity/conflicts', { config: ADMIN }, async (request) => {
     return { items: await deps.store.listConflicts(parseLimit(request.query.limit, 50, 500)) }
   })
 
-  app.get('/v1/stats', async () => deps.store.counts())
+  app.get('/v1/stats', { config: AGGREGATES }, async () => deps.store.counts())
 }

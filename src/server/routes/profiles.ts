@@ -3,6 +3,11 @@ import { AppError } from '../../core/errors.js'
 import { identifierKey } from '../../core/identifier.js'
 import { normalizeEmail, normalizePhone } from '../../identity/extract-identifiers.js'
 import type { Store } from '../../store/store.js'
+import type { AuditLog } from '../access/audit.js'
+import type { Access } from '../access/guard.js'
+
+/** A single person's data: agents (call center, sales) and admins; each read is audited. */
+export const PERSONAL_READ = { access: { roles: ['agent', 'admin'], personal: true } satisfies Access }
 
 interface LookupQuery {
   q?: string
@@ -15,32 +20,39 @@ interface LookupQuery {
 }
 
 /** The unified profile: by id (merged-away ids lead to the survivor), by identifier, or by search. */
-export function profileRoutes(app: FastifyInstance, deps: { store: Store; defaultCountry: string }): void {
-  const { store } = deps
+export function profileRoutes(app: FastifyInstance, deps: { store: Store; defaultCountry: string; audit: AuditLog }): void {
+  const { store, audit } = deps
 
-  app.get<{ Params: { id: string } }>('/v1/profiles/:id', async (request) => {
+  app.get<{ Params: { id: string } }>('/v1/profiles/:id', { config: PERSONAL_READ }, async (request) => {
     const profile = await store.getProfile(request.params.id)
     if (!profile) throw new AppError('PROFILE_NOT_FOUND', `profile "${request.params.id}" does not exist`)
+    await audit.record(request, 'profile.read', profile.id)
     return profile
   })
 
-  app.get<{ Params: { id: string }; Querystring: { limit?: string; cursor?: string } }>('/v1/profiles/:id/events', async (request) => {
+  app.get<{ Params: { id: string }; Querystring: { limit?: string; cursor?: string } }>('/v1/profiles/:id/events', { config: PERSONAL_READ }, async (request) => {
     const id = await store.resolveProfileId(request.params.id)
     if (id === null) throw new AppError('PROFILE_NOT_FOUND', `profile "${request.params.id}" does not exist`)
     const limit = parseLimit(request.query.limit, 50, 500)
-    return { profileId: id, ...(await store.listProfileEvents(id, { limit, ...(request.query.cursor ? { cursor: request.query.cursor } : {}) })) }
+    const page = await store.listProfileEvents(id, { limit, ...(request.query.cursor ? { cursor: request.query.cursor } : {}) })
+    await audit.record(request, 'profile.events', id, { events: page.items.length })
+    return { profileId: id, ...page }
   })
 
-  app.get<{ Querystring: LookupQuery }>('/v1/profiles', async (request) => {
+  app.get<{ Querystring: LookupQuery }>('/v1/profiles', { config: PERSONAL_READ }, async (request) => {
     const query = request.query
     if (query.q !== undefined) {
       if (query.q.trim().length < 2) throw new AppError('REQUEST_INVALID', `q must have at least 2 characters, got "${query.q}"`)
-      return { items: await store.searchProfiles(query.q, parseLimit(query.limit, 20, 100)) }
+      const items = await store.searchProfiles(query.q, parseLimit(query.limit, 20, 100))
+      // The search text may itself be personal (a name, an email prefix): the log keeps which profiles were shown.
+      await audit.record(request, 'profile.search', null, { shown: items.map((p) => p.id) })
+      return { items }
     }
     const key = lookupKey(query, deps.defaultCountry)
     const profileId = await store.findProfileIdByIdentifier(key)
     const profile = profileId ? await store.getProfile(profileId) : null
     if (!profile) throw new AppError('PROFILE_NOT_FOUND', `no profile has identifier ${key}`)
+    await audit.record(request, 'profile.read', profile.id, { by: key.slice(0, key.indexOf(':')) })
     return profile
   })
 }

@@ -1,7 +1,9 @@
 import type { Pool, PoolClient } from 'pg'
 import type { IdentityConflict, IdentityLink, IdentityMerge } from '../../core/identity-link.js'
 import { toEventRow } from '../rows.js'
-import type { IdentifierRow, NewQuarantineEntry, StoredEvent, WriteTx } from '../store.js'
+import type { Suppression } from '../../core/consent.js'
+import { erasurePlan } from '../erasure-plan.js'
+import type { ErasureReport, IdentifierRow, NewAuditEntry, NewConsentRow, NewQuarantineEntry, StoredEvent, WriteTx } from '../store.js'
 
 /**
  * The write side of the PostgreSQL store: one pooled connection per batch transaction, and
@@ -133,5 +135,63 @@ class PostgresWriteTx implements WriteTx {
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])`,
       [entries.map((e) => e.source), entries.map((e) => e.receivedAt), entries.map((e) => e.messageId), entries.map((e) => e.reason), entries.map((e) => JSON.stringify(e.raw ?? null))],
     )
+  }
+
+  async insertConsent(rows: NewConsentRow[]): Promise<void> {
+    if (rows.length === 0) return
+    const col = (f: (r: NewConsentRow) => string | null) => rows.map(f)
+    await this.c.query(
+      `INSERT INTO consent_records (identity_key, purpose, channel, state, legal_basis, source, occurred_at, recorded_at, evidence, message_id)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])`,
+      [
+        col((r) => r.identityKey), col((r) => r.change.purpose), col((r) => r.change.channel), col((r) => r.change.state),
+        col((r) => r.change.legalBasis), col((r) => r.change.source), col((r) => r.change.occurredAt), col((r) => r.recordedAt),
+        col((r) => (r.change.evidence === null ? null : JSON.stringify(r.change.evidence))), col((r) => r.change.messageId),
+      ],
+    )
+  }
+
+  async appendAudit(entries: NewAuditEntry[]): Promise<void> {
+    if (entries.length === 0) return
+    const col = (f: (e: NewAuditEntry) => string | null) => entries.map(f)
+    await this.c.query(
+      `INSERT INTO audit_log (at, key_id, actor, role, action, profile_id, purpose, detail)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])`,
+      [
+        col((e) => e.at), col((e) => e.keyId), col((e) => e.actor), col((e) => e.role), col((e) => e.action),
+        col((e) => e.profileId), col((e) => e.purpose), col((e) => JSON.stringify(e.detail)),
+      ],
+    )
+  }
+
+  async eraseProfile(profileId: string, suppressions: Suppression[]): Promise<ErasureReport> {
+    const { rows: merged } = await this.c.query<{ id: string }>(
+      `WITH RECURSIVE m(id) AS (SELECT $1::text UNION SELECT p.id FROM profiles p JOIN m ON p.merged_into = m.id)
+       SELECT id FROM m WHERE id IN (SELECT id FROM profiles)`,
+      [profileId],
+    )
+    const { rows: identifiers } = await this.c.query<{ key: string; value: string }>('SELECT key, value FROM identifiers WHERE profile_id = $1', [profileId])
+    const { rows: events } = await this.c.query<{ message_id: string }>('SELECT message_id FROM events WHERE profile_id = $1', [profileId])
+    const plan = erasurePlan(merged.map((r) => r.id), identifiers, events.map((r) => r.message_id))
+    const report: ErasureReport = {}
+    for (const step of plan) {
+      const params: string[][] = []
+      const slot = (name: string) => {
+        params.push(step.lists[name] ?? [])
+        return `$${params.length}::text[]`
+      }
+      const text = step.sql
+        .replace(/\{in:(\w+)\}/g, (_m, name: string) => `= ANY(${slot(name)})`)
+        .replace(/\{like:(\w+)\}/g, (_m, name: string) => `LIKE ANY(${slot(name)})`)
+      report[step.table] = (await this.c.query(text, params)).rowCount ?? 0
+    }
+    if (suppressions.length > 0) {
+      await this.c.query(
+        `INSERT INTO suppressions (hash, kind, erased_at) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
+         ON CONFLICT (hash) DO UPDATE SET erased_at = excluded.erased_at`,
+        [suppressions.map((s) => s.hash), suppressions.map((s) => s.kind), suppressions.map((s) => s.erasedAt)],
+      )
+    }
+    return report
   }
 }

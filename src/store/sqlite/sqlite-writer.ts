@@ -1,7 +1,9 @@
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3'
 import type { IdentityConflict, IdentityLink, IdentityMerge } from '../../core/identity-link.js'
 import { toEventRow } from '../rows.js'
-import type { IdentifierRow, NewQuarantineEntry, StoredEvent, WriteTx } from '../store.js'
+import type { Suppression } from '../../core/consent.js'
+import { erasurePlan } from '../erasure-plan.js'
+import type { ErasureReport, IdentifierRow, NewAuditEntry, NewConsentRow, NewQuarantineEntry, StoredEvent, WriteTx } from '../store.js'
 
 /**
  * The write side of the SQLite store: its own connection, statements prepared once, one
@@ -80,8 +82,29 @@ class SqliteWriteTx implements WriteTx {
       ),
       insertTerm: db.prepare('INSERT INTO name_terms (identity_key, term) VALUES (?, ?) ON CONFLICT DO NOTHING'),
       insertQuarantine: db.prepare('INSERT INTO quarantine (source, received_at, message_id, reason, raw) VALUES (?, ?, ?, ?, ?)'),
+      insertConsent: db.prepare(
+        `INSERT INTO consent_records (identity_key, purpose, channel, state, legal_basis, source, occurred_at, recorded_at, evidence, message_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      insertAudit: db.prepare(
+        'INSERT INTO audit_log (at, key_id, actor, role, action, profile_id, purpose, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      mergedInto: db
+        .prepare(
+          `WITH RECURSIVE m(id) AS (SELECT ? UNION SELECT p.id FROM profiles p JOIN m ON p.merged_into = m.id)
+           SELECT id FROM m WHERE id IN (SELECT id FROM profiles)`,
+        )
+        .pluck(),
+      identifiersOf: db.prepare('SELECT key, value FROM identifiers WHERE profile_id = ?'),
+      eventIdsOf: db.prepare('SELECT message_id FROM events WHERE profile_id = ?').pluck(),
+      putSuppression: db.prepare(
+        'INSERT INTO suppressions (hash, kind, erased_at) VALUES (?, ?, ?) ON CONFLICT (hash) DO UPDATE SET erased_at = excluded.erased_at',
+      ),
     }
+    this.db = db
   }
+
+  private readonly db: SqliteDatabase
 
   async existingMessageIds(ids: string[]): Promise<Set<string>> {
     return new Set(this.s.existing!.all(JSON.stringify(ids)) as string[])
@@ -131,5 +154,33 @@ class SqliteWriteTx implements WriteTx {
 
   async quarantine(entries: NewQuarantineEntry[]): Promise<void> {
     for (const e of entries) this.s.insertQuarantine!.run(e.source, e.receivedAt, e.messageId, e.reason, JSON.stringify(e.raw ?? null))
+  }
+
+  async insertConsent(rows: NewConsentRow[]): Promise<void> {
+    for (const { identityKey, change: c, recordedAt } of rows) {
+      this.s.insertConsent!.run(identityKey, c.purpose, c.channel, c.state, c.legalBasis, c.source, c.occurredAt, recordedAt, c.evidence === null ? null : JSON.stringify(c.evidence), c.messageId)
+    }
+  }
+
+  async appendAudit(entries: NewAuditEntry[]): Promise<void> {
+    for (const e of entries) this.s.insertAudit!.run(e.at, e.keyId, e.actor, e.role, e.action, e.profileId, e.purpose, JSON.stringify(e.detail))
+  }
+
+  async eraseProfile(profileId: string, suppressions: Suppression[]): Promise<ErasureReport> {
+    const profiles = this.s.mergedInto!.all(profileId) as string[]
+    const identifiers = this.s.identifiersOf!.all(profileId) as { key: string; value: string }[]
+    const messageIds = this.s.eventIdsOf!.all(profileId) as string[]
+    const plan = erasurePlan(profiles, identifiers, messageIds)
+    const report: ErasureReport = {}
+    for (const step of plan) {
+      const sql = step.sql
+        .replace(/\{in:(\w+)\}/g, (_m, name: string) => `IN (SELECT value FROM json_each(@${name}))`)
+        .replace(/(\w+) \{like:(\w+)\}/g, (_m, column: string, name: string) => `EXISTS (SELECT 1 FROM json_each(@${name}) WHERE ${column} LIKE value ESCAPE '\\')`)
+      const used = [...step.sql.matchAll(/\{(?:in|like):(\w+)\}/g)].map((m) => m[1]!)
+      const params = Object.fromEntries(used.map((name) => [name, JSON.stringify(step.lists[name] ?? [])]))
+      report[step.table] = this.db.prepare(sql).run(params).changes
+    }
+    for (const s of suppressions) this.s.putSuppression!.run(s.hash, s.kind, s.erasedAt)
+    return report
   }
 }

@@ -1,0 +1,121 @@
+import { userInfo } from 'node:os'
+import type { Command } from 'commander'
+import { erasePerson, exportPerson } from '../consent/privacy.js'
+import { ROLES } from '../core/api-key.js'
+import { AppError } from '../core/errors.js'
+import { identifierKey } from '../core/identifier.js'
+import { normalizeEmail, normalizePhone } from '../identity/extract-identifiers.js'
+import { localAuditEntry } from '../server/access/audit.js'
+import { createApiKey, listApiKeys, revokeApiKey } from '../server/access/keys.js'
+import { configFrom } from './main.js'
+import { printResult } from './output.js'
+import { openRuntime, type Runtime } from './runtime.js'
+
+type Flags = Record<string, unknown> & { db?: string; config?: string; json?: boolean }
+
+async function withRuntime(flags: Flags, fn: (runtime: Runtime) => Promise<void>): Promise<void> {
+  const runtime = await openRuntime(configFrom({ db: flags.db, config: flags.config }))
+  try {
+    await fn(runtime)
+  } finally {
+    await runtime.close()
+  }
+}
+
+/** `salestwin keys …` (API keys with roles) and `salestwin privacy …` (GDPR export and erasure). */
+export function accessCommands(program: Command, common: (cmd: Command) => Command): void {
+  const keys = program.command('keys').description('API keys with roles: source, agent, analyst, admin (docs/access.md)')
+  common(keys.command('create'))
+    .description('create a key; the key is shown this once')
+    .requiredOption('--role <role>', ROLES.join(' | '))
+    .requiredOption('--name <name>', 'who or what uses it, e.g. "call center Berlin"')
+    .option('--source <name>', 'for role source: the source whose events it sends')
+    .option('--json', 'print one JSON document')
+    .action(async (flags: Flags) =>
+      withRuntime(flags, async ({ store }) => {
+        const created = await createApiKey(store, { role: flags.role, name: flags.name, ...(flags.source !== undefined ? { source: flags.source } : {}) })
+        printResult(created, Boolean(flags.json), () => `key ${created.id} (${created.role}, "${created.name}") created; the key, shown this once:\n${created.secret}`)
+      }),
+    )
+  common(keys.command('list'))
+    .description('list keys (never the keys themselves: id, role, name, hint, revoked)')
+    .option('--json', 'print one JSON document')
+    .action(async (flags: Flags) =>
+      withRuntime(flags, async ({ store }) => {
+        const list = await listApiKeys(store)
+        printResult(list, Boolean(flags.json), () =>
+          list.map((k) => `${k.id}  ${k.role.padEnd(8)} ${k.hint.padEnd(9)} ${k.name}${k.source ? ` (source ${k.source})` : ''}${k.revokedAt ? `  revoked ${k.revokedAt}` : ''}`).join('\n') || 'no keys yet',
+        )
+      }),
+    )
+  common(keys.command('revoke'))
+    .description('revoke a key by its id; a running server stops taking it within 10 s')
+    .argument('<id>', 'the key id, e.g. key_3f2a9c…')
+    .option('--json', 'print one JSON document')
+    .action(async (id: string, flags: Flags) =>
+      withRuntime(flags, async ({ store }) => {
+        const revoked = await revokeApiKey(store, id)
+        printResult(revoked, Boolean(flags.json), () => `key ${revoked.id} revoked at ${revoked.revokedAt}`)
+      }),
+    )
+
+  const privacy = program.command('privacy').description('GDPR rights: export everything about a person, or erase them')
+  const person = (cmd: Command) =>
+    common(cmd)
+      .option('--email <email>')
+      .option('--user-id <id>')
+      .option('--phone <phone>')
+      .option('--profile-id <id>')
+      .option('--json', 'print one JSON document')
+  person(privacy.command('erase'))
+    .description('erase a person: events, identifiers, traits, consent, computed values, quarantined payloads; leaves a salted-hash suppression')
+    .action(async (flags: Flags) =>
+      withRuntime(flags, async (runtime) => {
+        const id = await profileOf(runtime, flags)
+        const result = await erasePerson(runtime.store, runtime.consent, id, (profileId, removed) =>
+          localAuditEntry(`cli:${userInfo().username}`, 'profile.erase', profileId, 'gdpr_request', { removed }),
+        )
+        const total = Object.values(result.removed).reduce((a, b) => a + b, 0)
+        printResult(result, Boolean(flags.json), () => `profile ${result.profileId} erased: ${total} rows removed, ${result.suppressed} identifier(s) kept as suppression hashes`)
+      }),
+    )
+  person(privacy.command('export'))
+    .description('everything salestwin holds about a person, as one JSON document')
+    .action(async (flags: Flags) =>
+      withRuntime(flags, async (runtime) => {
+        const id = await profileOf(runtime, flags)
+        const data = await exportPerson(runtime.store, runtime.consent, id)
+        await runtime.store.write((tx) => tx.appendAudit([localAuditEntry(`cli:${userInfo().username}`, 'profile.export', id, 'gdpr_request', { events: data.events.length })]))
+        printResult(data, true, () => '')
+      }),
+    )
+}
+
+/** The profile a privacy command names, by exactly one of its selectors. */
+async function profileOf(runtime: Runtime, flags: Flags): Promise<string> {
+  const given = (['email', 'userId', 'phone', 'profileId'] as const).filter((k) => typeof flags[k] === 'string')
+  if (given.length !== 1) throw new AppError('REQUEST_INVALID', `name the person by exactly one of --email, --user-id, --phone, --profile-id, got ${given.length}`)
+  const raw = flags[given[0]!] as string
+  let profileId: string | null
+  switch (given[0]) {
+    case 'profileId':
+      profileId = await runtime.store.resolveProfileId(raw)
+      break
+    case 'email': {
+      const email = normalizeEmail(raw)
+      if (!email) throw new AppError('REQUEST_INVALID', `--email must be an email address, got "${raw}"`)
+      profileId = await runtime.store.findProfileIdByIdentifier(identifierKey({ kind: 'email', value: email }))
+      break
+    }
+    case 'phone': {
+      const phone = normalizePhone(raw, runtime.config.defaultCountry)
+      if (!phone) throw new AppError('REQUEST_INVALID', `--phone must be a valid phone number, got "${raw}"`)
+      profileId = await runtime.store.findProfileIdByIdentifier(identifierKey({ kind: 'phone', value: phone }))
+      break
+    }
+    default:
+      profileId = await runtime.store.findProfileIdByIdentifier(identifierKey({ kind: 'userId', value: raw }))
+  }
+  if (!profileId) throw new AppError('PROFILE_NOT_FOUND', `no profile has that ${given[0]}`)
+  return profileId
+}

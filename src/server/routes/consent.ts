@@ -1,0 +1,93 @@
+import type { FastifyInstance } from 'fastify'
+import type { ConsentService } from '../../consent/consent-service.js'
+import { consentFigures, type Interval } from '../../consent/figures.js'
+import { parseConsentChange } from '../../consent/parse-consent.js'
+import { exportPerson, erasePerson } from '../../consent/privacy.js'
+import { pseudonymizedProfiles } from '../../consent/pseudonymized-export.js'
+import type { ChannelOrAll } from '../../consent/rules.js'
+import { AppError } from '../../core/errors.js'
+import type { Store } from '../../store/store.js'
+import { auditEntry, type AuditLog } from '../access/audit.js'
+import { principalOf, type Access } from '../access/guard.js'
+import { PERSONAL_READ } from './profiles.js'
+
+const ADMIN_PERSONAL = { access: { roles: ['admin'], personal: true } satisfies Access }
+const AGGREGATES = { access: { roles: ['analyst', 'admin'] } satisfies Access }
+
+type Id = { Params: { id: string } }
+
+/** Consent ledger, the `mayContact` gate, GDPR export and erasure, consent figures, the pseudonymized export. */
+export function consentRoutes(app: FastifyInstance, deps: { store: Store; consent: ConsentService; audit: AuditLog }): void {
+  const { store, consent, audit } = deps
+  const profileIdOf = async (id: string) => {
+    const resolved = await store.resolveProfileId(id)
+    if (resolved === null) throw new AppError('PROFILE_NOT_FOUND', `profile "${id}" does not exist`)
+    return resolved
+  }
+
+  app.get<Id & { Querystring: { at?: string } }>('/v1/profiles/:id/consent', { config: PERSONAL_READ }, async (request) => {
+    const id = await profileIdOf(request.params.id)
+    const summary = await consent.summary(id, timeOf(request.query.at))
+    await audit.record(request, 'consent.read', id)
+    return { profileId: id, ...summary }
+  })
+
+  app.put<Id>('/v1/profiles/:id/consent', { config: { access: { roles: ['agent', 'admin'], personal: true } } }, async (request) => {
+    const id = await profileIdOf(request.params.id)
+    const body = request.body as Record<string, unknown> | undefined
+    const list = Array.isArray(body?.changes) ? body.changes : body && typeof body === 'object' && !('changes' in body) ? [body] : null
+    if (list === null || list.length === 0) {
+      throw new AppError('CONSENT_INVALID', 'body must be a consent change { purpose, channel, state, occurredAt, … } or { "changes": [ … ] } with at least one')
+    }
+    const source = `api:${principalOf(request).name}`
+    const path = (i: number) => (Array.isArray(body?.changes) ? `changes[${i}]` : '')
+    const changes = list.map((c: unknown, i: number) => parseConsentChange(c, { policy: consent.policy, source, path: path(i) }))
+    const detail = { changes: changes.map(({ purpose, channel, state, occurredAt, legalBasis }) => ({ purpose, channel, state, occurredAt, legalBasis })) }
+    await consent.record(id, changes, [auditEntry(request, 'consent.change', id, detail)])
+    return { profileId: id, recorded: changes.length }
+  })
+
+  app.get<Id & { Querystring: { purpose?: string; channel?: string; at?: string } }>('/v1/profiles/:id/may-contact', { config: PERSONAL_READ }, async (request) => {
+    const { purpose, channel } = request.query
+    if (!purpose || !channel) throw new AppError('CONSENT_INVALID', `purpose and channel are required, got purpose=${purpose ?? '(none)'} channel=${channel ?? '(none)'}`)
+    const id = await profileIdOf(request.params.id)
+    const at = timeOf(request.query.at)
+    const verdict = await consent.mayContact(id, purpose, channel as ChannelOrAll, at)
+    await audit.record(request, 'consent.check', id, { purpose, channel, allowed: verdict.allowed })
+    return { profileId: id, purpose, channel, at, allowed: verdict.allowed, state: verdict.state, reason: verdict.reason }
+  })
+
+  app.get<Id>('/v1/profiles/:id/export', { config: ADMIN_PERSONAL }, async (request) => {
+    const id = await profileIdOf(request.params.id)
+    const data = await exportPerson(store, consent, id)
+    await audit.record(request, 'profile.export', id, { events: data.events.length })
+    return data
+  })
+
+  app.delete<Id>('/v1/profiles/:id', { config: ADMIN_PERSONAL }, async (request) => {
+    return erasePerson(store, consent, request.params.id, (id, removed) => auditEntry(request, 'profile.erase', id, { removed }))
+  })
+
+  app.get<{ Querystring: { from?: string; to?: string; interval?: string } }>('/v1/consent/figures', { config: AGGREGATES }, async (request) => {
+    const { from, to, interval } = request.query
+    if (interval !== undefined && !['day', 'week', 'month'].includes(interval)) {
+      throw new AppError('REQUEST_INVALID', `interval must be one of day, week, month, got "${interval}"`)
+    }
+    const { records, profilesFirstSeen } = await store.consentFigureInputs()
+    return consentFigures(records, profilesFirstSeen, consent.policy, {
+      ...(from ? { from: timeOf(from) } : {}),
+      ...(to ? { to: timeOf(to) } : {}),
+      ...(interval ? { interval: interval as Interval } : {}),
+    })
+  })
+
+  app.get('/v1/exports/profiles', { config: AGGREGATES }, async () => pseudonymizedProfiles(store, consent.policy))
+}
+
+/** A time query parameter as ISO-8601 (now when absent). */
+function timeOf(raw: string | undefined): string {
+  if (raw === undefined) return new Date().toISOString()
+  const ms = Date.parse(raw)
+  if (Number.isNaN(ms)) throw new AppError('REQUEST_INVALID', `time must be ISO-8601, got "${raw}"`)
+  return new Date(ms).toISOString()
+}

@@ -1,0 +1,35 @@
+/** One DELETE of an erasure, its SQL written with `{in:name}` list markers the dialect fills in. */
+export interface ErasureStep {
+  table: string
+  sql: string
+  lists: Record<string, string[]>
+}
+
+/**
+ * What erasing a person deletes, in order, for both dialects: the rows of the profile and of the
+ * profiles merged into it, of its identifiers, and quarantined payloads that carry its message ids
+ * or mention its identifier values. `{in:x}` stands for "IN the list x"; `{like:x}` for "LIKE any
+ * pattern of x" (patterns escape with a backslash).
+ */
+export function erasurePlan(profiles: string[], identifiers: { key: string; value: string }[], messageIds: string[]): ErasureStep[] {
+  const keys = identifiers.map((i) => i.key)
+  // Quarantined raw payloads are JSON text: look for each value as it appears inside a JSON string.
+  const patterns = identifiers
+    .map((i) => JSON.stringify(i.value).slice(1, -1))
+    .filter((v) => v.length >= 3)
+    .map((v) => `%${v.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)
+  const lists = { profiles, keys, messageIds, patterns }
+  const step = (table: string, sql: string): ErasureStep => ({ table, sql, lists })
+  return [
+    step('events', 'DELETE FROM events WHERE profile_id {in:profiles} OR identity_key {in:keys}'),
+    step('name_terms', 'DELETE FROM name_terms WHERE identity_key {in:keys}'),
+    step('consent_records', 'DELETE FROM consent_records WHERE identity_key {in:keys}'),
+    step('identity_links', 'DELETE FROM identity_links WHERE a {in:keys} OR b {in:keys}'),
+    step('identity_conflicts', 'DELETE FROM identity_conflicts WHERE a {in:keys} OR b {in:keys}'),
+    step('identity_merges', 'DELETE FROM identity_merges WHERE from_profile {in:profiles} OR into_profile {in:profiles}'),
+    step('computed_values', 'DELETE FROM computed_values WHERE profile_id {in:profiles}'),
+    step('quarantine', 'DELETE FROM quarantine WHERE message_id {in:messageIds} OR raw {like:patterns}'),
+    step('identifiers', 'DELETE FROM identifiers WHERE profile_id {in:profiles} OR key {in:keys}'),
+    step('profiles', 'DELETE FROM profiles WHERE id {in:profiles}'),
+  ]
+}
