@@ -39,11 +39,41 @@ describe('salestwin CLI', () => {
     expect(again.stderr).toBe('error SOURCE_EXISTS: source "web" exists already; list it with: salestwin sources list\n')
   })
 
+  it('creates, lists and revokes API keys; the key is shown once and never listed', async () => {
+    const created = await salestwin(['keys', 'create', '--role', 'analyst', '--name', 'bi export', '--db', db, '--json'])
+    expect(created.code).toBe(0)
+    const key = JSON.parse(created.stdout)
+    expect(key).toMatchObject({ id: expect.stringMatching(/^key_/), role: 'analyst', name: 'bi export', secret: expect.stringMatching(/^sk_/), revokedAt: null })
+    const listed = await salestwin(['keys', 'list', '--db', db, '--json'])
+    expect(JSON.parse(listed.stdout)).toContainEqual({ id: key.id, name: 'bi export', role: 'analyst', source: null, hint: `${key.secret.slice(0, 7)}…`, createdAt: key.createdAt, revokedAt: null })
+    expect(listed.stdout).not.toContain(key.secret)
+    const revoked = await salestwin(['keys', 'revoke', key.id, '--db', db, '--json'])
+    expect(JSON.parse(revoked.stdout)).toMatchObject({ id: key.id, revokedAt: expect.any(String) })
+    const bad = await salestwin(['keys', 'create', '--role', 'boss', '--name', 'x', '--db', db])
+    expect(bad.stderr).toBe('error REQUEST_INVALID: role must be one of source, agent, analyst, admin, got "boss"\n')
+    const gone = await salestwin(['keys', 'revoke', 'key_nope', '--db', db])
+    expect(gone.stderr).toBe('error KEY_NOT_FOUND: no key has id "key_nope"; list them with: salestwin keys list\n')
+  })
+
   it('imports a file and prints the summary with rejected lines as JSON, progress on stderr', async () => {
     const res = await salestwin(['import', 'orders', 'test/fixtures/orders-bad.csv', '--source', 'shop', '--map', 'date=timestamp', '--db', db, '--json'])
     expect(res.code).toBe(0)
     expect(JSON.parse(res.stdout)).toMatchObject({ rows: 5, stored: 2, rejected: 3, rejections: [{ line: 3 }, { line: 4 }, { line: 5 }] })
     expect(res.stderr).toContain('import orders')
+  })
+
+  it('exports and erases a person by email (privacy export / erase)', async () => {
+    await salestwin(['import', 'contacts', 'test/fixtures/contacts.jsonl', '--source', 'crm', '--db', db])
+    const exported = await salestwin(['privacy', 'export', '--email', 'C1@Example.com', '--db', db])
+    expect(exported.code).toBe(0)
+    const data = JSON.parse(exported.stdout)
+    expect(data.identifiers).toContainEqual(expect.objectContaining({ kind: 'email', value: 'c1@example.com' }))
+    const erased = await salestwin(['privacy', 'erase', '--email', 'c1@example.com', '--db', db, '--json'])
+    expect(JSON.parse(erased.stdout)).toMatchObject({ profileId: data.profile.id, removed: { identifiers: expect.any(Number) }, suppressed: expect.any(Number) })
+    const again = await salestwin(['privacy', 'erase', '--email', 'c1@example.com', '--db', db])
+    expect(again.stderr).toBe('error PROFILE_NOT_FOUND: no profile has that email\n')
+    const both = await salestwin(['privacy', 'erase', '--email', 'a@b.de', '--user-id', 'u1', '--db', db])
+    expect(both.stderr).toBe('error REQUEST_INVALID: name the person by exactly one of --email, --user-id, --phone, --profile-id, got 2\n')
   })
 
   it('loads the demo with --json', async () => {

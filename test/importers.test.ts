@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Collector } from '../src/collect/collector.js'
 import { importFile } from '../src/importers/import-file.js'
 import type { Store } from '../src/store/store.js'
-import { collectorFor, freshStore } from './helpers/stores.js'
+import { ConsentService } from '../src/consent/consent-service.js'
+import { collectorFor, freshStore, TEST_POLICY } from './helpers/stores.js'
 
 let store: Store
 let collector: Collector
@@ -66,5 +67,21 @@ describe('import', () => {
     ])
     expect(cem.traits.firstName).toMatchObject({ value: 'Cem', source: 'crm' })
     expect(await store.findProfileIdByIdentifier('phone:+4930901820')).toBe(await store.findProfileIdByIdentifier('userId:c2'))
+  })
+
+  it('imports consent decisions through the same path: each with its own time and evidence; bad rows rejected with their line', async () => {
+    const summary = await importFile(collector, 'test/fixtures/consent.csv', { kind: 'consent', source: 'crm', map: {} })
+    expect(summary).toMatchObject({ rows: 5, stored: 2, rejected: 3 })
+    expect(summary.rejections).toEqual([
+      { line: 4, reason: expect.stringContaining('context.consent.marketing.sms.evidence is required for an opt-in to marketing by sms in DE') },
+      { line: 5, reason: expect.stringContaining('context.consent.marketing.email.occurredAt is required') },
+      { line: 6, reason: expect.stringContaining('context.consent.newsletter is not a consent purpose') },
+    ])
+    const consent = new ConsentService(store, TEST_POLICY)
+    const ada = (await store.findProfileIdByIdentifier('email:ada@example.com'))!
+    expect(await consent.mayContact(ada, 'marketing', 'email')).toMatchObject({ allowed: true, state: 'opt_in' })
+    expect(await consent.mayContact(ada, 'marketing', 'post')).toMatchObject({ allowed: false, state: 'opt_out' })
+    const [doi] = await store.consentRecordsOf(ada)
+    expect(doi).toMatchObject({ occurredAt: '2026-01-10T08:00:00.000Z', source: 'crm', legalBasis: 'consent', evidence: { type: 'double_opt_in', reference: 'doi-4711' } })
   })
 })

@@ -83,7 +83,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   profileRoutes(app, { store: deps.store, defaultCountry: deps.defaultCountry, audit })
   consentRoutes(app, { store: deps.store, consent: deps.consent, audit })
   accessRoutes(app, { store: deps.store, auth, audit })
-  dataQualityRoutes(app, { store: deps.store })
+  dataQualityRoutes(app, { store: deps.store, audit })
   valueRoutes(app, { store: deps.store })
   attributionRoutes(app, { store: deps.store, ...(deps.channelRules ? { rules: deps.channelRules } : {}) })
   return app

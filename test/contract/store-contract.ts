@@ -3,7 +3,8 @@ import type { Collector, RawItem } from '../../src/collect/collector.js'
 import type { Store } from '../../src/store/store.js'
 import { mintKey } from '../../src/core/api-key.js'
 import { hashSecret } from '../../src/core/ids.js'
-import { collectorFor, freshStore, type StoreKind } from '../helpers/stores.js'
+import { ConsentService } from '../../src/consent/consent-service.js'
+import { collectorFor, freshStore, TEST_POLICY, type StoreKind } from '../helpers/stores.js'
 
 const items = (...raws: Record<string, unknown>[]): RawItem[] => raws.map((raw, i) => ({ raw, path: `batch[${i}]` }))
 
@@ -235,6 +236,96 @@ export function storeContract(kind: StoreKind): void {
         },
       ])
       expect(await store.counts()).toEqual({ events: 1, profiles: 1, quarantined: 1 })
+    })
+  })
+
+  describe('consent and privacy', () => {
+    const doi = { state: 'opt_in', evidence: { type: 'double_opt_in' } }
+
+    it('keeps consent from events with the identifier that decided it, so a merge takes it along', async () => {
+      const consent = new ConsentService(store, TEST_POLICY)
+      await collector.collect(
+        items(
+          { type: 'identify', anonymousId: 'a9', messageId: 'c1', timestamp: '2026-01-01T00:00:00Z', traits: { email: 'kim@example.com' }, context: { consent: { marketing: { email: doi } } } },
+          { type: 'track', userId: 'u9', event: 'Email Unsubscribed', messageId: 'c2', timestamp: '2026-02-01T00:00:00Z' },
+        ),
+        'web',
+      )
+      const anon = (await store.findProfileIdByIdentifier('anonymousId:a9'))!
+      expect((await consent.mayContact(anon, 'marketing', 'email')).allowed).toBe(true)
+      // u9 is another profile until an identify links it: then the later unsubscribe holds for the merged person.
+      await collector.collect(items({ type: 'identify', anonymousId: 'a9', userId: 'u9', messageId: 'c3', timestamp: '2026-01-15T00:00:00Z' }), 'web')
+      const merged = (await store.findProfileIdByIdentifier('userId:u9'))!
+      expect(await store.findProfileIdByIdentifier('anonymousId:a9')).toBe(merged)
+      const verdict = await consent.mayContact(merged, 'marketing', 'email')
+      expect(verdict).toMatchObject({ allowed: false, state: 'opt_out' })
+      expect((await store.consentRecordsOf(merged)).map((r) => [r.state, r.occurredAt, r.messageId])).toEqual([
+        ['opt_in', '2026-01-01T00:00:00.000Z', 'c1'],
+        ['opt_out', '2026-02-01T00:00:00.000Z', 'c2'],
+      ])
+    })
+
+    it('erases a person from every table, keeps only salted hashes, and a re-import comes back without marketing consent', async () => {
+      const consent = new ConsentService(store, TEST_POLICY)
+      const person = { email: 'erase.me@example.com', phone: '+4915111122233', userId: 'gone-1', anonymousId: 'anon-gone-1', crm: 'CRM-GONE-1' }
+      await collector.collect(
+        items(
+          { type: 'page', anonymousId: person.anonymousId, messageId: 'e1', timestamp: '2026-01-01T00:00:00Z', name: 'Home' },
+          {
+            type: 'identify', anonymousId: person.anonymousId, userId: person.userId, messageId: 'e2', timestamp: '2026-01-02T00:00:00Z',
+            traits: { email: person.email, phone: person.phone, crm_id: person.crm, name: 'Erika Gone' }, context: { consent: { marketing: { email: doi } } },
+          },
+          { type: 'track', userId: person.userId, event: 'Order Completed', messageId: 'e3', timestamp: '2026-01-03T00:00:00Z', properties: { revenue: 10 } },
+          { type: 'track', userId: person.userId, event: 'Bad', messageId: 'e4', timestamp: 'never', properties: { note: person.email } },
+          { type: 'identify', userId: 'other-1', messageId: 'o1', timestamp: '2026-01-02T00:00:00Z', traits: { email: 'stays@example.com' } },
+        ),
+        'web',
+      )
+      // A second profile that merged into the person's (its anonymous id linked later) goes too.
+      await collector.collect(items({ type: 'alias', previousId: 'anon-gone-2', userId: person.userId, messageId: 'e5', timestamp: '2026-01-04T00:00:00Z' }), 'web')
+      const id = (await store.findProfileIdByIdentifier(`userId:${person.userId}`))!
+      await store.putComputedValues([{ profileId: id, kind: 'value', computedAt: '2026-01-05T00:00:00.000Z', data: { clv: 12 } }])
+      expect(JSON.stringify(await store.dumpTables())).toContain(person.email)
+
+      const erasedAt = '2026-03-01T00:00:00.000Z'
+      const suppressions = (await consent.suppressionHashes(await store.identifiersOf(id))).map((s) => ({ ...s, erasedAt }))
+      const report = await store.write((tx) => tx.eraseProfile(id, suppressions))
+      expect(report).toMatchObject({ events: 4, identifiers: 6, consent_records: 1, computed_values: 1, quarantine: 1 })
+
+      const tables = await store.dumpTables()
+      for (const [table, rows] of Object.entries(tables)) {
+        for (const value of [...Object.values(person), 'anon-gone-2', 'Erika', id]) {
+          expect(rows.includes(value), `${table} still holds ${value}`).toBe(false)
+        }
+      }
+      expect(tables.identifiers).toContain('stays@example.com')
+      expect(await store.getProfile(id)).toBeNull()
+
+      // The same email comes back from an old CRM export, with its old opt-in: no marketing.
+      await collector.collect(
+        items({ type: 'identify', userId: 'crm-77', messageId: 'r1', timestamp: '2025-12-01T00:00:00Z', traits: { email: person.email }, context: { consent: { marketing: { email: doi } } } }),
+        'crm',
+      )
+      const back = (await store.findProfileIdByIdentifier(`email:${person.email}`))!
+      expect(await consent.mayContact(back, 'marketing', 'email')).toMatchObject({ allowed: false, reason: 'erased earlier; no fresh consent since' })
+      expect((await consent.mayContact(back, 'marketing', 'post')).allowed).toBe(false)
+      // With fresh consent, given after the erasure, it may be contacted again.
+      await collector.collect(
+        items({ type: 'identify', userId: 'crm-77', messageId: 'r2', timestamp: '2026-04-01T00:00:00Z', context: { consent: { marketing: { email: doi } } } }),
+        'crm',
+      )
+      expect((await consent.mayContact(back, 'marketing', 'email')).allowed).toBe(true)
+    })
+
+    it('appends audit lines and pages them newest first, per profile', async () => {
+      const entry = (i: number, profileId: string | null) => ({
+        at: `2026-01-0${i}T00:00:00.000Z`, keyId: 'key_1', actor: 'agent A', role: 'agent', action: 'profile.read', profileId, purpose: 'customer_service', detail: { i },
+      })
+      await store.write((tx) => tx.appendAudit([entry(1, 'p1'), entry(2, 'p2'), entry(3, 'p1')]))
+      const page = await store.listAudit({ limit: 1, profileId: 'p1' })
+      expect(page.items).toEqual([{ id: expect.any(Number), ...entry(3, 'p1') }])
+      const next = await store.listAudit({ limit: 5, profileId: 'p1', cursor: page.nextCursor! })
+      expect(next).toEqual({ items: [{ id: expect.any(Number), ...entry(1, 'p1') }], nextCursor: null })
     })
   })
 }

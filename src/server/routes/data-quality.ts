@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { Store } from '../../store/store.js'
+import type { AuditLog } from '../access/audit.js'
 import type { Access } from '../access/guard.js'
 import { parseLimit } from './profiles.js'
 
@@ -8,18 +9,22 @@ const ADMIN = { access: { roles: ['admin'], personal: true } satisfies Access }
 const AGGREGATES = { access: { roles: ['analyst', 'admin'] } satisfies Access }
 
 /** What collection refused or could not merge: the quarantine and the identity conflicts. */
-export function dataQualityRoutes(app: FastifyInstance, deps: { store: Store }): void {
+export function dataQualityRoutes(app: FastifyInstance, deps: { store: Store; audit: AuditLog }): void {
   app.get<{ Querystring: { limit?: string; cursor?: string; source?: string } }>('/v1/quarantine', { config: ADMIN }, async (request) => {
     const { cursor, source } = request.query
-    return deps.store.listQuarantine({
+    const page = await deps.store.listQuarantine({
       limit: parseLimit(request.query.limit, 50, 500),
       ...(cursor ? { cursor } : {}),
       ...(source ? { source } : {}),
     })
+    await deps.audit.record(request, 'quarantine.read', null, { entries: page.items.map((e) => e.id) })
+    return page
   })
 
   app.get<{ Querystring: { limit?: string } }>('/v1/identity/conflicts', { config: ADMIN }, async (request) => {
-    return { items: await deps.store.listConflicts(parseLimit(request.query.limit, 50, 500)) }
+    const items = await deps.store.listConflicts(parseLimit(request.query.limit, 50, 500))
+    await deps.audit.record(request, 'identity.conflicts.read', null, { conflicts: items.length })
+    return { items }
   })
 
   app.get('/v1/stats', { config: AGGREGATES }, async () => deps.store.counts())
