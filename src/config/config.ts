@@ -102,6 +102,17 @@ export const CONFIG_KEYS: Record<string, KeyDoc> = {
 
 const boolish = z.union([z.boolean(), z.enum(['true', 'false', '1', '0'])]).transform((v) => v === true || v === 'true' || v === '1')
 
+/** A JSON object, given as an object (config file) or as JSON text (environment, flags). */
+const jsonObject = z.union([z.string(), z.record(z.string(), z.unknown())]).transform((v, ctx) => {
+  if (typeof v !== 'string') return v
+  try {
+    return JSON.parse(v) as Record<string, unknown>
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be JSON' })
+    return {}
+  }
+})
+
 const ConfigSchema = z.object({
   port: z.coerce.number().int().min(0).max(65535).default(4000),
   host: z.string().min(1).default('127.0.0.1'),
@@ -132,17 +143,7 @@ const ConfigSchema = z.object({
     .transform((v) => (typeof v === 'string' ? v.split(',').map((p) => p.trim()).filter(Boolean) : v))
     .pipe(z.array(z.string().regex(/^[a-z][a-z0-9_]{0,40}$/, 'must be snake_case purpose names')))
     .default([]),
-  consentRules: z
-    .union([z.string(), z.record(z.string(), z.unknown())])
-    .transform((v, ctx) => {
-      if (typeof v !== 'string') return v
-      try {
-        return JSON.parse(v) as Record<string, unknown>
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'must be JSON' })
-        return {}
-      }
-    })
+  consentRules: jsonObject
     .pipe(
       z.record(
         z.string(),
@@ -150,17 +151,7 @@ const ConfigSchema = z.object({
       ),
     )
     .default({}),
-  channelRules: z
-    .union([z.string(), z.record(z.string(), z.unknown())])
-    .transform((v, ctx) => {
-      if (typeof v !== 'string') return v
-      try {
-        return JSON.parse(v) as Record<string, unknown>
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'must be JSON' })
-        return {}
-      }
-    })
+  channelRules: jsonObject
     .pipe(
       z.object({
         mediums: z.record(z.string(), z.enum(CHANNEL_NAMES, { error: `must map to one of ${CHANNEL_NAMES.join(', ')}` })).optional(),

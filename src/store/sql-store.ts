@@ -158,7 +158,7 @@ export class SqlStore implements Store {
       )
       .orderBy('id')
       .execute()
-    return rows.map((r) => ({ id: Number(r.id), source: r.source, receivedAt: r.received_at, messageId: r.message_id, reason: r.reason, raw: JSON.parse(r.raw) as unknown }))
+    return rows.map(toQuarantineEntry)
   }
 
   async identifiersOf(profileId: string): Promise<IdentifierRow[]> {
@@ -317,14 +317,7 @@ export class SqlStore implements Store {
     if (opts.source) query = query.where('source', '=', opts.source)
     if (opts.cursor) query = query.where('id', '<', Number(opts.cursor))
     const rows = await query.orderBy('id', 'desc').limit(opts.limit + 1).execute()
-    const items = rows.slice(0, opts.limit).map((r) => ({
-      id: Number(r.id),
-      source: r.source,
-      receivedAt: r.received_at,
-      messageId: r.message_id,
-      reason: r.reason,
-      raw: JSON.parse(r.raw) as unknown,
-    }))
+    const items = rows.slice(0, opts.limit).map(toQuarantineEntry)
     return { items, nextCursor: rows.length > opts.limit ? String(items.at(-1)?.id) : null }
   }
 
@@ -428,6 +421,10 @@ export class SqlStore implements Store {
 function toTraitSource(row: { ts: string; message_id: string; source: string; payload: string }): TraitSource {
   const payload = JSON.parse(row.payload) as CollectedEvent
   return { timestamp: row.ts, messageId: row.message_id, source: row.source, traits: personTraits(payload) ?? {} }
+}
+
+function toQuarantineEntry(r: Omit<Database['quarantine'], 'id'> & { id: number | string }): QuarantineEntry {
+  return { id: Number(r.id), source: r.source, receivedAt: r.received_at, messageId: r.message_id, reason: r.reason, raw: JSON.parse(r.raw) as unknown }
 }
 
 function toApiKey(r: Database['api_keys']): ApiKeyRow {
