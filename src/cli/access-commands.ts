@@ -34,6 +34,7 @@ export function accessCommands(program: Command, common: (cmd: Command) => Comma
     .action(async (flags: Flags) =>
       withRuntime(flags, async ({ store }) => {
         const created = await createApiKey(store, { role: flags.role, name: flags.name, ...(flags.source !== undefined ? { source: flags.source } : {}) })
+        await store.write((tx) => tx.appendAudit([localAuditEntry(cliActor(), 'keys.create', null, 'administration', { id: created.id, role: created.role, name: created.name })]))
         printResult(created, Boolean(flags.json), () => `key ${created.id} (${created.role}, "${created.name}") created; the key, shown this once:\n${created.secret}`)
       }),
     )
@@ -55,6 +56,7 @@ export function accessCommands(program: Command, common: (cmd: Command) => Comma
     .action(async (id: string, flags: Flags) =>
       withRuntime(flags, async ({ store }) => {
         const revoked = await revokeApiKey(store, id)
+        await store.write((tx) => tx.appendAudit([localAuditEntry(cliActor(), 'keys.revoke', null, 'administration', { id })]))
         printResult(revoked, Boolean(flags.json), () => `key ${revoked.id} revoked at ${revoked.revokedAt}`)
       }),
     )
@@ -73,7 +75,7 @@ export function accessCommands(program: Command, common: (cmd: Command) => Comma
       withRuntime(flags, async (runtime) => {
         const id = await profileOf(runtime, flags)
         const result = await erasePerson(runtime.store, runtime.consent, id, (profileId, removed) =>
-          localAuditEntry(`cli:${userInfo().username}`, 'profile.erase', profileId, 'gdpr_request', { removed }),
+          localAuditEntry(cliActor(), 'profile.erase', profileId, 'gdpr_request', { removed }),
         )
         const total = Object.values(result.removed).reduce((a, b) => a + b, 0)
         printResult(result, Boolean(flags.json), () => `profile ${result.profileId} erased: ${total} rows removed, ${result.suppressed} identifier(s) kept as suppression hashes`)
@@ -85,10 +87,15 @@ export function accessCommands(program: Command, common: (cmd: Command) => Comma
       withRuntime(flags, async (runtime) => {
         const id = await profileOf(runtime, flags)
         const data = await exportPerson(runtime.store, runtime.consent, id)
-        await runtime.store.write((tx) => tx.appendAudit([localAuditEntry(`cli:${userInfo().username}`, 'profile.export', id, 'gdpr_request', { events: data.events.length })]))
+        await runtime.store.write((tx) => tx.appendAudit([localAuditEntry(cliActor(), 'profile.export', id, 'gdpr_request', { events: data.events.length })]))
         printResult(data, true, () => '')
       }),
     )
+}
+
+/** Who runs a CLI command, for the audit log: `cli:<os user>`. */
+function cliActor(): string {
+  return `cli:${userInfo().username}`
 }
 
 /** The profile a privacy command names, by exactly one of its selectors. */
