@@ -104,6 +104,7 @@ async function runOnce(store: string, run: number) {
     db = PG_BENCH
   }
   const writeKey = JSON.parse(cli(db, 'sources', 'create', 'bench', '--json')).writeKey as string
+  const analystKey = JSON.parse(cli(db, 'keys', 'create', '--role', 'analyst', '--name', 'bench', '--json')).secret as string
   log(`[${store} run ${run}] generating ${TOTAL_EVENTS} events`)
   const bodies = makeBodies(run)
   const server = await startServer(db)
@@ -133,7 +134,9 @@ async function runOnce(store: string, run: number) {
   })
   const seconds = (Date.now() - started) / 1000
   const rssMb = peakRssMb(server.pid!)
-  const stats = (await (await fetch(`http://127.0.0.1:${PORT}/v1/stats`)).json()) as { events: number; profiles: number }
+  const statsResponse = await fetch(`http://127.0.0.1:${PORT}/v1/stats`, { headers: { authorization: `Bearer ${analystKey}` } })
+  if (!statsResponse.ok) throw new Error(`GET /v1/stats answered ${statsResponse.status}: ${await statsResponse.text()}`)
+  const stats = (await statsResponse.json()) as { events: number; profiles: number }
   server.kill('SIGTERM')
   await new Promise((r) => server.once('exit', r))
   const out = {
