@@ -53,6 +53,10 @@ describe('consent over the API', () => {
     expect(ledger.history.map((r: { channel: string; state: string }) => `${r.channel}:${r.state}`)).toEqual(['email:opt_in', 'web:opt_in', 'email:opt_out'])
     // Asked about the past, it answers as the ledger stood then.
     expect((await get(`/v1/profiles/${id}/may-contact?purpose=marketing&channel=email&at=2026-02-01T00:00:00Z`)).json().allowed).toBe(true)
+    // Consent changes that arrive on events are audited too, with the source's key.
+    const changes = (await get(`/v1/audit?profileId=${id}`, 'admin')).json().items.filter((a: { action: string }) => a.action === 'consent.change')
+    expect(changes.map((a: { detail: { messageId: string } }) => a.detail.messageId).sort()).toEqual(['ev-1a', 'ev-1b'])
+    expect(changes[0]).toMatchObject({ role: 'source', actor: 'web', keyId: expect.stringMatching(/^key_/), purpose: 'collection' })
   })
 
   it('rejects an event whose consent is wrong, with the reason, and keeps it in quarantine', async () => {

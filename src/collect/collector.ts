@@ -5,7 +5,7 @@ import type { IdentityPolicy } from '../identity/identity-graph.js'
 import type { ConsentPolicy } from '../consent/rules.js'
 import type { NewQuarantineEntry, Store } from '../store/store.js'
 import { parseEvent } from './parse-event.js'
-import { writeBatch, type WriteStatus } from './write-batch.js'
+import { writeBatch, type EventSender, type WriteStatus } from './write-batch.js'
 
 /** One raw message of a request or file, with where it came from for error messages. */
 export interface RawItem {
@@ -31,6 +31,7 @@ export interface CollectorOptions {
 }
 
 interface Job {
+  sender: EventSender
   events: CollectedEvent[]
   rejected: NewQuarantineEntry[]
   resolve: (statuses: WriteStatus[]) => void
@@ -68,7 +69,7 @@ export class Collector {
   async collect(
     items: RawItem[],
     source: string,
-    opts: { receivedAt?: Date; identifiedBy?: 'segment' | 'any' } = {},
+    opts: { receivedAt?: Date; identifiedBy?: 'segment' | 'any'; sender?: EventSender } = {},
   ): Promise<ItemResult[]> {
     const receivedAt = opts.receivedAt ?? new Date()
     if (this.queuedEvents + items.length > this.opts.maxQueuedEvents) {
@@ -98,7 +99,7 @@ export class Collector {
         results.push({ status: 'rejected', reason: outcome.reason, messageId: outcome.messageId })
       }
     })
-    const statuses = await this.enqueue(events, rejected)
+    const statuses = await this.enqueue(events, rejected, opts.sender ?? { keyId: null, name: `source:${source}` })
     statuses.forEach((status, j) => {
       results[eventSlots[j]!] = { status, messageId: events[j]!.messageId }
     })
@@ -110,9 +111,9 @@ export class Collector {
     while (this.draining) await this.draining
   }
 
-  private enqueue(events: CollectedEvent[], rejected: NewQuarantineEntry[]): Promise<WriteStatus[]> {
+  private enqueue(events: CollectedEvent[], rejected: NewQuarantineEntry[], sender: EventSender): Promise<WriteStatus[]> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ events, rejected, resolve, reject })
+      this.queue.push({ sender, events, rejected, resolve, reject })
       this.queuedEvents += events.length + rejected.length
       this.draining ??= this.drain().finally(() => {
         this.draining = null
@@ -137,9 +138,10 @@ export class Collector {
         jobs.push(job)
       }
       const events = jobs.flatMap((j) => j.events)
+      const senders = jobs.flatMap((j) => j.events.map(() => j.sender))
       const rejected = jobs.flatMap((j) => j.rejected)
       try {
-        const statuses = await this.store.write((tx) => writeBatch(tx, events, rejected, this.opts.policy))
+        const statuses = await this.store.write((tx) => writeBatch(tx, events, rejected, this.opts.policy, senders))
         let offset = 0
         for (const job of jobs) {
           job.resolve(statuses.slice(offset, offset + job.events.length))

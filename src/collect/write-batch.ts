@@ -1,9 +1,15 @@
 import type { CollectedEvent } from '../core/event.js'
 import type { IdentityPolicy } from '../identity/identity-graph.js'
-import type { NewQuarantineEntry, StoredEvent, WriteTx } from '../store/store.js'
+import type { NewAuditEntry, NewQuarantineEntry, StoredEvent, WriteTx } from '../store/store.js'
 import { applyIdentities } from './apply-identity.js'
 
 export type WriteStatus = 'stored' | 'duplicate'
+
+/** Who sent an event, for the audit line of the consent changes it carries. */
+export interface EventSender {
+  keyId: string | null
+  name: string
+}
 
 /**
  * Writes one batch inside a transaction: skips messageIds already stored (retries are safe),
@@ -15,24 +21,49 @@ export async function writeBatch(
   events: CollectedEvent[],
   rejected: NewQuarantineEntry[],
   policy: IdentityPolicy,
+  senders: EventSender[] = [],
 ): Promise<WriteStatus[]> {
   const existing = await tx.existingMessageIds([...new Set(events.map((e) => e.messageId))])
   const seen = new Set<string>()
   const statuses: WriteStatus[] = []
   const fresh: CollectedEvent[] = []
-  for (const e of events) {
+  const freshSenders: (EventSender | undefined)[] = []
+  events.forEach((e, i) => {
     const isDuplicate = existing.has(e.messageId) || seen.has(e.messageId)
     seen.add(e.messageId)
     statuses.push(isDuplicate ? 'duplicate' : 'stored')
-    if (!isDuplicate) fresh.push(e)
-  }
+    if (!isDuplicate) {
+      fresh.push(e)
+      freshSenders.push(senders[i])
+    }
+  })
   const decided = fresh.length > 0 ? await applyIdentities(tx, fresh, policy) : []
   const rows: StoredEvent[] = fresh.map((event, i) => ({ event, ...decided[i]!, nameTerms: nameTerms(event) }))
   await tx.insertEvents(rows)
   const consent = rows.flatMap((r) => r.event.consent.map((change) => ({ identityKey: r.identityKey, change, recordedAt: r.event.receivedAt })))
-  if (consent.length > 0) await tx.insertConsent(consent)
+  if (consent.length > 0) {
+    await tx.insertConsent(consent)
+    // Every consent change is audited, also the ones that arrive on events, in the same transaction.
+    await tx.appendAudit(
+      rows.flatMap((r, i) => (r.event.consent.length === 0 ? [] : [consentAudit(r, freshSenders[i] ?? { keyId: null, name: `source:${r.event.source}` })])),
+    )
+  }
   if (rejected.length > 0) await tx.quarantine(rejected)
   return statuses
+}
+
+function consentAudit(r: StoredEvent, sender: EventSender): NewAuditEntry {
+  const changes = r.event.consent.map(({ purpose, channel, state, occurredAt, legalBasis }) => ({ purpose, channel, state, occurredAt, legalBasis }))
+  return {
+    at: r.event.receivedAt,
+    keyId: sender.keyId,
+    actor: sender.name,
+    role: 'source',
+    action: 'consent.change',
+    profileId: r.profileId,
+    purpose: 'collection',
+    detail: { messageId: r.event.messageId, source: r.event.source, changes },
+  }
 }
 
 /** Lower-cased name words and the full name from the person's traits, for `GET /v1/profiles?q=`. */

@@ -36,7 +36,7 @@ export async function importFile(
   const name = basename(file)
   let chunk: { line: number; item: RawItem }[] = []
   const flush = async () => {
-    const results = await collector.collect(chunk.map((c) => c.item), opts.source, { identifiedBy: 'any' })
+    const results = await collector.collect(chunk.map((c) => c.item), opts.source, { identifiedBy: 'any', sender: { keyId: null, name: `import:${file}` } })
     results.forEach((r, i) => {
       if (r.status === 'rejected') {
         summary.rejected++

@@ -25,7 +25,7 @@ export function collectRoutes(app: FastifyInstance, deps: { collector: Collector
     }
     const shared = { context: asObjectOrNull(body.context), integrations: asObjectOrNull(body.integrations), sentAt: body.sentAt }
     const items: RawItem[] = body.batch.map((raw: unknown, i: number) => ({ raw: withBatchDefaults(raw, shared), path: `batch[${i}]` }))
-    const results = await deps.collector.collect(items, source)
+    const results = await deps.collector.collect(items, source, { sender: senderOf(request) })
     return reply.send(summarize(results))
   }
   app.post('/v1/batch', { config }, batch)
@@ -36,7 +36,7 @@ export function collectRoutes(app: FastifyInstance, deps: { collector: Collector
     app.post(`/v1/${path}`, { config }, async (request, reply) => {
       const source = sourceOf(request)
       const { writeKey: _key, ...raw } = asObject(request.body)
-      const [result] = await deps.collector.collect([{ raw, path: '', defaultType: type }], source)
+      const [result] = await deps.collector.collect([{ raw, path: '', defaultType: type }], source, { sender: senderOf(request) })
       if (result && result.status === 'rejected') throw new AppError('EVENT_INVALID', result.reason)
       return reply.send({ success: true, status: result?.status })
     })
@@ -47,6 +47,11 @@ function sourceOf(request: FastifyRequest): string {
   const { source, keyId } = principalOf(request)
   if (source === null) throw new Error(`source key ${keyId} names no source`)
   return source
+}
+
+function senderOf(request: FastifyRequest): { keyId: string; name: string } {
+  const { keyId, name } = principalOf(request)
+  return { keyId, name }
 }
 
 function summarize(results: ItemResult[]) {
