@@ -284,15 +284,18 @@ export class SqlStore implements Store {
       .innerJoin('identifiers', 'identifiers.key', 'name_terms.identity_key')
       .select('identifiers.profile_id')
       .where(sql<boolean>`term like ${prefix} escape '\\'`)
-    const rows = await byEmail.union(byName).limit(limit).execute()
-    const profiles = await Promise.all(rows.map((r) => this.getProfile(r.profile_id)))
-    return profiles
-      .filter((p): p is Profile => p !== null)
-      .map((p) => ({
-        id: p.id,
-        email: p.identifiers.find((i) => i.kind === 'email')?.value ?? null,
-        name: displayName(p),
-      }))
+    const ids = (await byEmail.union(byName).limit(limit).execute()).map((r) => r.profile_id)
+    if (ids.length === 0) return []
+    // Two queries for all hits: their emails, and the events that carry traits (for the name).
+    const [emails, traitRows] = await Promise.all([
+      this.db.selectFrom('identifiers').select(['profile_id', 'value']).where('kind', '=', 'email').where('profile_id', 'in', ids).orderBy('key').execute(),
+      this.db.selectFrom('events').select(['profile_id', 'ts', 'message_id', 'source', 'payload']).where('has_traits', '=', 1).where('profile_id', 'in', ids).execute(),
+    ])
+    return ids.map((id) => ({
+      id,
+      email: emails.find((e) => e.profile_id === id)?.value ?? null,
+      name: displayName(foldTraits(traitRows.filter((r) => r.profile_id === id).map(toTraitSource))),
+    }))
   }
 
   async listMerges(profileId: string): Promise<IdentityMerge[]> {
@@ -452,8 +455,8 @@ function toIdentifierRow(r: Database['identifiers']): IdentifierRow {
   return { key: r.key, kind: r.kind, value: r.value, profileId: r.profile_id, firstSeen: r.first_seen }
 }
 
-function displayName(p: Profile): string | null {
-  const t = (k: string) => (typeof p.traits[k]?.value === 'string' ? (p.traits[k]!.value as string) : null)
+function displayName(traits: Profile['traits']): string | null {
+  const t = (k: string) => (typeof traits[k]?.value === 'string' ? (traits[k]!.value as string) : null)
   return t('name') ?? ([t('firstName') ?? t('first_name'), t('lastName') ?? t('last_name')].filter(Boolean).join(' ') || null)
 }
 
