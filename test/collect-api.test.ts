@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createSource } from '../src/collect/sources.js'
 import { testApp, type TestApp } from './helpers/app.js'
 
 let t: TestApp
@@ -17,6 +18,16 @@ describe('collection API: auth', () => {
     const res = await post('/v1/track', { userId: 'u1', event: 'X', messageId: 'm' }, { authorization: `Basic ${Buffer.from('wk_nope:').toString('base64')}` })
     expect(res.statusCode).toBe(401)
     expect(res.json()).toEqual({ statusCode: 401, code: 'WRITE_KEY_INVALID', message: 'write key must belong to a source, got "wk_nop***"' })
+  })
+
+  it("stores a source key's events under its own source only, whatever the body says; other roles may not send", async () => {
+    const shop = await createSource(t.store, 'shop')
+    const res = await post('/v1/track', { userId: 'u1', event: 'Bought', messageId: 'src-1', writeKey: t.writeKey, source: 'web', context: { source: 'web' } }, { authorization: `Basic ${Buffer.from(`${shop.writeKey}:`).toString('base64')}` })
+    expect(res.statusCode).toBe(200)
+    const id = (await t.store.findProfileIdByIdentifier('userId:u1'))!
+    expect((await t.store.listProfileEvents(id, { limit: 5 })).items.map((e) => e.source)).toEqual(['shop'])
+    const agent = await post('/v1/track', { userId: 'u1', event: 'X', messageId: 'src-2' }, t.as.agent)
+    expect(agent.json()).toMatchObject({ statusCode: 403, code: 'ROLE_FORBIDDEN' })
   })
 
   it('answers 401 without a write key', async () => {
