@@ -146,19 +146,16 @@ export class SqlStore implements Store {
 
   async quarantineOfPerson(messageIds: string[], values: string[]): Promise<QuarantineEntry[]> {
     const needles = values.filter((v) => v.length >= 3).map((v) => `%${escapeLike(JSON.stringify(v).slice(1, -1))}%`)
-    if (messageIds.length === 0 && needles.length === 0) return []
-    const rows = await this.db
-      .selectFrom('quarantine')
-      .selectAll()
-      .where((eb) =>
-        eb.or([
-          ...(messageIds.length > 0 ? [eb('message_id', 'in', messageIds)] : []),
-          ...needles.map((n) => sql<boolean>`raw like ${n} escape '\\'`),
-        ]),
-      )
-      .orderBy('id')
-      .execute()
-    return rows.map(toQuarantineEntry)
+    const found = new Map<number, QuarantineEntry>()
+    const take = (rows: QuarantineRow[]) => rows.forEach((r) => found.set(Number(r.id), toQuarantineEntry(r)))
+    if (needles.length > 0) {
+      take(await this.db.selectFrom('quarantine').selectAll().where((eb) => eb.or(needles.map((n) => sql<boolean>`raw like ${n} escape '\\'`))).execute())
+    }
+    // In slices, so that a person with many events stays under SQLite's limit of bound parameters.
+    for (let i = 0; i < messageIds.length; i += 1000) {
+      take(await this.db.selectFrom('quarantine').selectAll().where('message_id', 'in', messageIds.slice(i, i + 1000)).execute())
+    }
+    return [...found.values()].sort((a, b) => a.id - b.id)
   }
 
   async identifiersOf(profileId: string): Promise<IdentifierRow[]> {
@@ -426,7 +423,9 @@ function toTraitSource(row: { ts: string; message_id: string; source: string; pa
   return { timestamp: row.ts, messageId: row.message_id, source: row.source, traits: personTraits(payload) ?? {} }
 }
 
-function toQuarantineEntry(r: Omit<Database['quarantine'], 'id'> & { id: number | string }): QuarantineEntry {
+type QuarantineRow = Omit<Database['quarantine'], 'id'> & { id: number | string }
+
+function toQuarantineEntry(r: QuarantineRow): QuarantineEntry {
   return { id: Number(r.id), source: r.source, receivedAt: r.received_at, messageId: r.message_id, reason: r.reason, raw: JSON.parse(r.raw) as unknown }
 }
 
