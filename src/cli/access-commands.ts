@@ -3,8 +3,7 @@ import type { Command } from 'commander'
 import { erasePerson, exportPerson } from '../consent/privacy.js'
 import { ROLES } from '../core/api-key.js'
 import { AppError } from '../core/errors.js'
-import { identifierKey } from '../core/identifier.js'
-import { normalizeEmail, normalizePhone } from '../identity/extract-identifiers.js'
+import { lookupKey } from '../identity/lookup-key.js'
 import { localAuditEntry } from '../server/access/audit.js'
 import { createApiKey, listApiKeys, revokeApiKey } from '../server/access/keys.js'
 import { configFrom } from './main.js'
@@ -102,27 +101,12 @@ function cliActor(): string {
 async function profileOf(runtime: Runtime, flags: Flags): Promise<string> {
   const given = (['email', 'userId', 'phone', 'profileId'] as const).filter((k) => typeof flags[k] === 'string')
   if (given.length !== 1) throw new AppError('REQUEST_INVALID', `name the person by exactly one of --email, --user-id, --phone, --profile-id, got ${given.length}`)
-  const raw = flags[given[0]!] as string
-  let profileId: string | null
-  switch (given[0]) {
-    case 'profileId':
-      profileId = await runtime.store.resolveProfileId(raw)
-      break
-    case 'email': {
-      const email = normalizeEmail(raw)
-      if (!email) throw new AppError('REQUEST_INVALID', `--email must be an email address, got "${raw}"`)
-      profileId = await runtime.store.findProfileIdByIdentifier(identifierKey({ kind: 'email', value: email }))
-      break
-    }
-    case 'phone': {
-      const phone = normalizePhone(raw, runtime.config.defaultCountry)
-      if (!phone) throw new AppError('REQUEST_INVALID', `--phone must be a valid phone number, got "${raw}"`)
-      profileId = await runtime.store.findProfileIdByIdentifier(identifierKey({ kind: 'phone', value: phone }))
-      break
-    }
-    default:
-      profileId = await runtime.store.findProfileIdByIdentifier(identifierKey({ kind: 'userId', value: raw }))
-  }
-  if (!profileId) throw new AppError('PROFILE_NOT_FOUND', `no profile has that ${given[0]}`)
+  const selector = given[0]!
+  const value = flags[selector] as string
+  const profileId =
+    selector === 'profileId'
+      ? await runtime.store.resolveProfileId(value)
+      : await runtime.store.findProfileIdByIdentifier(lookupKey({ [selector]: value }, runtime.config.defaultCountry))
+  if (!profileId) throw new AppError('PROFILE_NOT_FOUND', `no profile has that ${selector}`)
   return profileId
 }

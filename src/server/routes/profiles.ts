@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { AppError } from '../../core/errors.js'
-import { identifierKey } from '../../core/identifier.js'
-import { normalizeEmail, normalizePhone } from '../../identity/extract-identifiers.js'
+import { lookupKey, type IdentifierLookup } from '../../identity/lookup-key.js'
 import type { Store } from '../../store/store.js'
 import type { AuditLog } from '../access/audit.js'
 import type { Access } from '../access/guard.js'
@@ -9,13 +8,8 @@ import type { Access } from '../access/guard.js'
 /** A single person's data: agents (call center, sales) and admins; each read is audited. */
 export const PERSONAL_READ = { access: { roles: ['agent', 'admin'], personal: true } satisfies Access }
 
-interface LookupQuery {
+interface LookupQuery extends IdentifierLookup {
   q?: string
-  email?: string
-  userId?: string
-  anonymousId?: string
-  phone?: string
-  externalId?: string
   limit?: string
 }
 
@@ -55,27 +49,6 @@ export function profileRoutes(app: FastifyInstance, deps: { store: Store; defaul
     await audit.record(request, 'profile.read', profile.id, { by: key.slice(0, key.indexOf(':')) })
     return profile
   })
-}
-
-function lookupKey(query: LookupQuery, defaultCountry: string): string {
-  if (query.email !== undefined) {
-    const email = normalizeEmail(query.email)
-    if (!email) throw new AppError('REQUEST_INVALID', `email must be an email address, got "${query.email}"`)
-    return identifierKey({ kind: 'email', value: email })
-  }
-  if (query.phone !== undefined) {
-    const phone = normalizePhone(query.phone, defaultCountry)
-    if (!phone) throw new AppError('REQUEST_INVALID', `phone must be a valid phone number, got "${query.phone}"`)
-    return identifierKey({ kind: 'phone', value: phone })
-  }
-  if (query.userId !== undefined) return identifierKey({ kind: 'userId', value: query.userId })
-  if (query.anonymousId !== undefined) return identifierKey({ kind: 'anonymousId', value: query.anonymousId })
-  if (query.externalId !== undefined) {
-    const colon = query.externalId.indexOf(':')
-    if (colon <= 0) throw new AppError('REQUEST_INVALID', `externalId must be type:value, got "${query.externalId}"`)
-    return identifierKey({ kind: `external:${query.externalId.slice(0, colon)}`, value: query.externalId.slice(colon + 1) })
-  }
-  throw new AppError('REQUEST_INVALID', 'one of q, email, userId, anonymousId, phone or externalId is required')
 }
 
 /** Reads a `limit` query parameter within bounds. */
