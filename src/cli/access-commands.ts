@@ -6,20 +6,10 @@ import { AppError } from '../core/errors.js'
 import { lookupKey } from '../identity/lookup-key.js'
 import { localAuditEntry } from '../server/access/audit.js'
 import { createApiKey, listApiKeys, revokeApiKey } from '../server/access/keys.js'
-import { configFrom } from './main.js'
 import { printResult } from './output.js'
-import { openRuntime, type Runtime } from './runtime.js'
+import { withRuntime, type Runtime } from './runtime.js'
 
 type Flags = Record<string, unknown> & { db?: string; config?: string; json?: boolean }
-
-async function withRuntime(flags: Flags, fn: (runtime: Runtime) => Promise<void>): Promise<void> {
-  const runtime = await openRuntime(configFrom({ db: flags.db, config: flags.config }))
-  try {
-    await fn(runtime)
-  } finally {
-    await runtime.close()
-  }
-}
 
 /** `salestwin keys …` (API keys with roles) and `salestwin privacy …` (GDPR export and erasure). */
 export function accessCommands(program: Command, common: (cmd: Command) => Command): void {

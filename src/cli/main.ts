@@ -1,31 +1,17 @@
 import { Command, Option } from 'commander'
 import { loadConfig, type Config } from '../config/config.js'
 import { AppError } from '../core/errors.js'
-import { createSource } from '../collect/sources.js'
+import { createSource, listSourcesWithKeys } from '../collect/sources.js'
 import { demoCommand } from './demo-command.js'
 import { importCommand, importSpendCommand } from './import-command.js'
 import { printResult } from './output.js'
 import { runAttribution } from '../journey/run-attribution.js'
 import { channelRulesWith } from '../journey/channel.js'
 import { formatAttribution } from './format-attribution.js'
-import { openRuntime } from './runtime.js'
+import { configFrom, withRuntime } from './runtime.js'
 import { serveCommand } from './serve-command.js'
 import { accessCommands } from './access-commands.js'
-import { listApiKeys } from '../server/access/keys.js'
 import { MODELS, valueFitCommand, valueFitFromStore, valuePredictCommand, valueReportCommand } from './value-command.js'
-
-/** Options every command shares: where the store is and which config file to read. */
-interface CommonFlags {
-  db?: string
-  config?: string
-  json?: boolean
-}
-
-/** Builds the config from flags > SALESTWIN_* env > config file > defaults. */
-export function configFrom(flags: CommonFlags & Record<string, unknown>): Config {
-  const { config: file, json: _json, ...rest } = flags
-  return loadConfig({ flags: rest, env: process.env, ...(file ? { file } : {}) })
-}
 
 export const common = (cmd: Command) =>
   cmd
@@ -82,27 +68,20 @@ export async function main(argv: string[]): Promise<void> {
     .argument('<name>', 'e.g. web, app, shop, call_center, crm')
     .option('--json', 'print one JSON document')
     .action(async (name: string, flags) => {
-      const runtime = await openRuntime(configFrom({ db: flags.db, config: flags.config }))
-      try {
+      await withRuntime(flags, async (runtime) => {
         const source = await createSource(runtime.store, name)
         printResult(source, Boolean(flags.json), () => `source ${source.name} created; write key (shown this once, keep it secret): ${source.writeKey}`)
-      } finally {
-        await runtime.close()
-      }
+      })
     })
   common(sources.command('list'))
     .option('--json', 'print one JSON document')
     .action(async (flags) => {
-      const runtime = await openRuntime(configFrom({ db: flags.db, config: flags.config }))
-      try {
-        const keys = (await listApiKeys(runtime.store)).filter((k) => k.role === 'source' && k.revokedAt === null)
-        const list = (await runtime.store.listSources()).map((s) => ({ ...s, keys: keys.filter((k) => k.source === s.name).map((k) => ({ id: k.id, hint: k.hint })) }))
+      await withRuntime(flags, async (runtime) => {
+        const list = await listSourcesWithKeys(runtime.store)
         printResult(list, Boolean(flags.json), () =>
           list.map((s) => `${s.name.padEnd(16)} keys ${s.keys.map((k) => `${k.id} (${k.hint})`).join(', ') || 'none'}  (since ${s.createdAt})`).join('\n') || 'no sources yet',
         )
-      } finally {
-        await runtime.close()
-      }
+      })
     })
 
   accessCommands(program, common)
@@ -116,23 +95,17 @@ export async function main(argv: string[]): Promise<void> {
     .option('--json', 'print one JSON document')
     .action(async (flags) => {
       if (flags.summary) return valueFitCommand({ model: flags.model, summary: flags.summary, json: Boolean(flags.json) })
-      const runtime = await openRuntime(configFrom({ db: flags.db, config: flags.config }))
-      try {
+      await withRuntime(flags, async (runtime) => {
         await valueFitFromStore(runtime, { model: flags.model, json: Boolean(flags.json), ...(flags.currency ? { currency: flags.currency } : {}) })
-      } finally {
-        await runtime.close()
-      }
+      })
     })
   common(value.command('report'))
     .description('the latest value refresh: fits, clusters with potential, and the calibration/holdout check (data for charts)')
     .option('--json', 'print one JSON document')
     .action(async (flags) => {
-      const runtime = await openRuntime(configFrom({ db: flags.db, config: flags.config }))
-      try {
+      await withRuntime(flags, async (runtime) => {
         await valueReportCommand(runtime, Boolean(flags.json))
-      } finally {
-        await runtime.close()
-      }
+      })
     })
   value
     .command('predict')
@@ -152,8 +125,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--markov-order <n>', 'Markov chain order, 1 to 3', '1')
     .option('--json', 'print one JSON document')
     .action(async (flags) => {
-      const runtime = await openRuntime(configFrom({ db: flags.db, config: flags.config }))
-      try {
+      await withRuntime(flags, async (runtime) => {
         const report = await runAttribution(runtime.store, {
           model: flags.model,
           rules: channelRulesWith(runtime.config.channelRules),
@@ -164,9 +136,7 @@ export async function main(argv: string[]): Promise<void> {
           ...(flags.to ? { to: flags.to } : {}),
         })
         printResult(report, Boolean(flags.json), () => formatAttribution(report))
-      } finally {
-        await runtime.close()
-      }
+      })
     })
 
   try {

@@ -1,5 +1,5 @@
 import { Collector } from '../collect/collector.js'
-import type { Config } from '../config/config.js'
+import { loadConfig, type Config } from '../config/config.js'
 import { ConsentService } from '../consent/consent-service.js'
 import { consentPolicy, type ConsentPolicy } from '../consent/rules.js'
 import { openStore } from '../store/open-store.js'
@@ -38,5 +38,28 @@ export async function openRuntime(config: Config): Promise<Runtime> {
       await collector.flush()
       await store.close()
     },
+  }
+}
+
+/** Options every command shares: where the store is and which config file to read. */
+export interface CommonFlags {
+  db?: string
+  config?: string
+  json?: boolean
+}
+
+/** Builds the config from flags > SALESTWIN_* env > config file > defaults. */
+export function configFrom(flags: CommonFlags & Record<string, unknown>): Config {
+  const { config: file, json: _json, ...rest } = flags
+  return loadConfig({ flags: rest, env: process.env, ...(file ? { file } : {}) })
+}
+
+/** Runs a command against the store its --db/--config flags name, and closes it afterwards. */
+export async function withRuntime(flags: CommonFlags, fn: (runtime: Runtime) => Promise<void>): Promise<void> {
+  const runtime = await openRuntime(configFrom({ db: flags.db, config: flags.config }))
+  try {
+    await fn(runtime)
+  } finally {
+    await runtime.close()
   }
 }

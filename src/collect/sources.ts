@@ -31,3 +31,10 @@ export async function ensureSources(store: Store, names: readonly string[]): Pro
   for (const name of names) if (!existing.has(name)) created.push(await createSource(store, name))
   return created
 }
+
+/** Every source with its active write keys, by id and hint (the keys themselves are not kept). */
+export async function listSourcesWithKeys(store: Store): Promise<(Source & { keys: { id: string; hint: string }[] })[]> {
+  const [sources, keys] = await Promise.all([store.listSources(), store.listApiKeys()])
+  const active = keys.filter((k) => k.role === 'source' && k.revokedAt === null)
+  return sources.map((s) => ({ ...s, keys: active.filter((k) => k.source === s.name).map((k) => ({ id: k.id, hint: k.hint })) }))
+}
