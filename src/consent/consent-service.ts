@@ -6,6 +6,7 @@ import type { IdentifierRow, NewAuditEntry, NewConsentRow, Store } from '../stor
 import { WriteQueue } from '../store/write-queue.js'
 import { consentSummary, mayContact, type ConsentLedger, type ContactVerdict } from './may-contact.js'
 import type { ChannelOrAll, ConsentPolicy } from './rules.js'
+import { consentFigures, type FigureOptions } from './figures.js'
 
 /**
  * Consent over the store: reads a person's ledger, answers `mayContact`, records changes
@@ -57,11 +58,15 @@ export class ConsentService {
   }
 
   /** Salted hashes of the identifiers a suppression covers (all but anonymous ids). */
-  async suppressionHashes(identifiers: IdentifierRow[]): Promise<Suppression[]> {
+  async suppressionHashes(identifiers: IdentifierRow[]): Promise<Omit<Suppression, 'erasedAt'>[]> {
     const salt = await (this.salt ??= this.store.suppressionSalt())
-    return identifiers
-      .filter((i) => i.kind !== 'anonymousId')
-      .map((i) => ({ hash: suppressionHash(salt, i.kind, i.value), kind: i.kind, erasedAt: '' }))
+    return identifiers.filter((i) => i.kind !== 'anonymousId').map((i) => ({ hash: suppressionHash(salt, i.kind, i.value), kind: i.kind }))
+  }
+
+  /** Consent figures over the whole store (see {@link consentFigures}). */
+  async figures(opts: FigureOptions = {}) {
+    const [records, firstSeen] = await Promise.all([this.store.listConsentRecords(), this.store.profilesFirstSeen()])
+    return consentFigures(records, firstSeen, this.policy, opts)
   }
 }
 

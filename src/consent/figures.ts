@@ -2,7 +2,8 @@ import { CONSENT_CHANNELS, type ConsentChannel, type ConsentRecord, type Consent
 import { AppError } from '../core/errors.js'
 import type { ConsentPolicy } from './rules.js'
 
-export type Interval = 'day' | 'week' | 'month'
+const INTERVALS = ['day', 'week', 'month'] as const
+export type Interval = (typeof INTERVALS)[number]
 
 export interface FigureOptions {
   /** Start of the series (ISO); default: the month of the first profile. */
@@ -45,6 +46,7 @@ export function consentFigures(
   opts: FigureOptions = {},
 ) {
   const interval = opts.interval ?? 'month'
+  if (!INTERVALS.includes(interval)) throw new AppError('REQUEST_INVALID', `interval must be one of ${INTERVALS.join(', ')}, got "${interval}"`)
   const to = opts.to ?? new Date().toISOString()
   const firstSeen = [...profilesFirstSeen].sort()
   const from = opts.from ?? (firstSeen[0] ? `${firstSeen[0].slice(0, 7)}-01T00:00:00.000Z` : to)

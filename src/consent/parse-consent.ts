@@ -52,6 +52,19 @@ export function parseConsentChange(input: unknown, ctx: ChangeContext): ConsentC
   return { purpose, channel, state, legalBasis, source: source!, occurredAt, evidence, messageId: ctx.messageId ?? null }
 }
 
+/**
+ * The changes of an API request body: one change, or `{ "changes": [ … ] }` with at least one; each
+ * named by its place (`changes[2].purpose …`) in errors.
+ */
+export function parseConsentBody(body: unknown, ctx: Omit<ChangeContext, 'path'>): ConsentChange[] {
+  const o = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : null
+  if (o && Array.isArray(o.changes) && o.changes.length > 0) {
+    return o.changes.map((c, i) => parseConsentChange(c, { ...ctx, path: `changes[${i}]` }))
+  }
+  if (o && !('changes' in o)) return [parseConsentChange(o, { ...ctx, path: '' })]
+  throw new AppError('CONSENT_INVALID', 'body must be a consent change { purpose, channel, state, occurredAt, … } or { "changes": [ … ] } with at least one')
+}
+
 /** Segment consent categories (`context.consent.categoryPreferences`) and the purposes they grant. */
 const CATEGORY_PURPOSES: Record<string, string> = {
   advertising: 'marketing',

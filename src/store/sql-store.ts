@@ -95,19 +95,21 @@ export class SqlStore implements Store {
     return rows.map(toConsentRecord)
   }
 
-  async consentFigureInputs(): Promise<{ records: (ConsentRecord & { profileId: string })[]; profilesFirstSeen: string[] }> {
-    const [rows, profiles] = await Promise.all([
-      this.db
-        .selectFrom('consent_records')
-        .innerJoin('identifiers', 'identifiers.key', 'consent_records.identity_key')
-        .selectAll('consent_records')
-        .select('identifiers.profile_id')
-        .orderBy('consent_records.occurred_at')
-        .orderBy('consent_records.id')
-        .execute(),
-      this.db.selectFrom('events').select((eb) => eb.fn.min('ts').as('first')).groupBy('profile_id').execute(),
-    ])
-    return { records: rows.map((r) => ({ ...toConsentRecord(r), profileId: r.profile_id })), profilesFirstSeen: profiles.map((p) => p.first).sort() }
+  async listConsentRecords(): Promise<(ConsentRecord & { profileId: string })[]> {
+    const rows = await this.db
+      .selectFrom('consent_records')
+      .innerJoin('identifiers', 'identifiers.key', 'consent_records.identity_key')
+      .selectAll('consent_records')
+      .select('identifiers.profile_id')
+      .orderBy('consent_records.occurred_at')
+      .orderBy('consent_records.id')
+      .execute()
+    return rows.map((r) => ({ ...toConsentRecord(r), profileId: r.profile_id }))
+  }
+
+  async profilesFirstSeen(): Promise<string[]> {
+    const rows = await this.db.selectFrom('events').select((eb) => eb.fn.min('ts').as('first')).groupBy('profile_id').execute()
+    return rows.map((r) => r.first).sort()
   }
 
   async findSuppressions(hashes: string[]): Promise<Suppression[]> {

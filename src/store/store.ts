@@ -170,8 +170,10 @@ export interface Store {
 
   /** The consent ledger of a profile: the records of all its identifiers, oldest first. */
   consentRecordsOf(profileId: string): Promise<ConsentRecord[]>
-  /** Every consent record with the profile that holds it now, and each profile's first event time: for consent figures. */
-  consentFigureInputs(): Promise<{ records: (ConsentRecord & { profileId: string })[]; profilesFirstSeen: string[] }>
+  /** Every consent record with the profile that holds it now, oldest first. */
+  listConsentRecords(): Promise<(ConsentRecord & { profileId: string })[]>
+  /** Each profile's first event time, sorted: who counts as a customer when. */
+  profilesFirstSeen(): Promise<string[]>
   findSuppressions(hashes: string[]): Promise<Suppression[]>
   /** The store's own random salt for suppression hashes (made once, at migration). */
   suppressionSalt(): Promise<string>

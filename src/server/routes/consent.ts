@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { ConsentService } from '../../consent/consent-service.js'
-import { consentFigures, type Interval } from '../../consent/figures.js'
-import { parseConsentChange } from '../../consent/parse-consent.js'
+import type { Interval } from '../../consent/figures.js'
+import { parseConsentBody } from '../../consent/parse-consent.js'
 import { exportPerson, erasePerson } from '../../consent/privacy.js'
 import { pseudonymizedProfiles } from '../../consent/pseudonymized-export.js'
 import type { ChannelOrAll } from '../../consent/rules.js'
@@ -34,14 +34,7 @@ export function consentRoutes(app: FastifyInstance, deps: { store: Store; consen
 
   app.put<Id>('/v1/profiles/:id/consent', { config: { access: { roles: ['agent', 'admin'], personal: true } } }, async (request) => {
     const id = await profileIdOf(request.params.id)
-    const body = request.body as Record<string, unknown> | undefined
-    const list = Array.isArray(body?.changes) ? body.changes : body && typeof body === 'object' && !('changes' in body) ? [body] : null
-    if (list === null || list.length === 0) {
-      throw new AppError('CONSENT_INVALID', 'body must be a consent change { purpose, channel, state, occurredAt, … } or { "changes": [ … ] } with at least one')
-    }
-    const source = `api:${principalOf(request).name}`
-    const path = (i: number) => (Array.isArray(body?.changes) ? `changes[${i}]` : '')
-    const changes = list.map((c: unknown, i: number) => parseConsentChange(c, { policy: consent.policy, source, path: path(i) }))
+    const changes = parseConsentBody(request.body, { policy: consent.policy, source: `api:${principalOf(request).name}` })
     const detail = { changes: changes.map(({ purpose, channel, state, occurredAt, legalBasis }) => ({ purpose, channel, state, occurredAt, legalBasis })) }
     await consent.record(id, changes, [auditEntry(request, 'consent.change', id, detail)])
     return { profileId: id, recorded: changes.length }
@@ -58,9 +51,8 @@ export function consentRoutes(app: FastifyInstance, deps: { store: Store; consen
   })
 
   app.get<Id>('/v1/profiles/:id/export', { config: ADMIN_PERSONAL }, async (request) => {
-    const id = await profileIdOf(request.params.id)
-    const data = await exportPerson(store, consent, id)
-    await audit.record(request, 'profile.export', id, { events: data.events.length })
+    const data = await exportPerson(store, consent, request.params.id)
+    await audit.record(request, 'profile.export', data.profile.id, { events: data.events.length })
     return data
   })
 
@@ -70,15 +62,7 @@ export function consentRoutes(app: FastifyInstance, deps: { store: Store; consen
 
   app.get<{ Querystring: { from?: string; to?: string; interval?: string } }>('/v1/consent/figures', { config: AGGREGATES }, async (request) => {
     const { from, to, interval } = request.query
-    if (interval !== undefined && !['day', 'week', 'month'].includes(interval)) {
-      throw new AppError('REQUEST_INVALID', `interval must be one of day, week, month, got "${interval}"`)
-    }
-    const { records, profilesFirstSeen } = await store.consentFigureInputs()
-    return consentFigures(records, profilesFirstSeen, consent.policy, {
-      ...(from ? { from: timeOf(from) } : {}),
-      ...(to ? { to: timeOf(to) } : {}),
-      ...(interval ? { interval: interval as Interval } : {}),
-    })
+    return consent.figures({ ...(from ? { from: timeOf(from) } : {}), ...(to ? { to: timeOf(to) } : {}), ...(interval ? { interval: interval as Interval } : {}) })
   })
 
   app.get('/v1/exports/profiles', { config: AGGREGATES }, async () => pseudonymizedProfiles(store, consent.policy))
