@@ -107,6 +107,8 @@ describe('collection API: bad input gets a clear error and nothing is lost', () 
     expect(entries.map((e) => e.messageId).sort()).toEqual(['anon', 'big', 'neg', 'type', 'when'])
     expect(entries.find((e) => e.messageId === 'when')).toMatchObject({ reason: 'batch[3].timestamp must be ISO-8601, got "yesterday"', raw: batch[3] })
     expect(await t.store.counts()).toEqual({ events: 2, profiles: 2, quarantined: 5 })
+    const foreign = await t.app.inject({ method: 'GET', url: '/v1/quarantine?cursor=abc', headers: t.as.admin })
+    expect(foreign.json()).toEqual({ statusCode: 400, code: 'REQUEST_INVALID', message: 'cursor must be one this API gave out, got "abc"' })
   })
 
   it('answers 400 EVENT_INVALID for a bad single event, and quarantines it', async () => {

@@ -126,11 +126,7 @@ export class SqlStore implements Store {
   async listAudit(opts: { limit: number; cursor?: string; profileId?: string }): Promise<Page<AuditEntry>> {
     let query = this.db.selectFrom('audit_log').selectAll()
     if (opts.profileId) query = query.where('profile_id', '=', opts.profileId)
-    if (opts.cursor) {
-      const before = Number(opts.cursor)
-      if (!Number.isInteger(before)) throw new AppError('REQUEST_INVALID', `cursor must be one this API gave out, got "${opts.cursor}"`)
-      query = query.where('id', '<', before)
-    }
+    if (opts.cursor) query = query.where('id', '<', idCursor(opts.cursor))
     const rows = await query.orderBy('id', 'desc').limit(opts.limit + 1).execute()
     const items = rows.slice(0, opts.limit).map((r) => ({
       id: Number(r.id),
@@ -317,7 +313,7 @@ export class SqlStore implements Store {
   async listQuarantine(opts: { limit: number; cursor?: string; source?: string }): Promise<Page<QuarantineEntry>> {
     let query = this.db.selectFrom('quarantine').selectAll()
     if (opts.source) query = query.where('source', '=', opts.source)
-    if (opts.cursor) query = query.where('id', '<', Number(opts.cursor))
+    if (opts.cursor) query = query.where('id', '<', idCursor(opts.cursor))
     const rows = await query.orderBy('id', 'desc').limit(opts.limit + 1).execute()
     const items = rows.slice(0, opts.limit).map(toQuarantineEntry)
     return { items, nextCursor: rows.length > opts.limit ? String(items.at(-1)?.id) : null }
@@ -463,6 +459,13 @@ function displayName(traits: Profile['traits']): string | null {
 
 function encodeCursor(ts: string, messageId: string): string {
   return Buffer.from(JSON.stringify([ts, messageId])).toString('base64url')
+}
+
+/** The id a page of an id-ordered list (quarantine, audit) continues below. */
+function idCursor(cursor: string): number {
+  const before = Number(cursor)
+  if (!Number.isInteger(before)) throw new AppError('REQUEST_INVALID', `cursor must be one this API gave out, got "${cursor}"`)
+  return before
 }
 
 function decodeCursor(cursor: string): [string, string] {
