@@ -31,7 +31,7 @@ export function bgbbLogLikelihood({ alpha, beta, gamma, delta }: BgBbParams, dat
 export function fitBgBb(data: RfmData): FitResult<keyof BgBbParams> {
   checkRfm(data)
   const n = data.weights ? data.weights.reduce((s, w) => s + w, 0) : data.x.length
-  return fitPositive('bgbb', n, NAMES, (p) => bgbbLogLikelihood({ alpha: p[0]!, beta: p[1]!, gamma: p[2]!, delta: p[3]! }, data), [1, 1, 1, 1])
+  return fitPositive({ model: 'bgbb', n, names: NAMES, start: [1, 1, 1, 1], logLikelihood: (p) => bgbbLogLikelihood(p, data) })
 }
 
 /** P(alive at the next opportunity | x, t_x, n) (FHS 2010, eq. 11). */

@@ -101,16 +101,15 @@ export function fitBgNbd(data: RfmData): FitResult<keyof BgNbdParams> {
   const rows = compressRfm(data)
   // A large base starts from the fit on an evenly spread sample: near the optimum, the full fit needs few steps.
   const warm = data.x.length > WARM_START_ABOVE ? fitBgNbd(everyNth(data, WARM_START_SAMPLE)) : undefined
-  return fitPositive(
-    'bgnbd',
-    data.x.length,
-    NAMES,
-    (p) => bgnbdLogLikelihood(toParams(p), rows),
-    [1, meanT(data), 1, 1],
-    (p) => bgnbdGradient(toParams(p), rows),
-    (p) => bgnbdValueAndGradient(toParams(p), rows),
-    warm,
-  )
+  return fitPositive({
+    model: 'bgnbd',
+    n: data.x.length,
+    names: NAMES,
+    start: [1, meanT(data), 1, 1],
+    logLikelihood: (p) => bgnbdLogLikelihood(p, rows),
+    valueAndGradient: (p) => bgnbdValueAndGradient(p, rows),
+    warmStart: warm,
+  })
 }
 
 /** P(alive | x, t_x, T) under BG/NBD. */
@@ -130,10 +129,6 @@ export function bgnbdConditionalExpected({ r, alpha, a, b }: BgNbdParams, t: num
 /** Expected purchases in (0, t] of a new customer (FHL 2005, eq. 7). */
 export function bgnbdUnconditionalExpected({ r, alpha, a, b }: BgNbdParams, t: number): number {
   return ((a + b - 1) / (a - 1)) * (1 - Math.pow(alpha / (alpha + t), r) * hyp2f1(r, b, a + b - 1, t / (alpha + t)))
-}
-
-function toParams(p: number[]): BgNbdParams {
-  return { r: p[0]!, alpha: p[1]!, a: p[2]!, b: p[3]! }
 }
 
 const WARM_START_ABOVE = 100_000

@@ -10,23 +10,38 @@ export interface FitResult<P extends string> {
   iterations: number
 }
 
+/** What {@link fitPositive} fits: the model's functions take its parameters by name. */
+export interface FitSpec<P extends string> {
+  model: string
+  /** Customers the likelihood sums over (the objective is the mean). */
+  n: number
+  names: readonly P[]
+  /** Starting values, in the order of `names`. */
+  start: number[]
+  logLikelihood: (params: Record<P, number>) => number
+  /** The analytic gradient; derived from `valueAndGradient` when only that is given. */
+  gradient?: (params: Record<P, number>) => number[]
+  /** Value and gradient in one pass over the data; the optimizer asks for both at each point it keeps. */
+  valueAndGradient?: (params: Record<P, number>) => { value: number; gradient: number[] }
+  /** A fit of the same model on a sample: its optimum and curvature start this one. */
+  warmStart?: FitResult<P> | undefined
+}
+
 /**
  * Maximum-likelihood fit of positive parameters: BFGS on their logarithms, standard errors from
  * the inverse Hessian of the negative log-likelihood at the optimum (natural scale).
  * A fit that does not converge throws MODEL_NOT_CONVERGED; it never returns NaN silently.
  */
-export function fitPositive<P extends string>(
-  model: string,
-  n: number,
-  names: readonly P[],
-  logLikelihood: (params: number[]) => number,
-  start: number[],
-  gradient?: (params: number[]) => number[],
-  /** Value and gradient in one pass over the data; the optimizer asks for both at each point it keeps. */
-  valueAndGradient?: (params: number[]) => { value: number; gradient: number[] },
-  /** A fit of the same model on a sample: its optimum and curvature start this one. */
-  warmStart?: FitResult<P>,
-): FitResult<P> {
+export function fitPositive<P extends string>(spec: FitSpec<P>): FitResult<P> {
+  const { model, n, names, start, warmStart } = spec
+  const named = (values: number[]) => Object.fromEntries(names.map((k, i) => [k, values[i]!])) as Record<P, number>
+  const logLikelihood = (values: number[]) => spec.logLikelihood(named(values))
+  const valueAndGradient = spec.valueAndGradient ? (values: number[]) => spec.valueAndGradient!(named(values)) : undefined
+  const gradient = spec.gradient
+    ? (values: number[]) => spec.gradient!(named(values))
+    : valueAndGradient
+      ? (values: number[]) => valueAndGradient(values).gradient
+      : undefined
   let memo: { logParams: number[]; value: number; gradient: number[] } | null = null
   const both = (logParams: number[]) => {
     if (!memo || memo.logParams.some((v, i) => v !== logParams[i])) {
@@ -61,7 +76,7 @@ export function fitPositive<P extends string>(
     )
   }
   const hessian = gradient
-    ? jacobianOf((p) => (valueAndGradient ? valueAndGradient(p).gradient : gradient(p)).map((g) => -g), params)
+    ? jacobianOf((p) => gradient(p).map((g) => -g), params)
     : numericHessian((p) => -logLikelihood(p), params)
   const covariance = invert(hessian)
   const se = params.map((_, i) => {
@@ -71,8 +86,8 @@ export function fitPositive<P extends string>(
   const fit: FitResult<P> = {
     model,
     n,
-    params: Object.fromEntries(names.map((k, i) => [k, params[i]!])) as Record<P, number>,
-    standardErrors: Object.fromEntries(names.map((k, i) => [k, se[i]!])) as Record<P, number>,
+    params: named(params),
+    standardErrors: named(se),
     logLikelihood: ll,
     iterations: result.iterations,
   }

@@ -49,8 +49,14 @@ export function gammaGammaGradient({ p, q, v }: GammaGammaParams, data: SpendDat
 /** Fits Gamma-Gamma on repeat buyers (x > 0, zbar > 0), with the analytic gradient. */
 export function fitGammaGamma(data: SpendData): FitResult<keyof GammaGammaParams> {
   checkSpend(data)
-  const toParams = (p: number[]) => ({ p: p[0]!, q: p[1]!, v: p[2]! })
-  return fitPositive('gammagamma', data.x.length, NAMES, (p) => gammaGammaLogLikelihood(toParams(p), data), [1, 1, 1], (p) => gammaGammaGradient(toParams(p), data))
+  return fitPositive({
+    model: 'gammagamma',
+    n: data.x.length,
+    names: NAMES,
+    start: [1, 1, 1],
+    logLikelihood: (p) => gammaGammaLogLikelihood(p, data),
+    gradient: (p) => gammaGammaGradient(p, data),
+  })
 }
 
 /** E[mean spend | x, zbar]: a weighted mean of the customer's own average and the population's. */

@@ -27,14 +27,12 @@ export function mbgnbdValueAndGradient(params: MbgNbdParams, data: RfmData, with
 export function fitMbgNbd(data: RfmData): FitResult<keyof MbgNbdParams> {
   checkRfm(data)
   const rows = compressRfm(data)
-  const toParams = (p: number[]) => ({ r: p[0]!, alpha: p[1]!, a: p[2]!, b: p[3]! })
-  return fitPositive(
-    'mbgnbd',
-    data.x.length,
-    NAMES,
-    (p) => mbgnbdLogLikelihood(toParams(p), rows),
-    [1, meanT(data), 1, 1],
-    (p) => mbgnbdGradient(toParams(p), rows),
-    (p) => mbgnbdValueAndGradient(toParams(p), rows),
-  )
+  return fitPositive({
+    model: 'mbgnbd',
+    n: data.x.length,
+    names: NAMES,
+    start: [1, meanT(data), 1, 1],
+    logLikelihood: (p) => mbgnbdLogLikelihood(p, rows),
+    valueAndGradient: (p) => mbgnbdValueAndGradient(p, rows),
+  })
 }

@@ -109,16 +109,14 @@ function logTermWithGradient(out: Float64Array, r: number, s: number, alpha: num
 export function fitParetoNbd(data: RfmData): FitResult<keyof ParetoNbdParams> {
   checkRfm(data)
   const rows = compressRfm(data)
-  const toParams = (p: number[]) => ({ r: p[0]!, alpha: p[1]!, s: p[2]!, beta: p[3]! })
-  return fitPositive(
-    'pareto',
-    data.x.length,
-    NAMES,
-    (p) => paretoNbdLogLikelihood(toParams(p), rows),
-    startFromBgNbd(data),
-    (p) => paretoNbdValueAndGradient(toParams(p), rows).gradient,
-    (p) => paretoNbdValueAndGradient(toParams(p), rows),
-  )
+  return fitPositive({
+    model: 'pareto',
+    n: data.x.length,
+    names: NAMES,
+    start: startFromBgNbd(data),
+    logLikelihood: (p) => paretoNbdLogLikelihood(p, rows),
+    valueAndGradient: (p) => paretoNbdValueAndGradient(p, rows),
+  })
 }
 
 /**
