@@ -41,10 +41,3 @@ export interface CollectedEvent {
   consent: ConsentChange[]
 }
 
-/** A raw event that failed validation, kept with its reason. */
-export interface Rejection {
-  index: number
-  reason: string
-  messageId: string | null
-  raw: unknown
-}
