@@ -1,4 +1,5 @@
 import type { JourneyEventRow } from '../core/journey-event.js'
+import type { ComputedValue, OrderRow } from '../core/computed.js'
 import type { CollectedEvent } from '../core/event.js'
 import type { IdentityConflict, IdentityLink, IdentityMerge } from '../core/identity-link.js'
 import type { Profile } from '../core/profile.js'
@@ -88,27 +89,9 @@ export interface Page<T> {
   nextCursor: string | null
 }
 
-/** One order as the value models see it. */
-export interface OrderRow {
-  profileId: string
-  timestamp: string
-  revenue: number
-  /** Cost of the goods, when the order carried it. */
-  cost: number | null
-  currency: string | null
-}
-
-/** A model output attached to a profile, e.g. kind 'value': P(alive), expected purchases, CLV. */
-export interface ComputedValue {
-  profileId: string
-  kind: string
-  computedAt: string
-  data: Record<string, unknown>
-}
+export type { JourneyEventRow, OrderRow, ComputedValue }
 
 /** Marketing spend of one day on one channel and campaign. */
-export type { JourneyEventRow }
-
 export interface SpendRecord {
   date: string
   channel: string

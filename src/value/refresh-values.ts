@@ -1,3 +1,4 @@
+import type { ComputedValue, OrderRow } from '../core/computed.js'
 import { AppError } from '../core/errors.js'
 import { fitBgNbd } from './bgnbd.js'
 import type { FitResult } from './fit.js'
@@ -8,10 +9,10 @@ import type { RfmData } from './rfm-data.js'
 import { clusterCustomers, type Clustering } from './cluster-customers.js'
 import { holdoutCheck, type HoldoutRow } from './holdout-check.js'
 
-/** The two store methods the refresh needs, declared here so that value/ stays free of the store. */
+/** The store methods the refresh needs, declared here so that value/ stays free of the store. */
 export interface ValueSource {
-  listOrders(): Promise<{ profileId: string; timestamp: string; revenue: number; cost: number | null; currency: string | null }[]>
-  putComputedValues(values: { profileId: string; kind: string; computedAt: string; data: Record<string, unknown> }[]): Promise<void>
+  listOrders(): Promise<OrderRow[]>
+  putComputedValues(values: ComputedValue[]): Promise<void>
   putValueRun(computedAt: string, data: Record<string, unknown>): Promise<void>
 }
 
