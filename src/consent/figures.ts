@@ -1,5 +1,6 @@
 import { CONSENT_CHANNELS, type ConsentChannel, type ConsentRecord, type ConsentState } from '../core/consent.js'
 import { AppError } from '../core/errors.js'
+import { timeParam } from '../core/time.js'
 import type { ConsentPolicy } from './rules.js'
 
 const INTERVALS = ['day', 'week', 'month'] as const
@@ -47,12 +48,9 @@ export function consentFigures(
 ) {
   const interval = opts.interval ?? 'month'
   if (!INTERVALS.includes(interval)) throw new AppError('REQUEST_INVALID', `interval must be one of ${INTERVALS.join(', ')}, got "${interval}"`)
-  const to = opts.to ?? new Date().toISOString()
+  const to = opts.to === undefined ? new Date().toISOString() : timeParam('to', opts.to)
   const firstSeen = [...profilesFirstSeen].sort()
-  const from = opts.from ?? (firstSeen[0] ? `${firstSeen[0].slice(0, 7)}-01T00:00:00.000Z` : to)
-  if (Number.isNaN(Date.parse(from)) || Number.isNaN(Date.parse(to))) {
-    throw new AppError('REQUEST_INVALID', `from and to must be ISO-8601 dates, got "${opts.from}" and "${opts.to}"`)
-  }
+  const from = opts.from !== undefined ? timeParam('from', opts.from) : firstSeen[0] ? `${firstSeen[0].slice(0, 7)}-01T00:00:00.000Z` : to
   if (from > to) throw new AppError('REQUEST_INVALID', `from must not be after to, got ${from} > ${to}`)
   const direct = opts.directChannels ?? (['email', 'sms', 'phone'] as const)
 

@@ -1,4 +1,5 @@
 import { AppError } from '../core/errors.js'
+import { timeParam } from '../core/time.js'
 import { attribute, ATTRIBUTION_MODELS, type AttributionModel, type AttributionReport } from './attribute.js'
 import { journeysFromEvents, type JourneyRow } from './journeys-from-events.js'
 import { spendInPeriod, type SpendRow } from './spend.js'
@@ -26,14 +27,11 @@ export async function runAttribution(source: JourneySource, opts: AttributionOpt
   const models: readonly AttributionModel[] =
     opts.model === 'all' ? ATTRIBUTION_MODELS : ATTRIBUTION_MODELS.includes(opts.model as AttributionModel) ? [opts.model as AttributionModel] : []
   if (models.length === 0) throw new AppError('REQUEST_INVALID', `model must be all or one of ${ATTRIBUTION_MODELS.join(', ')}, got "${opts.model}"`)
-  for (const [name, value] of [['from', opts.from], ['to', opts.to]] as const) {
-    if (value !== undefined && Number.isNaN(Date.parse(value))) throw new AppError('REQUEST_INVALID', `${name} must be an ISO-8601 date, got "${value}"`)
-  }
   const order = opts.markovOrder ?? 1
   if (![1, 2, 3].includes(order)) throw new AppError('REQUEST_INVALID', `markovOrder must be 1, 2 or 3, got ${order}`)
   const rows = await source.listJourneyEvents({
-    ...(opts.from ? { from: new Date(opts.from).toISOString() } : {}),
-    ...(opts.to ? { to: new Date(opts.to).toISOString() } : {}),
+    ...(opts.from ? { from: timeParam('from', opts.from) } : {}),
+    ...(opts.to ? { to: timeParam('to', opts.to) } : {}),
   })
   const { journeys, withoutTouchpoints } = journeysFromEvents(rows, {
     ...(opts.conversion ? { conversionEvent: opts.conversion } : {}),

@@ -6,6 +6,7 @@ import { exportPerson, erasePerson } from '../../consent/privacy.js'
 import { pseudonymizedProfiles } from '../../consent/pseudonymized-export.js'
 import type { ChannelOrAll } from '../../consent/rules.js'
 import { AppError } from '../../core/errors.js'
+import { timeParam } from '../../core/time.js'
 import type { Store } from '../../store/store.js'
 import { auditEntry, type AuditLog } from '../access/audit.js'
 import { principalOf, type Access } from '../access/guard.js'
@@ -27,7 +28,7 @@ export function consentRoutes(app: FastifyInstance, deps: { store: Store; consen
 
   app.get<Id & { Querystring: { at?: string } }>('/v1/profiles/:id/consent', { config: PERSONAL_READ }, async (request) => {
     const id = await profileIdOf(request.params.id)
-    const summary = await consent.summary(id, timeOf(request.query.at))
+    const summary = await consent.summary(id, request.query.at ? timeParam('at', request.query.at) : undefined)
     await audit.record(request, 'consent.read', id)
     return { profileId: id, ...summary }
   })
@@ -44,7 +45,7 @@ export function consentRoutes(app: FastifyInstance, deps: { store: Store; consen
     const { purpose, channel } = request.query
     if (!purpose || !channel) throw new AppError('CONSENT_INVALID', `purpose and channel are required, got purpose=${purpose ?? '(none)'} channel=${channel ?? '(none)'}`)
     const id = await profileIdOf(request.params.id)
-    const at = timeOf(request.query.at)
+    const at = request.query.at ? timeParam('at', request.query.at) : new Date().toISOString()
     const verdict = await consent.mayContact(id, purpose, channel as ChannelOrAll, at)
     await audit.record(request, 'consent.check', id, { purpose, channel, allowed: verdict.allowed })
     return { profileId: id, purpose, channel, at, allowed: verdict.allowed, state: verdict.state, reason: verdict.reason }
@@ -62,16 +63,8 @@ export function consentRoutes(app: FastifyInstance, deps: { store: Store; consen
 
   app.get<{ Querystring: { from?: string; to?: string; interval?: string } }>('/v1/consent/figures', { config: AGGREGATES }, async (request) => {
     const { from, to, interval } = request.query
-    return consent.figures({ ...(from ? { from: timeOf(from) } : {}), ...(to ? { to: timeOf(to) } : {}), ...(interval ? { interval: interval as Interval } : {}) })
+    return consent.figures({ ...(from ? { from } : {}), ...(to ? { to } : {}), ...(interval ? { interval: interval as Interval } : {}) })
   })
 
   app.get('/v1/exports/profiles', { config: AGGREGATES }, async () => pseudonymizedProfiles(store, consent.policy))
-}
-
-/** A time query parameter as ISO-8601 (now when absent). */
-function timeOf(raw: string | undefined): string {
-  if (raw === undefined) return new Date().toISOString()
-  const ms = Date.parse(raw)
-  if (Number.isNaN(ms)) throw new AppError('REQUEST_INVALID', `time must be ISO-8601, got "${raw}"`)
-  return new Date(ms).toISOString()
 }
