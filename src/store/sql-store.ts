@@ -162,10 +162,14 @@ export class SqlStore implements Store {
   }
 
   async dumpTables(): Promise<Record<string, string>> {
-    const tables = ['sources', 'api_keys', 'profiles', 'identifiers', 'identity_links', 'identity_merges', 'identity_conflicts', 'events', 'name_terms',
-      'computed_values', 'value_runs', 'spend', 'quarantine', 'consent_records', 'suppressions', 'settings', 'audit_log'] as const
+    // Every table the database has (from its catalog), so that a table added later is searched too.
+    // PostgreSQL's catalog spans every schema; this store's tables are those of its search path's first.
+    const schema = this.dialect === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(this.db)).rows[0]?.s : undefined
+    const tables = (await this.db.introspection.getTables())
+      .filter((t) => (schema === undefined || t.schema === schema) && !t.name.startsWith('kysely_'))
+      .map((t) => t.name)
     const out: Record<string, string> = {}
-    for (const table of tables) out[table] = JSON.stringify(await this.db.selectFrom(table).selectAll().execute())
+    for (const table of tables) out[table] = JSON.stringify(await this.db.selectFrom(table as keyof Database).selectAll().execute())
     return out
   }
 
