@@ -4,7 +4,7 @@ import { erasePerson, exportPerson } from '../consent/privacy.js'
 import { ROLES } from '../core/api-key.js'
 import { AppError } from '../core/errors.js'
 import { lookupKey } from '../identity/lookup-key.js'
-import { localAuditEntry } from '../server/access/audit.js'
+import { appendLocalAudit, localAuditEntry } from '../server/access/audit.js'
 import { createApiKey, listApiKeys, revokeApiKey } from '../server/access/keys.js'
 import { printResult } from './output.js'
 import { withRuntime, type Runtime } from './runtime.js'
@@ -23,7 +23,7 @@ export function accessCommands(program: Command, common: (cmd: Command) => Comma
     .action(async (flags: Flags) =>
       withRuntime(flags, async ({ store }) => {
         const created = await createApiKey(store, { role: flags.role, name: flags.name, ...(flags.source !== undefined ? { source: flags.source } : {}) })
-        await store.write((tx) => tx.appendAudit([localAuditEntry(cliActor(), 'keys.create', null, 'administration', { id: created.id, role: created.role, name: created.name })]))
+        await appendLocalAudit(store, cliActor(), 'keys.create', null, 'administration', { id: created.id, role: created.role, name: created.name })
         printResult(created, Boolean(flags.json), () => `key ${created.id} (${created.role}, "${created.name}") created; the key, shown this once:\n${created.secret}`)
       }),
     )
@@ -45,7 +45,7 @@ export function accessCommands(program: Command, common: (cmd: Command) => Comma
     .action(async (id: string, flags: Flags) =>
       withRuntime(flags, async ({ store }) => {
         const revoked = await revokeApiKey(store, id)
-        await store.write((tx) => tx.appendAudit([localAuditEntry(cliActor(), 'keys.revoke', null, 'administration', { id })]))
+        await appendLocalAudit(store, cliActor(), 'keys.revoke', null, 'administration', { id })
         printResult(revoked, Boolean(flags.json), () => `key ${revoked.id} revoked at ${revoked.revokedAt}`)
       }),
     )
@@ -76,7 +76,7 @@ export function accessCommands(program: Command, common: (cmd: Command) => Comma
       withRuntime(flags, async (runtime) => {
         const id = await profileOf(runtime, flags)
         const data = await exportPerson(runtime.store, runtime.consent, id)
-        await runtime.store.write((tx) => tx.appendAudit([localAuditEntry(cliActor(), 'profile.export', id, 'gdpr_request', { events: data.events.length })]))
+        await appendLocalAudit(runtime.store, cliActor(), 'profile.export', id, 'gdpr_request', { events: data.events.length })
         printResult(data, true, () => '')
       }),
     )

@@ -18,15 +18,15 @@ import { consentFigures, type FigureOptions } from './figures.js'
  */
 export class ConsentService {
   private salt: Promise<string> | null = null
-  private readonly changes: WriteQueue<NewConsentRow | NewAuditEntry>
+  private readonly changes: WriteQueue<{ rows: NewConsentRow[]; audit: NewAuditEntry[] }>
 
   constructor(
     private readonly store: Store,
     readonly policy: ConsentPolicy,
   ) {
-    this.changes = new WriteQueue(store, async (tx, items) => {
-      await tx.insertConsent(items.filter((i): i is NewConsentRow => 'change' in i))
-      await tx.appendAudit(items.filter((i): i is NewAuditEntry => !('change' in i)))
+    this.changes = new WriteQueue(store, async (tx, writes) => {
+      await tx.insertConsent(writes.flatMap((w) => w.rows))
+      await tx.appendAudit(writes.flatMap((w) => w.audit))
     })
   }
 
@@ -54,7 +54,7 @@ export class ConsentService {
     const anchor = anchorOf(identifiers)
     if (!anchor) throw new AppError('PROFILE_NOT_FOUND', `profile "${profileId}" has no identifiers to attach consent to`)
     const recordedAt = new Date().toISOString()
-    await this.changes.push([...changes.map((change) => ({ identityKey: anchor.key, change, recordedAt })), ...audit])
+    await this.changes.push([{ rows: changes.map((change) => ({ identityKey: anchor.key, change, recordedAt })), audit }])
   }
 
   /** Salted hashes of the identifiers a suppression covers (all but anonymous ids). */

@@ -50,6 +50,11 @@ export function auditEntry(request: FastifyRequest, action: string, profileId: s
   return { at: new Date().toISOString(), keyId: principal.keyId, actor: principal.name, role: principal.role, action, profileId, purpose, detail }
 }
 
+/** Writes the audit line of an action done outside HTTP (see {@link localAuditEntry}); resolves when durable. */
+export async function appendLocalAudit(store: Store, ...line: Parameters<typeof localAuditEntry>): Promise<void> {
+  await store.write((tx) => tx.appendAudit([localAuditEntry(...line)]))
+}
+
 /** The audit line of an action done outside HTTP (the CLI, run by someone with access to the store). */
 export function localAuditEntry(actor: string, action: string, profileId: string | null, purpose: string, detail: Record<string, unknown> = {}): NewAuditEntry {
   return { at: new Date().toISOString(), keyId: null, actor, role: 'admin', action, profileId, purpose, detail }
