@@ -11,7 +11,8 @@ import { formatAttribution } from './format-attribution.js'
 import { configFrom, withRuntime } from './runtime.js'
 import { serveCommand } from './serve-command.js'
 import { accessCommands } from './access-commands.js'
-import { MODELS, valueFitCommand, valueFitFromStore, valuePredictCommand, valueReportCommand } from './value-command.js'
+import { valueFitCommand, valueFitFromStore, valuePredictCommand, valueReportCommand } from './value-command.js'
+import { MODELS } from '../value/predict.js'
 
 export const common = (cmd: Command) =>
   cmd

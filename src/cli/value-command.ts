@@ -1,19 +1,13 @@
 import { parse } from 'csv-parse/sync'
 import { readFileSync } from 'node:fs'
-import { AppError, assertNever } from '../core/errors.js'
-import { bgbbProbabilityAlive, fitBgBb } from '../value/bgbb.js'
-import { bgnbdConditionalExpected, bgnbdProbabilityAlive, fitBgNbd } from '../value/bgnbd.js'
-import type { FitResult } from '../value/fit.js'
-import { fitGammaGamma, gammaGammaExpectedSpend } from '../value/gamma-gamma.js'
+import { AppError } from '../core/errors.js'
 import { fitMbgNbd } from '../value/mbgnbd.js'
 import { fitParetoNbd } from '../value/pareto-nbd.js'
-import { readSummaryTable, spendOf, type SummaryTable } from '../value/read-summary.js'
+import { fitModel, predictCustomers, type ModelName } from '../value/predict.js'
+import { readSummaryTable, type SummaryTable } from '../value/read-summary.js'
 import { printResult } from './output.js'
 import type { Runtime } from './runtime.js'
 import { refreshStoreValues } from './value-refresh.js'
-
-export const MODELS = ['bgnbd', 'pareto', 'mbgnbd', 'gammagamma', 'bgbb'] as const
-export type ModelName = (typeof MODELS)[number]
 
 /** Reads a summary CSV file into a table, with the file named in any error. */
 export function loadSummary(file: string): SummaryTable {
@@ -24,24 +18,6 @@ export function loadSummary(file: string): SummaryTable {
     throw new AppError('VALUE_INPUT_INVALID', `summary ${file}: ${(err as Error).message}`, { cause: err })
   }
   return readSummaryTable(rows)
-}
-
-/** Fits one model to a summary table. */
-export function fitModel(model: ModelName, table: SummaryTable): FitResult<string> {
-  switch (model) {
-    case 'bgnbd':
-      return fitBgNbd(table.rfm)
-    case 'pareto':
-      return fitParetoNbd(table.rfm)
-    case 'mbgnbd':
-      return fitMbgNbd(table.rfm)
-    case 'gammagamma':
-      return fitGammaGamma(spendOf(table))
-    case 'bgbb':
-      return fitBgBb(table.rfm)
-    default:
-      return assertNever(model)
-  }
 }
 
 /**
@@ -92,40 +68,12 @@ export function valueFitCommand(opts: { model: ModelName; summary: string; json:
   )
 }
 
-/**
- * `salestwin value predict --summary FILE --t 39`: per customer the expected purchases in the next t
- * periods and P(alive) (BG/NBD, or BG/BB for discrete data); with a monetary column also the expected
- * spend per order (Gamma-Gamma) and the CLV over those periods (undiscounted).
- */
+/** `salestwin value predict --summary FILE --t 39`: per customer P(alive), expected purchases, spend and CLV ({@link predictCustomers}). */
 export function valuePredictCommand(opts: { summary: string; t: number; json: boolean }): void {
   if (!(opts.t > 0)) throw new AppError('VALUE_INPUT_INVALID', `--t must be a positive number of periods, got ${opts.t}`)
-  const table = loadSummary(opts.summary)
-  const discrete = table.rfm.weights !== undefined
-  const counts = discrete ? fitBgBb(table.rfm) : fitBgNbd(table.rfm)
-  const spend = table.monetary ? fitGammaGamma(spendOf(table)) : null
-  const customers = table.ids.map((id, i) => {
-    const x = table.rfm.x[i]!
-    const tx = table.rfm.tx[i]!
-    const T = table.rfm.T[i]!
-    const alive = discrete ? bgbbProbabilityAlive(counts.params as never, x, tx, T) : bgnbdProbabilityAlive(counts.params as never, x, tx, T)
-    const expected = discrete ? null : bgnbdConditionalExpected(counts.params as never, opts.t, x, tx, T)
-    const perOrder = spend ? gammaGammaExpectedSpend(spend.params as never, x, x > 0 ? table.monetary![i]! : 0) : null
-    return {
-      id,
-      probabilityAlive: round(alive),
-      expectedPurchases: expected === null ? null : round(expected),
-      expectedSpendPerOrder: perOrder === null ? null : round(perOrder),
-      // CLV over the next t periods: the purchases expected in them × the expected spend per order
-      // (undiscounted here: the summary's time unit is not known; profiles' CLV from the store is discounted).
-      clv: expected !== null && perOrder !== null ? round(expected * perOrder) : null,
-    }
-  })
+  const { counts, spend, customers } = predictCustomers(loadSummary(opts.summary), opts.t)
   const result = { model: counts.model, spendModel: spend?.model ?? null, t: opts.t, params: counts.params, spendParams: spend?.params ?? null, customers }
   printResult(result, opts.json, () =>
     [`${counts.model}${spend ? ' + gammagamma' : ''}, next ${opts.t} periods:`, 'id,probabilityAlive,expectedPurchases,expectedSpendPerOrder,clv', ...customers.map((c) => `${c.id},${c.probabilityAlive},${c.expectedPurchases ?? ''},${c.expectedSpendPerOrder ?? ''},${c.clv ?? ''}`)].join('\n'),
   )
-}
-
-function round(v: number): number {
-  return Math.round(v * 1e6) / 1e6
 }
