@@ -7,6 +7,7 @@ import { readRows, type RowFormat } from '../importers/read-rows.js'
 import { parseSpend } from '../journey/spend.js'
 import { printResult, progress } from './output.js'
 import { openRuntime } from './runtime.js'
+import { roundTo } from '../core/values.js'
 
 interface ImportFlags {
   source?: string
@@ -32,7 +33,7 @@ export async function importSpendCommand(config: Config, file: string, json: boo
   try {
     await runtime.store.putSpend(parsed.rows)
     const total = parsed.rows.reduce((s, r) => s + r.cost, 0)
-    const result = { file, kind: 'spend', rows: rows.length, stored: parsed.rows.length, totalCost: Math.round(total * 100) / 100 }
+    const result = { file, kind: 'spend', rows: rows.length, stored: parsed.rows.length, totalCost: roundTo(total, 2) }
     printResult(result, json, () => `${file}: ${result.stored} spend rows stored, ${result.totalCost} in all`)
   } finally {
     await runtime.close()

@@ -5,6 +5,7 @@ import type { ConsentPolicy } from '../consent/rules.js'
 import type { CollectedEvent, EventType, JsonObject } from '../core/event.js'
 import { extractIdentifiers, type IdentifierRules } from '../identity/extract-identifiers.js'
 import { SegmentMessage } from './segment-schema.js'
+import { roundTo } from '../core/values.js'
 
 /** One event of 32 KB at most, as Segment's API. */
 export const MAX_EVENT_BYTES = 32 * 1024
@@ -149,7 +150,7 @@ function productsCost(products: unknown): number | null {
     if (typeof cost !== 'number' || !Number.isFinite(cost) || cost < 0) return null
     total += cost * (typeof quantity === 'number' && quantity > 0 ? quantity : 1)
   }
-  return Math.round(total * 100) / 100
+  return roundTo(total, 2)
 }
 
 function toId(v: string | number | null | undefined): string | null {

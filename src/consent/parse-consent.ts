@@ -9,6 +9,7 @@ import {
 } from '../core/consent.js'
 import { AppError, describeValue } from '../core/errors.js'
 import type { ChannelOrAll, ConsentPolicy } from './rules.js'
+import { isPlainObject } from '../core/values.js'
 
 export interface ChangeContext {
   policy: ConsentPolicy
@@ -57,7 +58,7 @@ export function parseConsentChange(input: unknown, ctx: ChangeContext): ConsentC
  * named by its place (`changes[2].purpose …`) in errors.
  */
 export function parseConsentBody(body: unknown, ctx: Omit<ChangeContext, 'path'>): ConsentChange[] {
-  const o = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : null
+  const o = isPlainObject(body) ? body : null
   if (o && Array.isArray(o.changes) && o.changes.length > 0) {
     return o.changes.map((c, i) => parseConsentChange(c, { ...ctx, path: `changes[${i}]` }))
   }
@@ -129,7 +130,7 @@ export function consentOfEvent(e: ConsentCarrier, path: string, policy: ConsentP
         throw new AppError('CONSENT_INVALID', `${field} must be a state or an object of channels, got ${describeValue(value)}`)
       }
       for (const [channel, decision] of Object.entries(perChannel as Record<string, unknown>)) {
-        const fields = typeof decision === 'object' && decision !== null && !Array.isArray(decision) ? decision : { state: decision }
+        const fields = isPlainObject(decision) ? decision : { state: decision }
         changes.push(parseConsentChange({ ...fields, purpose: key, channel }, { ...base, path: `${field}.${channel}` }))
       }
     }

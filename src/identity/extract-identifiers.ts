@@ -1,5 +1,6 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js'
 import type { Identifier } from '../core/identifier.js'
+import { isPlainObject } from '../core/values.js'
 
 export interface IdentifierRules {
   /** Country for phone numbers written without +prefix. */
@@ -57,7 +58,7 @@ export function extractIdentifiers(src: IdentifierSource, rules: IdentifierRules
   add('userId', src.userId)
   add('anonymousId', src.anonymousId)
   add('anonymousId', src.previousId)
-  const contextTraits = isObject(src.context.traits) ? src.context.traits : {}
+  const contextTraits = isPlainObject(src.context.traits) ? src.context.traits : {}
   for (const traits of [src.traits, contextTraits]) {
     add('email', normalizeEmail(traits.email))
     add('phone', normalizePhone(traits.phone, rules.defaultCountry))
@@ -69,14 +70,10 @@ export function extractIdentifiers(src: IdentifierSource, rules: IdentifierRules
   const externalIds = src.context.externalIds
   if (Array.isArray(externalIds)) {
     for (const ext of externalIds) {
-      if (isObject(ext) && typeof ext.type === 'string' && (typeof ext.id === 'string' || typeof ext.id === 'number')) {
+      if (isPlainObject(ext) && typeof ext.type === 'string' && (typeof ext.id === 'string' || typeof ext.id === 'number')) {
         add(`external:${ext.type}`, String(ext.id).trim())
       }
     }
   }
   return found
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
 }

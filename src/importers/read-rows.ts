@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline'
 import type { Readable } from 'node:stream'
 import { createGunzip } from 'node:zlib'
 import { AppError } from '../core/errors.js'
+import { isPlainObject } from '../core/values.js'
 
 export type RowFormat = 'csv' | 'jsonl' | 'whitespace'
 
@@ -79,7 +80,7 @@ export async function* readRows(file: string, opts: ReadOptions = {}): AsyncGene
 function parseJsonLine(text: string): Record<string, unknown> {
   try {
     const value: unknown = JSON.parse(text)
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>
+    if (isPlainObject(value)) return value
   } catch {
     // not JSON: handed on as text below, so that validation rejects it with its line
   }

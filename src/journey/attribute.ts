@@ -3,6 +3,7 @@ import type { Channel } from './channel.js'
 import type { Journey } from './journeys.js'
 import { markovAttribution } from './markov.js'
 import { shapleyAttribution } from './shapley.js'
+import { roundTo } from '../core/values.js'
 
 export const ATTRIBUTION_MODELS = [...HEURISTIC_MODELS, 'markov', 'shapley'] as const
 export type AttributionModel = (typeof ATTRIBUTION_MODELS)[number]
@@ -52,7 +53,7 @@ export function attribute(
   const report: AttributionReport = {
     journeys: journeys.length,
     conversions: converting.length,
-    value: round(converting.reduce((s, j) => s + j.value, 0)),
+    value: roundTo(converting.reduce((s, j) => s + j.value, 0), 4),
     models: {},
     topPaths: opts.topPaths === 0 ? [] : topPaths(journeys, opts.topPaths ?? 10),
     notes: [],
@@ -94,14 +95,14 @@ function runModels(
 function addSpend(credit: Record<string, ChannelCredit>, spend: Record<string, number>): void {
   for (const [key, cost] of Object.entries(spend)) {
     const c = (credit[key] ??= { conversions: 0, value: 0 })
-    c.cost = round(cost)
-    c.cpa = c.conversions > 0 ? round(cost / c.conversions) : null
-    c.roas = cost > 0 ? round(c.value / cost) : null
+    c.cost = roundTo(cost, 4)
+    c.cpa = c.conversions > 0 ? roundTo(cost / c.conversions, 4) : null
+    c.roas = cost > 0 ? roundTo(c.value / cost, 4) : null
   }
 }
 
 function roundAll(r: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v)]))
+  return Object.fromEntries(Object.entries(r).map(([k, v]) => [k, roundTo(v, 4)]))
 }
 
 function heuristic(converting: Journey[], model: HeuristicModel, halfLifeDays: number): Record<string, ChannelCredit> {
@@ -116,14 +117,14 @@ function heuristic(converting: Journey[], model: HeuristicModel, halfLifeDays: n
     })
   }
   for (const acc of Object.values(out)) {
-    acc.conversions = round(acc.conversions)
-    acc.value = round(acc.value)
+    acc.conversions = roundTo(acc.conversions, 4)
+    acc.value = roundTo(acc.value, 4)
   }
   return out
 }
 
 function credits(conversions: Record<string, number>, value: Record<string, number>): Record<string, ChannelCredit> {
-  return Object.fromEntries(Object.keys(conversions).map((c) => [c, { conversions: round(conversions[c]!), value: round(value[c] ?? 0) }]))
+  return Object.fromEntries(Object.keys(conversions).map((c) => [c, { conversions: roundTo(conversions[c]!, 4), value: roundTo(value[c] ?? 0, 4) }]))
 }
 
 function topPaths(journeys: Journey[], limit: number): AttributionReport['topPaths'] {
@@ -138,9 +139,5 @@ function topPaths(journeys: Journey[], limit: number): AttributionReport['topPat
   return [...paths]
     .sort((a, b) => b[1].journeys - a[1].journeys || (a[0] < b[0] ? -1 : 1))
     .slice(0, limit)
-    .map(([path, acc]) => ({ path, ...acc, conversionRate: round(acc.conversions / acc.journeys) }))
-}
-
-function round(v: number): number {
-  return Math.round(v * 1e4) / 1e4
+    .map(([path, acc]) => ({ path, ...acc, conversionRate: roundTo(acc.conversions / acc.journeys, 4) }))
 }

@@ -1,6 +1,7 @@
 import type { CollectedEvent } from '../core/event.js'
 import type { Database } from './schema.js'
 import type { StoredEvent } from './store.js'
+import { isPlainObject } from '../core/values.js'
 
 /** The events row of a stored event; the payload keeps everything but the derived identifiers. */
 export function toEventRow({ event: e, profileId, identityKey }: StoredEvent): Database['events'] {
@@ -27,11 +28,7 @@ export function toEventRow({ event: e, profileId, identityKey }: StoredEvent): D
 
 /** The person's traits an event carries: identify's traits plus context.traits (group traits describe the account). */
 export function personTraits(e: Pick<CollectedEvent, 'type' | 'traits' | 'context'>): Record<string, unknown> | null {
-  const contextTraits = isObject(e.context.traits) ? e.context.traits : {}
+  const contextTraits = isPlainObject(e.context.traits) ? e.context.traits : {}
   const traits = e.type === 'identify' ? { ...contextTraits, ...e.traits } : contextTraits
   return Object.keys(traits).length > 0 ? traits : null
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
 }

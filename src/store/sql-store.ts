@@ -4,6 +4,7 @@ import type { CollectedEvent } from '../core/event.js'
 import type { IdentityConflict, IdentityMerge } from '../core/identity-link.js'
 import { parseIdentifierKey } from '../core/identifier.js'
 import { foldTraits, type Profile, type TraitSource } from '../core/profile.js'
+import { roundTo } from '../core/values.js'
 import { personTraits } from './rows.js'
 import type { Database } from './schema.js'
 import type { ConsentRecord, Suppression } from '../core/consent.js'
@@ -243,7 +244,7 @@ export class SqlStore implements Store {
     for (const row of orders) {
       profile.orders.count += Number(row.n)
       const currency = row.currency ?? 'unknown'
-      profile.orders.revenueByCurrency[currency] = round2(Number(row.revenue ?? 0))
+      profile.orders.revenueByCurrency[currency] = roundTo(Number(row.revenue ?? 0), 2)
     }
     return profile
   }
@@ -484,9 +485,5 @@ function decodeCursor(cursor: string): [string, string] {
 
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`)
-}
-
-function round2(n: number): number {
-  return Math.round(n * 100) / 100
 }
 

@@ -1,5 +1,6 @@
 import { kmeans } from 'ml-kmeans'
 import { Random } from '../core/random.js'
+import { roundTo } from '../core/values.js'
 
 /** What clustering looks at for one customer. */
 export interface ValueFeatures {
@@ -64,12 +65,12 @@ export function clusterCustomers(features: ValueFeatures[], opts: { k?: number; 
   const benchmark = new Map(summaries.map((c) => [c.cluster, c.benchmarkClv]))
   return {
     k: best.k,
-    silhouette: Math.round(best.silhouette * 1000) / 1000,
+    silhouette: roundTo(best.silhouette, 3),
     clusters: summaries,
     assignments: best.clusters.map((c, i) => ({
       cluster: c,
       label: summaries.find((s) => s.cluster === c)!.label,
-      potential: round2(Math.max(0, benchmark.get(c)! - features[i]!.clv)),
+      potential: roundTo(Math.max(0, benchmark.get(c)! - features[i]!.clv), 2),
     })),
   }
 }
@@ -86,12 +87,12 @@ function summarize(features: ValueFeatures[], assignment: number[], k: number): 
       cluster: c,
       label: '',
       size: members.length,
-      meanClv: round2(mean(clvs)),
-      meanProbabilityAlive: round2(mean(members.map((m) => m.probabilityAlive))),
-      meanFrequency: round2(mean(members.map((m) => m.frequency))),
-      meanMonetaryValue: round2(mean(members.map((m) => m.monetaryValue))),
-      benchmarkClv: round2(benchmarkClv),
-      potential: round2(clvs.reduce((s, v) => s + Math.max(0, benchmarkClv - v), 0)),
+      meanClv: roundTo(mean(clvs), 2),
+      meanProbabilityAlive: roundTo(mean(members.map((m) => m.probabilityAlive)), 2),
+      meanFrequency: roundTo(mean(members.map((m) => m.frequency)), 2),
+      meanMonetaryValue: roundTo(mean(members.map((m) => m.monetaryValue)), 2),
+      benchmarkClv: roundTo(benchmarkClv, 2),
+      potential: roundTo(clvs.reduce((s, v) => s + Math.max(0, benchmarkClv - v), 0), 2),
     }
     summary.label = labelOf(summary, overallClv)
     out.push(summary)
@@ -164,8 +165,4 @@ function range(from: number, to: number): number[] {
 
 function mean(xs: number[]): number {
   return xs.length ? xs.reduce((s, v) => s + v, 0) / xs.length : 0
-}
-
-function round2(v: number): number {
-  return Math.round(v * 100) / 100
 }

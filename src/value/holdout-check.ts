@@ -1,5 +1,6 @@
 import { bgnbdConditionalExpected, type BgNbdParams } from './bgnbd.js'
 import type { CustomerSummary } from './summary.js'
+import { roundTo } from '../core/values.js'
 
 export interface HoldoutRow {
   /** Repeat purchases in calibration; the last row gathers `maxFrequency` and more ("7+"). */
@@ -33,7 +34,7 @@ export function holdoutCheck(summaries: CustomerSummary[], params: BgNbdParams, 
     .map(([g, acc]) => ({
       frequency: g === maxFrequency ? `${maxFrequency}+` : String(g),
       customers: acc.n,
-      actualMean: Math.round((acc.actual / acc.n) * 1e4) / 1e4,
-      expectedMean: Math.round((acc.expected / acc.n) * 1e4) / 1e4,
+      actualMean: roundTo(acc.actual / acc.n, 4),
+      expectedMean: roundTo(acc.expected / acc.n, 4),
     }))
 }

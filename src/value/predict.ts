@@ -6,6 +6,7 @@ import { fitGammaGamma, gammaGammaExpectedSpend } from './gamma-gamma.js'
 import { fitMbgNbd } from './mbgnbd.js'
 import { fitParetoNbd } from './pareto-nbd.js'
 import { spendOf, type SummaryTable } from './read-summary.js'
+import { roundTo } from '../core/values.js'
 
 export const MODELS = ['bgnbd', 'pareto', 'mbgnbd', 'gammagamma', 'bgbb'] as const
 export type ModelName = (typeof MODELS)[number]
@@ -56,13 +57,9 @@ export function predictCustomers(table: SummaryTable, t: number) {
 function customer(id: string, alive: number, expected: number | null, perOrder: number | null) {
   return {
     id,
-    probabilityAlive: round6(alive),
-    expectedPurchases: expected === null ? null : round6(expected),
-    expectedSpendPerOrder: perOrder === null ? null : round6(perOrder),
-    clv: expected !== null && perOrder !== null ? round6(expected * perOrder) : null,
+    probabilityAlive: roundTo(alive, 6),
+    expectedPurchases: expected === null ? null : roundTo(expected, 6),
+    expectedSpendPerOrder: perOrder === null ? null : roundTo(perOrder, 6),
+    clv: expected !== null && perOrder !== null ? roundTo(expected * perOrder, 6) : null,
   }
-}
-
-function round6(v: number): number {
-  return Math.round(v * 1e6) / 1e6
 }

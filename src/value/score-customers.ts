@@ -1,6 +1,7 @@
 import { bgnbdConditionalExpected, bgnbdProbabilityAlive, type BgNbdParams } from './bgnbd.js'
 import { gammaGammaExpectedSpend, type GammaGammaParams } from './gamma-gamma.js'
 import type { CustomerSummary } from './summary.js'
+import { roundTo } from '../core/values.js'
 
 export interface ValueScore {
   probabilityAlive: number
@@ -56,16 +57,16 @@ export function scoreCustomers(
       clv = Math.max(0, clv)
     }
     return {
-      probabilityAlive: round(bgnbdProbabilityAlive(counts, s.frequency, s.recency, s.T)),
-      expectedPurchases30d: round(expected(30)),
-      expectedPurchases90d: round(expected(90)),
-      expectedPurchases365d: round(expected(365)),
-      expectedSpendPerOrder: perOrder === null ? null : round(perOrder),
-      clv: clv === null ? null : round(clv),
+      probabilityAlive: roundTo(bgnbdProbabilityAlive(counts, s.frequency, s.recency, s.T), 4),
+      expectedPurchases30d: roundTo(expected(30), 4),
+      expectedPurchases90d: roundTo(expected(90), 4),
+      expectedPurchases365d: roundTo(expected(365), 4),
+      expectedSpendPerOrder: perOrder === null ? null : roundTo(perOrder, 4),
+      clv: clv === null ? null : roundTo(clv, 4),
       rfm: rfm[i]!,
       profitability:
         s.monetaryMargin !== null && s.monetaryValue > 0
-          ? { marginShare: round(s.monetaryMargin / s.monetaryValue), clvMargin: clv === null ? null : round((clv * s.monetaryMargin) / s.monetaryValue) }
+          ? { marginShare: roundTo(s.monetaryMargin / s.monetaryValue, 4), clvMargin: clv === null ? null : roundTo((clv * s.monetaryMargin) / s.monetaryValue, 4) }
           : null,
     }
   })
@@ -92,8 +93,4 @@ export function rfmScores(summaries: CustomerSummary[]): ValueScore['rfm'][] {
   const f = quintile(summaries.map((s) => s.frequency), true)
   const m = quintile(summaries.map((s) => s.monetaryValue), true)
   return summaries.map((_, i) => ({ recency: r[i]!, frequency: f[i]!, monetary: m[i]!, score: `${r[i]}${f[i]}${m[i]}` }))
-}
-
-function round(v: number): number {
-  return Math.round(v * 1e4) / 1e4
 }

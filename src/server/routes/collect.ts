@@ -3,6 +3,7 @@ import type { Collector, ItemResult, RawItem } from '../../collect/collector.js'
 import { AppError } from '../../core/errors.js'
 import type { EventType } from '../../core/event.js'
 import { principalOf, type Access } from '../access/guard.js'
+import { isPlainObject } from '../../core/values.js'
 
 const SINGLE: Record<string, EventType> = {
   identify: 'identify', i: 'identify',
@@ -87,5 +88,5 @@ function asObject(body: unknown): Record<string, unknown> {
 }
 
 function asObjectOrNull(v: unknown): Record<string, unknown> | null {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null
+  return isPlainObject(v) ? v : null
 }
