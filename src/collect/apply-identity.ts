@@ -63,7 +63,7 @@ export async function applyIdentities(
   const claimed = new Set<string>()
   const newProfiles: string[] = []
   const changedRows: IdentifierRow[] = []
-  const moved = new Map<string, string[]>() // profile → identifier keys moved there
+  const moved = new Map<string, { from: string; to: string; keys: string[] }>() // by `from → to`
   const firstSeen = firstSeenOf(events, eventKeys)
   // Largest groups choose first, so that a split leaves the bigger part with the old id.
   const ordered = [...groups].sort((x, y) => y.length - x.length || (x[0]! < y[0]! ? -1 : 1))
@@ -83,14 +83,18 @@ export async function applyIdentities(
       profileOf.set(key, profileId)
       const { kind, value } = parseIdentifierKey(key)
       changedRows.push({ key, kind, value, profileId, firstSeen: firstSeen.get(key) ?? receivedAt })
-      if (was !== undefined) moved.set(profileId, [...(moved.get(profileId) ?? []), key])
+      if (was !== undefined) {
+        const move = `${was}\u0000${profileId}`
+        if (!moved.has(move)) moved.set(move, { from: was, to: profileId, keys: [] })
+        moved.get(move)!.keys.push(key)
+      }
     }
   }
 
   await tx.createProfiles(newProfiles, receivedAt)
   await tx.upsertLinks([...newLinks.values()])
   await tx.putIdentifiers(changedRows)
-  for (const [profileId, movedKeys] of moved) await tx.moveEvents(movedKeys, profileId)
+  for (const { keys: movedKeys, from, to } of moved.values()) await tx.moveEvents(movedKeys, from, to)
   // A profile that kept no identifier was merged into the one that took its first.
   // Only the recomputed part can lose a profile; identifiers outside it keep theirs.
   const before = [...keys].filter((k) => current.has(k)).map((k) => [k, current.get(k)!] as const)

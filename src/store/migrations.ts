@@ -218,6 +218,13 @@ function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
       }
     },
   },
+  '0007_events_without_identity_index': {
+    async up(db: Kysely<any>) {
+      // Merges move events by (old profile, identifier keys) through events_profile_ts; an index by
+      // identifier on every event cost a third of the event insert time (BENCHMARKS.md, "floor").
+      await db.schema.dropIndex('events_identity_key').execute()
+    },
+  },
   }
 }
 

@@ -119,8 +119,12 @@ export interface WriteTx {
   createProfiles(ids: string[], createdAt: string): Promise<void>
   /** Inserts identifiers or moves them to another profile. */
   putIdentifiers(rows: IdentifierRow[]): Promise<void>
-  /** Moves the stored events decided by these identifier keys to a profile. */
-  moveEvents(identityKeys: string[], profileId: string): Promise<void>
+  /**
+   * Moves the stored events decided by these identifier keys from the profile they are in now to
+   * another. Naming the old profile lets the (profile, time) index find them, so events need no
+   * index by identifier of their own (migration 0007).
+   */
+  moveEvents(identityKeys: string[], from: string, to: string): Promise<void>
   recordMerge(merge: IdentityMerge): Promise<void>
   recordConflicts(conflicts: IdentityConflict[], at: string): Promise<void>
   insertEvents(events: StoredEvent[]): Promise<void>

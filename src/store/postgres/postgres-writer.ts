@@ -80,8 +80,8 @@ class PostgresWriteTx implements WriteTx {
     )
   }
 
-  async moveEvents(identityKeys: string[], profileId: string): Promise<void> {
-    await this.c.query('UPDATE events SET profile_id = $1 WHERE identity_key = ANY($2::text[])', [profileId, identityKeys])
+  async moveEvents(identityKeys: string[], from: string, to: string): Promise<void> {
+    await this.c.query('UPDATE events SET profile_id = $1 WHERE profile_id = $2 AND identity_key = ANY($3::text[])', [to, from, identityKeys])
   }
 
   async recordMerge(merge: IdentityMerge): Promise<void> {

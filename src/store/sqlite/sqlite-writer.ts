@@ -67,7 +67,7 @@ class SqliteWriteTx implements WriteTx {
         `INSERT INTO identifiers (key, kind, value, profile_id, first_seen) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (key) DO UPDATE SET profile_id = excluded.profile_id`,
       ),
-      moveEvents: db.prepare('UPDATE events SET profile_id = ? WHERE identity_key = ?'),
+      moveEvents: db.prepare(`UPDATE events SET profile_id = ? WHERE profile_id = ? AND ${inJson('identity_key')}`),
       markMerged: db.prepare('UPDATE profiles SET merged_into = ? WHERE id = ?'),
       insertMerge: db.prepare('INSERT INTO identity_merges (from_profile, into_profile, message_id, at) VALUES (?, ?, ?, ?)'),
       insertConflict: db.prepare(
@@ -132,8 +132,8 @@ class SqliteWriteTx implements WriteTx {
     for (const r of rows) this.s.putIdentifier!.run(r.key, r.kind, r.value, r.profileId, r.firstSeen)
   }
 
-  async moveEvents(identityKeys: string[], profileId: string): Promise<void> {
-    for (const key of identityKeys) this.s.moveEvents!.run(profileId, key)
+  async moveEvents(identityKeys: string[], from: string, to: string): Promise<void> {
+    this.s.moveEvents!.run(to, from, JSON.stringify(identityKeys))
   }
 
   async recordMerge(merge: IdentityMerge): Promise<void> {
