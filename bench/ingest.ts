@@ -16,7 +16,7 @@ import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir, cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
-import { Random } from '../src/core/random.js'
+import { eventBatches } from './event-mix.js'
 
 const args = benchArgs
 const arg = benchArg
@@ -33,33 +33,10 @@ const PG_ADMIN = process.env.SALESTWIN_BENCH_POSTGRES_ADMIN ?? 'postgres://postg
 const PG_BENCH = process.env.SALESTWIN_BENCH_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/salestwin_bench'
 
 
-/** A realistic mix: anonymous browsing, logged-in browsing, identifies, product events and orders over 100,000 people. */
+/** The request bodies of one run: 100 events each, from the shared mix (bench/event-mix.ts). */
 function makeBodies(run: number): string[] {
-  const r = new Random(1000 + run)
-  const people = 100_000
   const bodies: string[] = []
-  const t0 = Date.parse('2026-01-01T00:00:00Z')
-  for (let req = 0; req < TOTAL_EVENTS / EVENTS_PER_REQUEST; req++) {
-    const batch: Record<string, unknown>[] = []
-    for (let i = 0; i < EVENTS_PER_REQUEST; i++) {
-      const n = req * EVENTS_PER_REQUEST + i
-      // Heavy users are more active: a skewed pick over the people.
-      const p = Math.floor(people * Math.pow(r.next(), 2))
-      const anonymousId = `bench-anon-${run}-${p}`
-      const userId = `bench-user-${run}-${p}`
-      const timestamp = new Date(t0 + n * 1000).toISOString()
-      const messageId = `bench-${run}-${n}`
-      const kind = r.weighted([['page', 45], ['page-user', 15], ['track', 20], ['identify', 8], ['screen', 7], ['order', 5]] as const)
-      const context = { userAgent: 'Mozilla/5.0 (X11; Linux x86_64)', ip: '192.0.2.1', campaign: r.chance(0.3) ? { source: 'google', medium: 'cpc', name: 'brand' } : undefined }
-      if (kind === 'page') batch.push({ type: 'page', messageId, anonymousId, timestamp, name: 'Product', properties: { path: `/p/${r.int(1, 500)}` }, context })
-      else if (kind === 'page-user') batch.push({ type: 'page', messageId, anonymousId, userId, timestamp, name: 'Home', properties: { path: '/' }, context })
-      else if (kind === 'track') batch.push({ type: 'track', messageId, anonymousId, timestamp, event: 'Product Viewed', properties: { product_id: `P-${r.int(1, 500)}`, price: r.int(5, 300) }, context })
-      else if (kind === 'identify') batch.push({ type: 'identify', messageId, anonymousId, userId, timestamp, traits: { email: `person${p}@example.com`, firstName: 'Bench', lastName: `Person ${p}` }, context })
-      else if (kind === 'screen') batch.push({ type: 'screen', messageId, anonymousId: `bench-device-${run}-${p}`, userId, timestamp, name: 'Cart' })
-      else batch.push({ type: 'track', messageId, userId, anonymousId, timestamp, event: 'Order Completed', properties: { order_id: `o-${run}-${n}`, revenue: r.int(10, 400), currency: 'EUR', products: [{ sku: 'SKU-1', price: 10, quantity: 1 }] }, context })
-    }
-    bodies.push(JSON.stringify({ batch, sentAt: new Date().toISOString() }))
-  }
+  for (const batch of eventBatches(run, TOTAL_EVENTS, EVENTS_PER_REQUEST)) bodies.push(JSON.stringify({ batch, sentAt: new Date().toISOString() }))
   return bodies
 }
 
