@@ -8,7 +8,7 @@
  *   collect   Collector.collect, 100 events a call, 50 calls in flight: validation, group commit,
  *             identity and inserts — bench:ingest minus HTTP.
  *
- *   npm run bench:ingest-stages -- [--events 1000000] [--store sqlite|postgres|both] [--runs 3] [--json]
+ *   npm run bench:ingest-stages -- [--events 1000000] [--store sqlite|postgres|both] [--stage rows|identity|collect|all] [--runs 3] [--json]
  *
  * Only the writing is timed in `rows` and `identity`; parsing runs between the timed parts.
  */
@@ -30,7 +30,8 @@ const TOTAL_EVENTS = Number(benchArg('events', '1000000'))
 const STORES = benchArg('store', 'both') === 'both' ? ['sqlite', 'postgres'] : [benchArg('store', 'sqlite')]
 const RUNS = Number(benchArg('runs', '3'))
 const JSON_OUT = benchArgs.includes('--json')
-const STAGES = ['rows', 'identity', 'collect'] as const
+const ALL_STAGES = ['rows', 'identity', 'collect'] as const
+const STAGES = benchArg('stage', 'all') === 'all' ? ALL_STAGES : ALL_STAGES.filter((s) => s === benchArg('stage', 'all'))
 /** Events per transaction in `rows` and `identity`: the collector's group-commit limit. */
 const PER_TRANSACTION = 5000
 const PER_CALL = 100
@@ -38,7 +39,7 @@ const IN_FLIGHT = 50
 const PG_ADMIN = process.env.SALESTWIN_BENCH_POSTGRES_ADMIN ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const PG_BENCH = process.env.SALESTWIN_BENCH_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/salestwin_bench'
 
-type Stage = (typeof STAGES)[number]
+type Stage = (typeof ALL_STAGES)[number]
 
 async function freshDb(store: string): Promise<string> {
   if (store === 'sqlite') return join(mkdtempSync(join(tmpdir(), 'st-stages-')), 'bench.db')

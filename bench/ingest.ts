@@ -2,7 +2,7 @@
  * npm run bench:ingest — sustained events/s through POST /v1/batch (100 events a request,
  * 50 connections) into SQLite and PostgreSQL, with ack latency p50/p99 and the server's peak RSS.
  *
- *   npm run bench:ingest -- [--events 1000000] [--store sqlite|postgres|both] [--runs 3] [--rate REQ_PER_S] [--json]
+ *   npm run bench:ingest -- [--events 1000000] [--store sqlite|postgres|both] [--runs 3] [--rate REQ_PER_S] [--connections 50] [--json]
  *
  * With --rate the requests are paced (autocannon overallRate): ack latency below saturation.
  *
@@ -27,7 +27,7 @@ const JSON_OUT = args.includes('--json')
 /** Requests per second for a paced run (latency below saturation); unpaced when 0. */
 const RATE = Number(arg('rate', '0'))
 const EVENTS_PER_REQUEST = 100
-const CONNECTIONS = 50
+const CONNECTIONS = Number(arg('connections', '50'))
 const PORT = 4950
 const PG_ADMIN = process.env.SALESTWIN_BENCH_POSTGRES_ADMIN ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const PG_BENCH = process.env.SALESTWIN_BENCH_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/salestwin_bench'
