@@ -218,11 +218,15 @@ function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
       }
     },
   },
-  '0007_events_without_identity_index': {
+  '0007_fewer_ingest_indexes': {
     async up(db: Kysely<any>) {
       // Merges move events by (old profile, identifier keys) through events_profile_ts; an index by
-      // identifier on every event cost a third of the event insert time (BENCHMARKS.md, "floor").
+      // identifier on every event cost about a fifth of ingest throughput (BENCHMARKS.md).
       await db.schema.dropIndex('events_identity_key').execute()
+      // SQLite searches emails by a range of the identifiers' key (`email:<prefix>`), which its
+      // LIKE cannot do with the (kind, value) index; that index only made every new identifier
+      // dearer and led SQLite to scan all emails. PostgreSQL keeps it (see searchProfiles).
+      if (dialect === 'sqlite') await db.schema.dropIndex('identifiers_kind_value').execute()
     },
   },
   }

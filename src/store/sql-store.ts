@@ -273,17 +273,24 @@ export class SqlStore implements Store {
   }
 
   async searchProfiles(query: string, limit: number): Promise<ProfileSummary[]> {
-    const prefix = `${escapeLike(query.trim().toLowerCase())}%`
+    const text = query.trim().toLowerCase()
+    const prefix = `${escapeLike(text)}%`
+    // Emails and name terms are stored lower-cased. In SQLite, whose text order is byte order, a
+    // range from the prefix lets the primary keys find the matches (its LIKE cannot use an index
+    // here); PostgreSQL's order follows the database's collation, so there LIKE alone decides.
+    const inRange = this.dialect === 'sqlite'
     const byEmail = this.db
       .selectFrom('identifiers')
       .select('profile_id')
       .where('kind', '=', 'email')
       .where(sql<boolean>`value like ${prefix} escape '\\'`)
+      .$if(inRange, (q) => q.where('key', '>=', `email:${text}`).where('key', '<', `email:${text}${LAST_CHARACTER}`))
     const byName = this.db
       .selectFrom('name_terms')
       .innerJoin('identifiers', 'identifiers.key', 'name_terms.identity_key')
       .select('identifiers.profile_id')
       .where(sql<boolean>`term like ${prefix} escape '\\'`)
+      .$if(inRange, (q) => q.where('term', '>=', text).where('term', '<', `${text}${LAST_CHARACTER}`))
     const ids = (await byEmail.union(byName).limit(limit).execute()).map((r) => r.profile_id)
     if (ids.length === 0) return []
     // Two queries for all hits: their emails, and the events that carry traits (for the name).
@@ -482,6 +489,9 @@ function decodeCursor(cursor: string): [string, string] {
   }
   throw new AppError('REQUEST_INVALID', `cursor must be one this API gave out, got "${cursor}"`)
 }
+
+/** The highest code point: every string that starts with a prefix sorts below prefix + this, in byte order. */
+const LAST_CHARACTER = '\u{10FFFF}'
 
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`)
