@@ -162,12 +162,19 @@ export function storeContract(kind: StoreKind): void {
         items(
           { type: 'identify', userId: 'g1', messageId: 's1', traits: { firstName: 'Grace', lastName: 'Hopper', email: 'grace@navy.mil' } },
           { type: 'identify', userId: 'g2', messageId: 's2', traits: { name: 'Alan Turing', email: 'alan@bletchley.uk' } },
+          { type: 'identify', userId: 'g3', messageId: 's3', traits: { name: 'Jörg Müller', email: 'j_mueller@example.de' } },
         ),
         'crm',
       )
       expect((await store.searchProfiles('hop', 10)).map((p) => p.name)).toEqual(['Grace Hopper'])
       expect((await store.searchProfiles('ALAN@', 10)).map((p) => p.email)).toEqual(['alan@bletchley.uk'])
       expect(await store.searchProfiles('zzz', 10)).toEqual([])
+      // Whole words and non-ASCII prefixes match; `_` and `%` are characters, not wildcards.
+      expect((await store.searchProfiles('hopper', 10)).map((p) => p.name)).toEqual(['Grace Hopper'])
+      expect((await store.searchProfiles('MÜL', 10)).map((p) => p.name)).toEqual(['Jörg Müller'])
+      expect((await store.searchProfiles('j_m', 10)).map((p) => p.email)).toEqual(['j_mueller@example.de'])
+      expect(await store.searchProfiles('g%', 10)).toEqual([])
+      expect(await store.searchProfiles('a_an', 10)).toEqual([])
     })
   })
 
