@@ -1,4 +1,8 @@
 import type { Pool, PoolClient } from 'pg'
+import { from as copyFrom } from 'pg-copy-streams'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { copyTextRow } from './copy-text.js'
 import type { IdentityConflict, IdentityLink, IdentityMerge } from '../../core/identity-link.js'
 import { toEventRow } from '../rows.js'
 import type { Suppression } from '../../core/consent.js'
@@ -106,19 +110,15 @@ class PostgresWriteTx implements WriteTx {
 
   async insertEvents(events: StoredEvent[]): Promise<void> {
     if (events.length === 0) return
+    // COPY into the session's staging table, then one INSERT … ON CONFLICT: about 1.6× the rows/s
+    // of array parameters (BENCHMARKS.md), and a duplicate still never fails the batch. The table is
+    // made in this transaction if the session lacks it, so a rollback cannot leave it half-known.
+    await this.c.query('CREATE TEMP TABLE IF NOT EXISTS events_in (LIKE events INCLUDING DEFAULTS) ON COMMIT DELETE ROWS')
     const rows = events.map(toEventRow)
-    const col = <K extends keyof (typeof rows)[number]>(k: K) => rows.map((r) => r[k])
-    await this.c.query(
-      `INSERT INTO events (message_id, profile_id, identity_key, type, event, ts, received_at, source, channel,
-         user_id, anonymous_id, has_traits, revenue, currency, payload, cost)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-         $9::text[], $10::text[], $11::text[], $12::int[], $13::float8[], $14::text[], $15::text[], $16::float8[])
-       ON CONFLICT (message_id) DO NOTHING`,
-      [
-        col('message_id'), col('profile_id'), col('identity_key'), col('type'), col('event'), col('ts'), col('received_at'),
-        col('source'), col('channel'), col('user_id'), col('anonymous_id'), col('has_traits'), col('revenue'), col('currency'), col('payload'), col('cost'),
-      ],
-    )
+    const columns = Object.keys(rows[0]!) as (keyof (typeof rows)[number])[]
+    const text = rows.map((row) => copyTextRow(columns.map((column) => row[column]))).join('')
+    await pipeline(Readable.from([text]), this.c.query(copyFrom(`COPY events_in (${columns.join(', ')}) FROM STDIN`)))
+    await this.c.query(`INSERT INTO events (${columns.join(', ')}) SELECT ${columns.join(', ')} FROM events_in ON CONFLICT (message_id) DO NOTHING`)
     const terms = events.flatMap((e) => e.nameTerms.map((t) => [e.identityKey, t] as const))
     if (terms.length > 0) {
       await this.c.query(
