@@ -110,7 +110,7 @@ class PostgresWriteTx implements WriteTx {
 
   async insertEvents(events: StoredEvent[]): Promise<void> {
     if (events.length === 0) return
-    // COPY into the session's staging table, then one INSERT … ON CONFLICT: about 1.6× the rows/s
+    // COPY into the session's staging table, then one INSERT … ON CONFLICT: about twice the rows/s
     // of array parameters (BENCHMARKS.md), and a duplicate still never fails the batch. The table is
     // made in this transaction if the session lacks it, so a rollback cannot leave it half-known.
     await this.c.query('CREATE TEMP TABLE IF NOT EXISTS events_in (LIKE events INCLUDING DEFAULTS) ON COMMIT DELETE ROWS')
