@@ -34,6 +34,23 @@ export class PostgresWriter {
   }
 }
 
+/**
+ * Inserts rows by COPY into the session's staging table shaped like `table`, then one
+ * `INSERT … SELECT … onConflict`: about twice the rows/s of array parameters (BENCHMARKS.md), with
+ * the same conflict handling. The staging table is made inside the transaction if the session
+ * lacks it, so a rollback cannot leave it half-known; its rows go at commit.
+ */
+async function copyInsert(c: PoolClient, table: string, rows: Record<string, string | number | null>[], onConflict: string): Promise<void> {
+  if (rows.length === 0) return
+  const staging = `${table}_in`
+  const keys = Object.keys(rows[0]!)
+  const columns = keys.join(', ')
+  await c.query(`CREATE TEMP TABLE IF NOT EXISTS ${staging} (LIKE ${table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`)
+  const text = rows.map((row) => copyTextRow(keys.map((k) => row[k] ?? null))).join('')
+  await pipeline(Readable.from([text]), c.query(copyFrom(`COPY ${staging} (${columns}) FROM STDIN`)))
+  await c.query(`INSERT INTO ${table} (${columns}) SELECT ${columns} FROM ${staging} ${onConflict}`)
+}
+
 class PostgresWriteTx implements WriteTx {
   constructor(private readonly c: PoolClient) {}
 
@@ -76,6 +93,8 @@ class PostgresWriteTx implements WriteTx {
 
   async putIdentifiers(rows: IdentifierRow[]): Promise<void> {
     if (rows.length === 0) return
+    // Array parameters, not copyInsert: for the ~1,500 identifiers of a 5,000-event batch COPY
+    // measured no faster (BENCHMARKS.md).
     await this.c.query(
       `INSERT INTO identifiers (key, kind, value, profile_id, first_seen)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
@@ -110,15 +129,7 @@ class PostgresWriteTx implements WriteTx {
 
   async insertEvents(events: StoredEvent[]): Promise<void> {
     if (events.length === 0) return
-    // COPY into the session's staging table, then one INSERT … ON CONFLICT: about twice the rows/s
-    // of array parameters (BENCHMARKS.md), and a duplicate still never fails the batch. The table is
-    // made in this transaction if the session lacks it, so a rollback cannot leave it half-known.
-    await this.c.query('CREATE TEMP TABLE IF NOT EXISTS events_in (LIKE events INCLUDING DEFAULTS) ON COMMIT DELETE ROWS')
-    const rows = events.map(toEventRow)
-    const columns = Object.keys(rows[0]!) as (keyof (typeof rows)[number])[]
-    const text = rows.map((row) => copyTextRow(columns.map((column) => row[column]))).join('')
-    await pipeline(Readable.from([text]), this.c.query(copyFrom(`COPY events_in (${columns.join(', ')}) FROM STDIN`)))
-    await this.c.query(`INSERT INTO events (${columns.join(', ')}) SELECT ${columns.join(', ')} FROM events_in ON CONFLICT (message_id) DO NOTHING`)
+    await copyInsert(this.c, 'events', events.map(toEventRow), 'ON CONFLICT (message_id) DO NOTHING')
     const terms = events.flatMap((e) => e.nameTerms.map((t) => [e.identityKey, t] as const))
     if (terms.length > 0) {
       await this.c.query(
