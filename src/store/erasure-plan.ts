@@ -13,11 +13,7 @@ export interface ErasureStep {
  */
 export function erasurePlan(profiles: string[], identifiers: { key: string; value: string }[], messageIds: string[]): ErasureStep[] {
   const keys = identifiers.map((i) => i.key)
-  // Quarantined raw payloads are JSON text: look for each value as it appears inside a JSON string.
-  const patterns = identifiers
-    .map((i) => JSON.stringify(i.value).slice(1, -1))
-    .filter((v) => v.length >= 3)
-    .map((v) => `%${v.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)
+  const patterns = mentionPatterns(identifiers.map((i) => i.value))
   const lists = { profiles, keys, messageIds, patterns }
   const step = (table: string, sql: string): ErasureStep => ({ table, sql, lists })
   return [
@@ -32,4 +28,21 @@ export function erasurePlan(profiles: string[], identifiers: { key: string; valu
     step('identifiers', 'DELETE FROM identifiers WHERE profile_id {in:profiles} OR key {in:keys}'),
     step('profiles', 'DELETE FROM profiles WHERE id {in:profiles}'),
   ]
+}
+
+/**
+ * LIKE patterns that find a quarantined raw payload (JSON text) mentioning any of these values, as
+ * they appear inside a JSON string. Values under 3 characters are left out: they would match
+ * nearly anything. Export and erasure both use these, so they find the same payloads.
+ */
+export function mentionPatterns(values: string[]): string[] {
+  return values
+    .map((v) => JSON.stringify(v).slice(1, -1))
+    .filter((v) => v.length >= 3)
+    .map((v) => `%${escapeLike(v)}%`)
+}
+
+/** Escapes LIKE's wildcards (and the escape character, a backslash) in a literal. */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`)
 }

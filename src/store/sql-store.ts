@@ -5,6 +5,7 @@ import type { IdentityConflict, IdentityMerge } from '../core/identity-link.js'
 import { parseIdentifierKey } from '../core/identifier.js'
 import { foldTraits, type Profile, type TraitSource } from '../core/profile.js'
 import { roundTo } from '../core/values.js'
+import { escapeLike, mentionPatterns } from './erasure-plan.js'
 import { personTraits } from './rows.js'
 import type { Database } from './schema.js'
 import type { ConsentRecord, Suppression } from '../core/consent.js'
@@ -144,7 +145,7 @@ export class SqlStore implements Store {
   }
 
   async quarantineOfPerson(messageIds: string[], values: string[]): Promise<QuarantineEntry[]> {
-    const needles = values.filter((v) => v.length >= 3).map((v) => `%${escapeLike(JSON.stringify(v).slice(1, -1))}%`)
+    const needles = mentionPatterns(values)
     const found = new Map<number, QuarantineEntry>()
     const take = (rows: QuarantineRow[]) => rows.forEach((r) => found.set(Number(r.id), toQuarantineEntry(r)))
     if (needles.length > 0) {
@@ -405,12 +406,12 @@ export class SqlStore implements Store {
 
   async getComputedValues(profileId: string): Promise<ComputedValue[]> {
     const rows = await this.db.selectFrom('computed_values').selectAll().where('profile_id', '=', profileId).orderBy('kind').execute()
-    return rows.map((r) => ({ profileId: r.profile_id, kind: r.kind, computedAt: r.computed_at, data: JSON.parse(r.data) as Record<string, unknown> }))
+    return rows.map(toComputedValue)
   }
 
   async listComputedValues(kind: string): Promise<ComputedValue[]> {
     const rows = await this.db.selectFrom('computed_values').selectAll().where('kind', '=', kind).orderBy('profile_id').execute()
-    return rows.map((r) => ({ profileId: r.profile_id, kind: r.kind, computedAt: r.computed_at, data: JSON.parse(r.data) as Record<string, unknown> }))
+    return rows.map(toComputedValue)
   }
 
   async putValueRun(computedAt: string, data: Record<string, unknown>): Promise<void> {
@@ -460,6 +461,10 @@ function toConsentRecord(r: ConsentRow): ConsentRecord {
   }
 }
 
+function toComputedValue(r: Database['computed_values']): ComputedValue {
+  return { profileId: r.profile_id, kind: r.kind, computedAt: r.computed_at, data: JSON.parse(r.data) as Record<string, unknown> }
+}
+
 function toIdentifierRow(r: Database['identifiers']): IdentifierRow {
   return { key: r.key, kind: r.kind, value: r.value, profileId: r.profile_id, firstSeen: r.first_seen }
 }
@@ -492,8 +497,4 @@ function decodeCursor(cursor: string): [string, string] {
 
 /** The highest code point: every string that starts with a prefix sorts below prefix + this, in byte order. */
 const LAST_CHARACTER = '\u{10FFFF}'
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`)
-}
 
