@@ -1,6 +1,6 @@
 import type { CollectedEvent } from '../core/event.js'
 import type { Database } from './schema.js'
-import type { StoredEvent } from './store.js'
+import type { NewAuditEntry, NewConsentRow, StoredEvent } from './store.js'
 import { isPlainObject } from '../core/values.js'
 
 /** The events row of a stored event; the payload keeps everything but the derived identifiers. */
@@ -31,4 +31,25 @@ export function personTraits(e: Pick<CollectedEvent, 'type' | 'traits' | 'contex
   const contextTraits = isPlainObject(e.context.traits) ? e.context.traits : {}
   const traits = e.type === 'identify' ? { ...contextTraits, ...e.traits } : contextTraits
   return Object.keys(traits).length > 0 ? traits : null
+}
+
+/** The consent_records row of a consent change (the id is the database's). */
+export function toConsentRow({ identityKey, change: c, recordedAt }: NewConsentRow): Omit<Database['consent_records'], 'id'> {
+  return {
+    identity_key: identityKey,
+    purpose: c.purpose,
+    channel: c.channel,
+    state: c.state,
+    legal_basis: c.legalBasis,
+    source: c.source,
+    occurred_at: c.occurredAt,
+    recorded_at: recordedAt,
+    evidence: c.evidence === null ? null : JSON.stringify(c.evidence),
+    message_id: c.messageId,
+  }
+}
+
+/** The audit_log row of an audit entry (the id is the database's). */
+export function toAuditRow(e: NewAuditEntry): Omit<Database['audit_log'], 'id'> {
+  return { at: e.at, key_id: e.keyId, actor: e.actor, role: e.role, action: e.action, profile_id: e.profileId, purpose: e.purpose, detail: JSON.stringify(e.detail) }
 }

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { copyTextRow } from './copy-text.js'
 import type { IdentityConflict, IdentityLink, IdentityMerge } from '../../core/identity-link.js'
-import { toEventRow } from '../rows.js'
+import { toAuditRow, toConsentRow, toEventRow } from '../rows.js'
 import type { Suppression } from '../../core/consent.js'
 import { erasurePlan } from '../erasure-plan.js'
 import type { ErasureReport, IdentifierRow, NewAuditEntry, NewConsentRow, NewQuarantineEntry, StoredEvent, WriteTx } from '../store.js'
@@ -49,6 +49,16 @@ async function copyInsert(c: PoolClient, table: string, rows: Record<string, str
   const text = rows.map((row) => copyTextRow(keys.map((k) => row[k] ?? null))).join('')
   await pipeline(Readable.from([text]), c.query(copyFrom(`COPY ${staging} (${columns}) FROM STDIN`)))
   await c.query(`INSERT INTO ${table} (${columns}) SELECT ${columns} FROM ${staging} ${onConflict}`)
+}
+
+/** Inserts rows whose columns are all text (or NULL) as one statement of text arrays. */
+async function insertTextRows(c: PoolClient, table: string, rows: Record<string, string | null>[]): Promise<void> {
+  if (rows.length === 0) return
+  const keys = Object.keys(rows[0]!)
+  await c.query(
+    `INSERT INTO ${table} (${keys.join(', ')}) SELECT * FROM unnest(${keys.map((_k, i) => `$${i + 1}::text[]`).join(', ')})`,
+    keys.map((k) => rows.map((row) => row[k] ?? null)),
+  )
 }
 
 class PostgresWriteTx implements WriteTx {
@@ -149,30 +159,11 @@ class PostgresWriteTx implements WriteTx {
   }
 
   async insertConsent(rows: NewConsentRow[]): Promise<void> {
-    if (rows.length === 0) return
-    const col = (f: (r: NewConsentRow) => string | null) => rows.map(f)
-    await this.c.query(
-      `INSERT INTO consent_records (identity_key, purpose, channel, state, legal_basis, source, occurred_at, recorded_at, evidence, message_id)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])`,
-      [
-        col((r) => r.identityKey), col((r) => r.change.purpose), col((r) => r.change.channel), col((r) => r.change.state),
-        col((r) => r.change.legalBasis), col((r) => r.change.source), col((r) => r.change.occurredAt), col((r) => r.recordedAt),
-        col((r) => (r.change.evidence === null ? null : JSON.stringify(r.change.evidence))), col((r) => r.change.messageId),
-      ],
-    )
+    await insertTextRows(this.c, 'consent_records', rows.map(toConsentRow))
   }
 
   async appendAudit(entries: NewAuditEntry[]): Promise<void> {
-    if (entries.length === 0) return
-    const col = (f: (e: NewAuditEntry) => string | null) => entries.map(f)
-    await this.c.query(
-      `INSERT INTO audit_log (at, key_id, actor, role, action, profile_id, purpose, detail)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])`,
-      [
-        col((e) => e.at), col((e) => e.keyId), col((e) => e.actor), col((e) => e.role), col((e) => e.action),
-        col((e) => e.profileId), col((e) => e.purpose), col((e) => JSON.stringify(e.detail)),
-      ],
-    )
+    await insertTextRows(this.c, 'audit_log', entries.map(toAuditRow))
   }
 
   async eraseProfile(profileId: string, suppressions: Suppression[]): Promise<ErasureReport> {

@@ -1,6 +1,6 @@
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3'
 import type { IdentityConflict, IdentityLink, IdentityMerge } from '../../core/identity-link.js'
-import { toEventRow } from '../rows.js'
+import { toAuditRow, toConsentRow, toEventRow } from '../rows.js'
 import type { Suppression } from '../../core/consent.js'
 import { erasurePlan } from '../erasure-plan.js'
 import type { ErasureReport, IdentifierRow, NewAuditEntry, NewConsentRow, NewQuarantineEntry, StoredEvent, WriteTx } from '../store.js'
@@ -84,10 +84,11 @@ class SqliteWriteTx implements WriteTx {
       insertQuarantine: db.prepare('INSERT INTO quarantine (source, received_at, message_id, reason, raw) VALUES (?, ?, ?, ?, ?)'),
       insertConsent: db.prepare(
         `INSERT INTO consent_records (identity_key, purpose, channel, state, legal_basis, source, occurred_at, recorded_at, evidence, message_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         VALUES (@identity_key, @purpose, @channel, @state, @legal_basis, @source, @occurred_at, @recorded_at, @evidence, @message_id)`,
       ),
       insertAudit: db.prepare(
-        'INSERT INTO audit_log (at, key_id, actor, role, action, profile_id, purpose, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        `INSERT INTO audit_log (at, key_id, actor, role, action, profile_id, purpose, detail)
+         VALUES (@at, @key_id, @actor, @role, @action, @profile_id, @purpose, @detail)`,
       ),
       mergedInto: db
         .prepare(
@@ -157,13 +158,11 @@ class SqliteWriteTx implements WriteTx {
   }
 
   async insertConsent(rows: NewConsentRow[]): Promise<void> {
-    for (const { identityKey, change: c, recordedAt } of rows) {
-      this.s.insertConsent!.run(identityKey, c.purpose, c.channel, c.state, c.legalBasis, c.source, c.occurredAt, recordedAt, c.evidence === null ? null : JSON.stringify(c.evidence), c.messageId)
-    }
+    for (const row of rows) this.s.insertConsent!.run(toConsentRow(row))
   }
 
   async appendAudit(entries: NewAuditEntry[]): Promise<void> {
-    for (const e of entries) this.s.insertAudit!.run(e.at, e.keyId, e.actor, e.role, e.action, e.profileId, e.purpose, JSON.stringify(e.detail))
+    for (const e of entries) this.s.insertAudit!.run(toAuditRow(e))
   }
 
   async eraseProfile(profileId: string, suppressions: Suppression[]): Promise<ErasureReport> {
