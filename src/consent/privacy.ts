@@ -1,6 +1,6 @@
+import { profileNotFound, requireProfileId } from '../store/profile-id.js'
 import type { AuditEntry, ErasureReport, NewAuditEntry, Store, TimelineEvent } from '../store/store.js'
 import type { ConsentService } from './consent-service.js'
-import { AppError } from '../core/errors.js'
 
 /**
  * Everything salestwin holds about a person (GDPR art. 15 and 20), machine-readable: the profile,
@@ -8,9 +8,10 @@ import { AppError } from '../core/errors.js'
  * and who accessed the data (the audit lines about the profile).
  */
 export async function exportPerson(store: Store, consent: ConsentService, profileId: string) {
-  const id = await store.resolveProfileId(profileId)
-  const profile = id ? await store.getProfile(id) : null
-  if (!id || !profile) throw new AppError('PROFILE_NOT_FOUND', `profile "${profileId}" does not exist`)
+  // getProfile follows merges itself: the profile's id is the surviving one.
+  const profile = await store.getProfile(profileId)
+  if (!profile) throw profileNotFound(profileId)
+  const id = profile.id
   const events = await allPages<TimelineEvent>((cursor) => store.listProfileEvents(id, { limit: 500, ...(cursor ? { cursor } : {}) }))
   const identifiers = await store.identifiersOf(id)
   const [ledger, merges, quarantined, access] = await Promise.all([
@@ -44,8 +45,7 @@ export async function erasePerson(
   profileId: string,
   audit: (profileId: string, removed: ErasureReport) => NewAuditEntry,
 ): Promise<{ profileId: string; erasedAt: string; removed: ErasureReport; suppressed: number }> {
-  const id = await store.resolveProfileId(profileId)
-  if (!id) throw new AppError('PROFILE_NOT_FOUND', `profile "${profileId}" does not exist`)
+  const id = await requireProfileId(store, profileId)
   const erasedAt = new Date().toISOString()
   const suppressions = (await consent.suppressionHashes(await store.identifiersOf(id))).map((s) => ({ ...s, erasedAt }))
   const removed = await store.write(async (tx) => {

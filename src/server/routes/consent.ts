@@ -7,6 +7,7 @@ import { pseudonymizedProfiles } from '../../consent/pseudonymized-export.js'
 import type { ChannelOrAll } from '../../consent/rules.js'
 import { AppError } from '../../core/errors.js'
 import { timeParam } from '../../core/time.js'
+import { requireProfileId } from '../../store/profile-id.js'
 import type { Store } from '../../store/store.js'
 import { auditEntry, type AuditLog } from '../access/audit.js'
 import { principalOf, type Access } from '../access/guard.js'
@@ -20,11 +21,7 @@ type Id = { Params: { id: string } }
 /** Consent ledger, the `mayContact` gate, GDPR export and erasure, consent figures, the pseudonymized export. */
 export function consentRoutes(app: FastifyInstance, deps: { store: Store; consent: ConsentService; audit: AuditLog }): void {
   const { store, consent, audit } = deps
-  const profileIdOf = async (id: string) => {
-    const resolved = await store.resolveProfileId(id)
-    if (resolved === null) throw new AppError('PROFILE_NOT_FOUND', `profile "${id}" does not exist`)
-    return resolved
-  }
+  const profileIdOf = (id: string) => requireProfileId(store, id)
 
   app.get<Id & { Querystring: { at?: string } }>('/v1/profiles/:id/consent', { config: PERSONAL_READ }, async (request) => {
     const id = await profileIdOf(request.params.id)

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { AppError } from '../../core/errors.js'
 import { lookupKey, type IdentifierLookup } from '../../identity/lookup-key.js'
+import { profileNotFound, requireProfileId } from '../../store/profile-id.js'
 import type { Store } from '../../store/store.js'
 import type { AuditLog } from '../access/audit.js'
 import type { Access } from '../access/guard.js'
@@ -19,14 +20,13 @@ export function profileRoutes(app: FastifyInstance, deps: { store: Store; defaul
 
   app.get<{ Params: { id: string } }>('/v1/profiles/:id', { config: PERSONAL_READ }, async (request) => {
     const profile = await store.getProfile(request.params.id)
-    if (!profile) throw new AppError('PROFILE_NOT_FOUND', `profile "${request.params.id}" does not exist`)
+    if (!profile) throw profileNotFound(request.params.id)
     await audit.record(request, 'profile.read', profile.id)
     return profile
   })
 
   app.get<{ Params: { id: string }; Querystring: { limit?: string; cursor?: string } }>('/v1/profiles/:id/events', { config: PERSONAL_READ }, async (request) => {
-    const id = await store.resolveProfileId(request.params.id)
-    if (id === null) throw new AppError('PROFILE_NOT_FOUND', `profile "${request.params.id}" does not exist`)
+    const id = await requireProfileId(store, request.params.id)
     const limit = parseLimit(request.query.limit, 50, 500)
     const page = await store.listProfileEvents(id, { limit, ...(request.query.cursor ? { cursor: request.query.cursor } : {}) })
     await audit.record(request, 'profile.events', id, { events: page.items.length })
