@@ -7,9 +7,9 @@ import { lookupKey } from '../identity/lookup-key.js'
 import { appendLocalAudit, localAuditEntry } from '../server/access/audit.js'
 import { createApiKey, listApiKeys, revokeApiKey } from '../server/access/keys.js'
 import { printResult } from './output.js'
-import { withRuntime, type Runtime } from './runtime.js'
+import { withRuntime, type CommonFlags, type Runtime } from './runtime.js'
 
-type Flags = Record<string, unknown> & { db?: string; config?: string; json?: boolean }
+type Flags = CommonFlags & Record<string, unknown>
 
 /** `salestwin keys …` (API keys with roles) and `salestwin privacy …` (GDPR export and erasure). */
 export function accessCommands(program: Command, common: (cmd: Command) => Command): void {
