@@ -13,7 +13,10 @@ import type { ConsentPolicy } from './rules.js'
 export async function pseudonymizedProfiles(store: Store, policy: ConsentPolicy, at = new Date().toISOString()) {
   const [values, records, salt] = await Promise.all([store.listComputedValues('value'), store.listConsentRecords(), store.suppressionSalt()])
   const byProfile = new Map<string, ConsentRecord[]>()
-  for (const r of records) byProfile.set(r.profileId, [...(byProfile.get(r.profileId) ?? []), r])
+  for (const r of records) {
+    if (!byProfile.has(r.profileId)) byProfile.set(r.profileId, [])
+    byProfile.get(r.profileId)!.push(r)
+  }
   let withheld = 0
   const rows = []
   for (const v of values) {
