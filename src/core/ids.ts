@@ -28,7 +28,7 @@ export function newWriteKey(): string {
   return `wk_${randomBytes(18).toString('base64url')}`
 }
 
-/** A new secret API key for a role: `sk_` + 32 random bytes (a source's write key keeps `wk_`). */
+/** A new secret API key for a role: `sk_` + 24 random bytes (32 characters) (a source's write key keeps `wk_`). */
 export function newApiKey(): string {
   return `sk_${randomBytes(24).toString('base64url')}`
 }
