@@ -5,7 +5,7 @@ import type { IdentityPolicy } from '../identity/identity-graph.js'
 import type { ConsentPolicy } from '../consent/rules.js'
 import type { NewQuarantineEntry, Store } from '../store/store.js'
 import { parseEvent } from './parse-event.js'
-import { writeBatch, type EventSender, type WriteStatus } from './write-batch.js'
+import { sourceSender, writeBatch, type EventSender, type WriteStatus } from './write-batch.js'
 
 /** One raw message of a request or file, with where it came from for error messages. */
 export interface RawItem {
@@ -99,7 +99,7 @@ export class Collector {
         results.push({ status: 'rejected', reason: outcome.reason, messageId: outcome.messageId })
       }
     })
-    const statuses = await this.enqueue(events, rejected, opts.sender ?? { keyId: null, name: `source:${source}` })
+    const statuses = await this.enqueue(events, rejected, opts.sender ?? sourceSender(source))
     statuses.forEach((status, j) => {
       results[eventSlots[j]!] = { status, messageId: events[j]!.messageId }
     })

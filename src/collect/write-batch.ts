@@ -11,6 +11,11 @@ export interface EventSender {
   name: string
 }
 
+/** The sender of events that came in without a key (imports, the demo): their source. */
+export function sourceSender(source: string): EventSender {
+  return { keyId: null, name: `source:${source}` }
+}
+
 /**
  * Writes one batch inside a transaction: skips messageIds already stored (retries are safe),
  * resolves identities, stores the events and quarantines the rejected ones.
@@ -45,7 +50,7 @@ export async function writeBatch(
     await tx.insertConsent(consent)
     // Every consent change is audited, also the ones that arrive on events, in the same transaction.
     await tx.appendAudit(
-      rows.flatMap((r, i) => (r.event.consent.length === 0 ? [] : [consentAudit(r, freshSenders[i] ?? { keyId: null, name: `source:${r.event.source}` })])),
+      rows.flatMap((r, i) => (r.event.consent.length === 0 ? [] : [consentAudit(r, freshSenders[i] ?? sourceSender(r.event.source))])),
     )
   }
   if (rejected.length > 0) await tx.quarantine(rejected)
