@@ -4,7 +4,7 @@ import type { AuditLog } from '../access/audit.js'
 import type { Access } from '../access/guard.js'
 import type { KeyAuth } from '../access/key-auth.js'
 import { createApiKey, listApiKeys, revokeApiKey } from '../access/keys.js'
-import { parseLimit } from './profiles.js'
+import { parseLimit } from './params.js'
 
 const ADMIN = { access: { roles: ['admin'] } satisfies Access }
 

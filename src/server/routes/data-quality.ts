@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Store } from '../../store/store.js'
 import type { AuditLog } from '../access/audit.js'
 import type { Access } from '../access/guard.js'
-import { parseLimit } from './profiles.js'
+import { parseLimit } from './params.js'
 
 // Quarantined payloads and conflicting identifiers are raw personal data: admins only.
 const ADMIN = { access: { roles: ['admin'], personal: true } satisfies Access }

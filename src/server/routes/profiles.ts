@@ -3,6 +3,7 @@ import { AppError } from '../../core/errors.js'
 import { lookupKey, type IdentifierLookup } from '../../identity/lookup-key.js'
 import { profileNotFound, requireProfileId } from '../../store/profile-id.js'
 import type { Store } from '../../store/store.js'
+import { parseLimit } from './params.js'
 import type { AuditLog } from '../access/audit.js'
 import type { Access } from '../access/guard.js'
 
@@ -49,12 +50,4 @@ export function profileRoutes(app: FastifyInstance, deps: { store: Store; defaul
     await audit.record(request, 'profile.read', profile.id, { by: key.slice(0, key.indexOf(':')) })
     return profile
   })
-}
-
-/** Reads a `limit` query parameter within bounds. */
-export function parseLimit(raw: string | undefined, fallback: number, max: number): number {
-  if (raw === undefined) return fallback
-  const n = Number(raw)
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new AppError('REQUEST_INVALID', `limit must be an integer from 1 to ${max}, got "${raw}"`)
-  return n
 }
