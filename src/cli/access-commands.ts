@@ -70,6 +70,17 @@ export function accessCommands(program: Command, common: (cmd: Command) => Comma
         printResult(result, Boolean(flags.json), () => `profile ${result.profileId} erased: ${total} rows removed, ${result.suppressed} identifier(s) kept as suppression hashes`)
       }),
     )
+  privacy
+    .command('compact')
+    .description('rewrite the tables erasures touch (SQLite VACUUM, PostgreSQL VACUUM FULL) so no freed byte stays in the files')
+    .option('--json', 'print one JSON document')
+    .action(async (flags: Flags) =>
+      withRuntime(flags, async (runtime) => {
+        const started = Date.now()
+        await runtime.store.compact()
+        printResult({ compacted: true, dialect: runtime.store.dialect, ms: Date.now() - started }, Boolean(flags.json), () => `store compacted in ${Date.now() - started} ms`)
+      }),
+    )
   person(privacy.command('export'))
     .description('everything salestwin holds about a person, as one JSON document')
     .action(async (flags: Flags) =>

@@ -30,6 +30,9 @@ export function erasurePlan(profiles: string[], identifiers: { key: string; valu
   ]
 }
 
+/** The tables an erasure deletes from, in its order. */
+export const ERASED_TABLES: readonly string[] = erasurePlan([], [], []).map((step) => step.table)
+
 /**
  * LIKE patterns that find a quarantined raw payload (JSON text) mentioning any of these values, as
  * they appear inside a JSON string. Values under 3 characters are left out: they would match

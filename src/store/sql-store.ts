@@ -29,6 +29,10 @@ import type {
 /** The dialect's write side (`sqlite/sqlite-writer.ts`, `postgres/postgres-writer.ts`). */
 export interface Writer {
   write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T>
+  /** Resolves when the clean-up after erasures (WAL truncation, VACUUM) is done. */
+  settled(): Promise<void>
+  /** Rewrites the tables erasures touch so that no freed byte is left in the files. */
+  compact(): Promise<void>
   close?(): void | Promise<void>
 }
 
@@ -50,6 +54,14 @@ export class SqlStore implements Store {
 
   write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
     return this.writer.write(fn)
+  }
+
+  settled(): Promise<void> {
+    return this.writer.settled()
+  }
+
+  compact(): Promise<void> {
+    return this.writer.compact()
   }
 
   async createSource(name: string, createdAt: string): Promise<Source> {

@@ -145,6 +145,16 @@ export interface Store {
   close(): Promise<void>
   /** Runs `fn` in one transaction; a resolved promise means the writes are durable. */
   write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T>
+  /**
+   * Resolves when the clean-up that follows an erasure has run: SQLite's WAL truncated, PostgreSQL's
+   * touched tables vacuumed (docs/privacy.md). Erasure itself is committed before.
+   */
+  settled(): Promise<void>
+  /**
+   * Rewrites the files of the tables erasures touch (SQLite VACUUM, PostgreSQL VACUUM FULL), so that
+   * no byte of a deleted row stays in free space; `salestwin privacy compact`.
+   */
+  compact(): Promise<void>
 
   createSource(name: string, createdAt: string): Promise<Source>
   listSources(): Promise<Source[]>

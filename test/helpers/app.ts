@@ -6,6 +6,7 @@ import type { Role } from '../../src/core/api-key.js'
 import { createApiKey } from '../../src/server/access/keys.js'
 import { buildApp } from '../../src/server/app.js'
 import type { Store } from '../../src/store/store.js'
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 import { collectorFor, freshStore, TEST_POLICY, type StoreKind } from './stores.js'
 
 export interface TestApp {
@@ -21,9 +22,9 @@ export interface TestApp {
   close(): Promise<void>
 }
 
-/** The real app over a fresh store (SQLite unless asked), with one source `web` and a key of every role. */
-export async function testApp(opts: { maxQueuedEvents?: number; store?: StoreKind } = {}): Promise<TestApp> {
-  const store = await freshStore(opts.store ?? 'sqlite')
+/** The real app over a fresh store (SQLite unless asked; at `sqlitePath` when given), with one source `web` and a key of every role. */
+export async function testApp(opts: { maxQueuedEvents?: number; store?: StoreKind; sqlitePath?: string; schema?: string } = {}): Promise<TestApp> {
+  const store = opts.sqlitePath ? await openSqliteStore(opts.sqlitePath) : await freshStore(opts.store ?? 'sqlite', opts.schema)
   const collector = collectorFor(store, opts)
   const consent = new ConsentService(store, TEST_POLICY)
   const app = await buildApp({ store, collector, consent, defaultCountry: 'DE', logLevel: 'silent' })

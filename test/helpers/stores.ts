@@ -30,10 +30,9 @@ export async function probePostgres(): Promise<{ ok: true } | { ok: false; why: 
 
 export type StoreKind = 'sqlite' | 'postgres'
 
-/** A fresh, empty store: a scratch SQLite file, or a new PostgreSQL schema that is dropped again on close. */
-export async function freshStore(kind: StoreKind): Promise<Store> {
+/** A fresh, empty store: a scratch SQLite file, or a new PostgreSQL schema (random unless named) that is dropped again on close. */
+export async function freshStore(kind: StoreKind, schema = `t_${randomBytes(6).toString('hex')}`): Promise<Store> {
   if (kind === 'sqlite') return openSqliteStore(':memory:')
-  const schema = `t_${randomBytes(6).toString('hex')}`
   const store = await openPostgresStore(POSTGRES_URL, { schema, poolSize: 4 })
   const close = store.close.bind(store)
   store.close = async () => {

@@ -6,7 +6,7 @@ import { copyTextRow } from './copy-text.js'
 import type { IdentityConflict, IdentityLink, IdentityMerge } from '../../core/identity-link.js'
 import { toAuditRow, toConsentRow, toEventRow } from '../rows.js'
 import type { Suppression } from '../../core/consent.js'
-import { erasurePlan } from '../erasure-plan.js'
+import { ERASED_TABLES, erasurePlan } from '../erasure-plan.js'
 import type { ErasureReport, IdentifierRow, NewAuditEntry, NewConsentRow, NewQuarantineEntry, StoredEvent, WriteTx } from '../store.js'
 
 /**
@@ -14,14 +14,19 @@ import type { ErasureReport, IdentifierRow, NewAuditEntry, NewConsentRow, NewQua
  * array parameters (`unnest`, `= ANY`) so that a batch of any size is a handful of statements.
  */
 export class PostgresWriter {
+  private vacuums: Promise<void> = Promise.resolve()
+  private vacuumErrors: unknown[] = []
+
   constructor(private readonly pool: Pool) {}
 
   async write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
     const client = await this.pool.connect()
     try {
       await client.query('BEGIN')
-      const result = await fn(new PostgresWriteTx(client))
+      const tx = new PostgresWriteTx(client)
+      const result = await fn(tx)
       await client.query('COMMIT')
+      if (tx.erasedFrom.size > 0) this.vacuum([...tx.erasedFrom])
       return result
     } catch (err) {
       await client.query('ROLLBACK').catch((rollbackErr: unknown) => {
@@ -31,6 +36,42 @@ export class PostgresWriter {
     } finally {
       client.release()
     }
+  }
+
+  /** Resolves when the VACUUMs started after erasures are done; rejects with any that failed. */
+  async settled(): Promise<void> {
+    await this.vacuums
+    const errors = this.vacuumErrors.splice(0)
+    if (errors.length > 0) throw new AggregateError(errors, `${errors.length} VACUUM after an erasure failed`)
+  }
+
+  async close(): Promise<void> {
+    await this.vacuums
+  }
+
+  /**
+   * VACUUM FULL of the tables erasures touch: rewrites them and their indexes, so no byte of an
+   * erased row stays in a page's free space. Takes an exclusive lock per table while it runs.
+   */
+  async compact(): Promise<void> {
+    await this.settled()
+    await this.pool.query(`VACUUM FULL ${ERASED_TABLES.join(', ')}`)
+  }
+
+  /**
+   * A DELETE leaves the rows as dead tuples in their pages until VACUUM reclaims them; after an
+   * erasure the touched tables are vacuumed at once, in the background (VACUUM cannot run in a
+   * transaction, and on a large table it takes a while). docs/privacy.md says what remains elsewhere.
+   */
+  private vacuum(tables: string[]): void {
+    this.vacuums = this.vacuums
+      .then(() => this.pool.query(`VACUUM ${tables.join(', ')}`))
+      .then(
+        () => undefined,
+        (err: unknown) => {
+          this.vacuumErrors.push(err)
+        },
+      )
   }
 }
 
@@ -62,6 +103,9 @@ async function insertTextRows(c: PoolClient, table: string, rows: Record<string,
 }
 
 class PostgresWriteTx implements WriteTx {
+  /** The tables an erasure in this transaction deleted rows from: VACUUMed after the commit. */
+  readonly erasedFrom = new Set<string>()
+
   constructor(private readonly c: PoolClient) {}
 
   async existingMessageIds(ids: string[]): Promise<Set<string>> {
@@ -186,6 +230,7 @@ class PostgresWriteTx implements WriteTx {
         .replace(/\{in:(\w+)\}/g, (_m, name: string) => `= ANY(${slot(name)})`)
         .replace(/\{like:(\w+)\}/g, (_m, name: string) => `LIKE ANY(${slot(name)})`)
       report[step.table] = (await this.c.query(text, params)).rowCount ?? 0
+      if (report[step.table]! > 0) this.erasedFrom.add(step.table)
     }
     if (suppressions.length > 0) {
       await this.c.query(

@@ -25,6 +25,9 @@ export async function openSqliteStore(path: string): Promise<SqlStore> {
     db.pragma('synchronous = FULL')
     db.pragma('busy_timeout = 10000')
     db.pragma('cache_size = -65536') // 64 MiB page cache
+    // Deleted rows are overwritten with zeros, in the table and index pages and the pages freed:
+    // an erased person must not stay readable in free space (issue 10, docs/privacy.md).
+    db.pragma('secure_delete = ON')
     return db
   }
   const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: open() }) })

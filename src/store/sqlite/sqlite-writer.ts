@@ -31,9 +31,11 @@ export class SqliteWriter {
       try {
         const result = await fn(this.tx)
         this.commit.run()
+        if (this.tx.takeErased()) this.truncateWal()
         return result
       } catch (err) {
         if (this.db.inTransaction) this.rollback.run()
+        this.tx.takeErased()
         throw err
       }
     })
@@ -41,8 +43,49 @@ export class SqliteWriter {
     return run
   }
 
+  /**
+   * Rewrites the database file (VACUUM) and truncates the WAL: free pages, also those freed before
+   * secure_delete was on (databases from before salestwin 0.2), are gone from the files.
+   */
+  compact(): Promise<void> {
+    const run = this.tail.then(() => {
+      this.db.exec('VACUUM')
+      this.db.pragma('wal_checkpoint(TRUNCATE)')
+    })
+    this.tail = run.catch(() => undefined)
+    return run
+  }
+
+  /** Resolves when no WAL truncation after an erasure is still waiting for readers. */
+  async settled(): Promise<void> {
+    while (this.retry) await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+
   close(): void {
+    if (this.retry) clearTimeout(this.retry)
+    this.retry = null
+    // The last connection to close checkpoints and removes the WAL; make sure nothing erased waits in it.
+    this.db.pragma('wal_checkpoint(TRUNCATE)')
     this.db.close()
+  }
+
+  private retry: NodeJS.Timeout | null = null
+
+  /**
+   * The WAL keeps the page images of every commit until a checkpoint, and SQLite reuses it without
+   * shrinking it: erased rows stay readable there. TRUNCATE copies the (zeroed) pages into the
+   * database and cuts the WAL to zero bytes. A reader still on an older snapshot makes it busy;
+   * then it is tried again shortly (reads are short).
+   */
+  private truncateWal(): void {
+    const [result] = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[]
+    if (result?.busy !== 1) {
+      this.retry = null
+      return
+    }
+    this.retry = setTimeout(() => {
+      void this.write(async () => undefined).then(() => this.truncateWal())
+    }, 50)
   }
 }
 
@@ -106,6 +149,14 @@ class SqliteWriteTx implements WriteTx {
   }
 
   private readonly db: SqliteDatabase
+  private erased = false
+
+  /** Whether this transaction erased a person (and clears the mark): the writer then truncates the WAL. */
+  takeErased(): boolean {
+    const erased = this.erased
+    this.erased = false
+    return erased
+  }
 
   async existingMessageIds(ids: string[]): Promise<Set<string>> {
     return new Set(this.s.existing!.all(JSON.stringify(ids)) as string[])
@@ -180,6 +231,7 @@ class SqliteWriteTx implements WriteTx {
       report[step.table] = this.db.prepare(sql).run(params).changes
     }
     for (const s of suppressions) this.s.putSuppression!.run(s.hash, s.kind, s.erasedAt)
+    this.erased = true
     return report
   }
 }
