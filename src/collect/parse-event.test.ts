@@ -59,7 +59,6 @@ describe('parseEvent', () => {
     }
     expect(reason('hello')).toBe('batch[0] must be an object, got "hello"')
     expect(reason({ type: 'track', userId: 'u1', messageId: 'm' })).toBe('batch[0].event is required for track')
-    expect(reason({ type: 'track', event: 'X', userId: 'u1' })).toBe('batch[0].messageId is required')
     expect(reason({ type: 'alias', userId: 'u1', messageId: 'm' })).toBe('batch[0].previousId is required for alias')
     expect(reason({ type: 'track', event: 'X', userId: 'u1', messageId: 'm', properties: [] })).toBe('batch[0].properties must be an object, got []')
     expect(reason({ type: 'track', event: 'Order Completed', userId: 'u1', messageId: 'm', properties: { revenue: '12' } })).toBe(

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { z } from 'zod'
 import { AppError, describeValue } from '../core/errors.js'
 import { consentOfEvent } from '../consent/parse-consent.js'
@@ -5,7 +6,9 @@ import type { ConsentPolicy } from '../consent/rules.js'
 import type { CollectedEvent, EventType, JsonObject } from '../core/event.js'
 import { extractIdentifiers, type IdentifierRules } from '../identity/extract-identifiers.js'
 import { SegmentMessage } from './segment-schema.js'
+import { describePath, findShapeProblem, MAX_EVENT_DEPTH, type ShapeProblem } from '../core/json-shape.js'
 import { roundTo } from '../core/values.js'
+import { implausibleTime, MAX_CLOCK_SKEW_MS } from '../core/time.js'
 
 /** One event of 32 KB at most, as Segment's API. */
 export const MAX_EVENT_BYTES = 32 * 1024
@@ -46,6 +49,8 @@ export function parseEvent(raw: unknown, ctx: ParseContext): ParseOutcome {
   }
   const input = raw as Record<string, unknown>
   const rawMessageId = typeof input.messageId === 'string' ? input.messageId : null
+  const shape = findShapeProblem(input)
+  if (shape) return { ok: false, reason: describeShapeProblem(shape, at), messageId: rawMessageId }
   const bytes = Buffer.byteLength(JSON.stringify(input))
   if (bytes > MAX_EVENT_BYTES) {
     return { ok: false, reason: `${at('')} must be at most 32 KB, got ${bytes} bytes`, messageId: rawMessageId }
@@ -56,6 +61,13 @@ export function parseEvent(raw: unknown, ctx: ParseContext): ParseOutcome {
     return { ok: false, reason: describeIssues(parsed.error, at), messageId: rawMessageId }
   }
   const event = normalize(parsed.data, ctx)
+  const timeField = parsed.data.timestamp ? 'timestamp' : parsed.data.originalTimestamp ? 'originalTimestamp' : null
+  const sentTime = parsed.data.timestamp ?? parsed.data.originalTimestamp
+  // Without sentAt the sender's time is taken as is, so it must be plausible; with sentAt, the correction makes it so.
+  const implausible = timeField && event.sentAt === null ? implausibleTime(event.originalTimestamp!, event.receivedAt) : implausibleTime(event.timestamp, event.receivedAt)
+  if (implausible) {
+    return { ok: false, reason: `${at(timeField ?? 'sentAt')} ${implausible}, got ${describeValue(timeField ? sentTime : parsed.data.sentAt)}`, messageId: rawMessageId }
+  }
   if (ctx.identifiedBy === 'any' ? event.identifiers.length === 0 : event.userId === null && event.anonymousId === null) {
     const needed = ctx.identifiedBy === 'any' ? 'userId, anonymousId, email, phone or an external id' : 'userId or anonymousId'
     return { ok: false, reason: `${at(needed)} is required`, messageId: rawMessageId }
@@ -67,6 +79,14 @@ export function parseEvent(raw: unknown, ctx: ParseContext): ParseOutcome {
     throw err
   }
   return { ok: true, event }
+}
+
+function describeShapeProblem(problem: ShapeProblem, at: (field: string) => string): string {
+  const [field = '', ...rest] = problem.path
+  if (problem.rule === 'depth') {
+    return `${at(field)} must be nested at most ${MAX_EVENT_DEPTH} levels deep, got more at ${at(describePath(problem.path))}`
+  }
+  return `${at(describePath([field, ...rest]))} must not contain the NUL character (U+0000)`
 }
 
 function describeIssues(error: z.ZodError, at: (field: string) => string): string {
@@ -94,14 +114,15 @@ function normalize(m: SegmentMessage, ctx: ParseContext): CollectedEvent {
   const revenue = isOrder ? pickNumber(properties.revenue, properties.total) : null
   const cost = isOrder ? (pickNumber(properties.cost) ?? productsCost(properties.products)) : null
   return {
-    messageId: String(m.messageId),
+    // Segment's API makes an id for a message without one; a resend of it is then a new event.
+    messageId: m.messageId == null ? `srv-${randomUUID()}` : String(m.messageId),
     type: m.type,
     event: m.type === 'track' ? (m.event ?? null) : m.type === 'page' || m.type === 'screen' ? (m.name ?? (typeof properties.name === 'string' ? properties.name : null)) : null,
     userId,
     anonymousId,
     previousId,
     groupId: toId(m.groupId),
-    timestamp: correctSkew(original, sentAt, receivedAt),
+    timestamp: withinSkew(correctSkew(original, sentAt, receivedAt), receivedAt),
     originalTimestamp: original,
     sentAt,
     receivedAt,
@@ -128,6 +149,15 @@ export function correctSkew(timestamp: string | null, sentAt: string | null, rec
   if (sentAt === null) return timestamp
   const corrected = Date.parse(receivedAt) - (Date.parse(sentAt) - Date.parse(timestamp))
   return new Date(corrected).toISOString()
+}
+
+/**
+ * An event cannot have happened after salestwin received it: a time further ahead than the clock
+ * skew tolerance (a device clock running fast, a sender stamping its own future) becomes the time
+ * received. The sender's time stays in `originalTimestamp`.
+ */
+function withinSkew(timestamp: string, receivedAt: string): string {
+  return Date.parse(timestamp) > Date.parse(receivedAt) + MAX_CLOCK_SKEW_MS ? receivedAt : timestamp
 }
 
 /** The touchpoint's channel: an explicit `properties.channel` (offline touchpoints), `context.channel`, else the source. */

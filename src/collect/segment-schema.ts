@@ -17,7 +17,8 @@ const money = z.number({ error: 'must be a number' }).finite('must be a finite n
 export const SegmentMessage = z
   .looseObject({
     type: z.enum(EVENT_TYPES, { error: `must be one of ${EVENT_TYPES.join(', ')}` }),
-    messageId: id,
+    // Optional as in Segment's HTTP API: without one the server makes one (parse-event.ts).
+    messageId: id.nullish(),
     userId: id.nullish(),
     anonymousId: id.nullish(),
     previousId: id.nullish(),

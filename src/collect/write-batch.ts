@@ -1,6 +1,6 @@
 import type { CollectedEvent } from '../core/event.js'
 import type { IdentityPolicy } from '../identity/identity-graph.js'
-import type { NewAuditEntry, NewQuarantineEntry, StoredEvent, WriteTx } from '../store/store.js'
+import { eventKey, type NewAuditEntry, type NewQuarantineEntry, type StoredEvent, type WriteTx } from '../store/store.js'
 import { applyIdentities } from './apply-identity.js'
 
 export type WriteStatus = 'stored' | 'duplicate'
@@ -17,7 +17,7 @@ export function sourceSender(source: string): EventSender {
 }
 
 /**
- * Writes one batch inside a transaction: skips messageIds already stored (retries are safe),
+ * Writes one batch inside a transaction: skips events already stored, by (source, messageId) (retries are safe),
  * resolves identities, stores the events and quarantines the rejected ones.
  * Returns the status of each event, by position.
  */
@@ -28,14 +28,15 @@ export async function writeBatch(
   policy: IdentityPolicy,
   senders: EventSender[] = [],
 ): Promise<WriteStatus[]> {
-  const existing = await tx.existingMessageIds([...new Set(events.map((e) => e.messageId))])
+  const existing = await tx.existingEvents(events)
   const seen = new Set<string>()
   const statuses: WriteStatus[] = []
   const fresh: CollectedEvent[] = []
   const freshSenders: (EventSender | undefined)[] = []
   events.forEach((e, i) => {
-    const isDuplicate = existing.has(e.messageId) || seen.has(e.messageId)
-    seen.add(e.messageId)
+    const key = eventKey(e)
+    const isDuplicate = existing.has(key) || seen.has(key)
+    seen.add(key)
     statuses.push(isDuplicate ? 'duplicate' : 'stored')
     if (!isDuplicate) {
       fresh.push(e)

@@ -62,15 +62,24 @@ export function mayContact(ledger: ConsentLedger, purpose: string, channel: Chan
 export function latestDecision(records: readonly ConsentRecord[], purpose: string, channel: ChannelOrAll, at: string): ConsentRecord | null {
   let best: ConsentRecord | null = null
   for (const r of records) {
-    if (r.purpose !== purpose || r.occurredAt > at) continue
+    if (r.purpose !== purpose || effectiveAt(r) > at) continue
     if (r.channel !== channel && r.channel !== 'all') continue
     if (best === null || laterThan(r, best)) best = r
   }
   return best
 }
 
+/**
+ * When a record takes effect: its event time, except that an opt-out counts from when it was
+ * recorded at the latest (new changes are stored that way; this also covers records stored dated
+ * ahead before that rule).
+ */
+function effectiveAt(r: ConsentRecord): string {
+  return r.state === 'opt_out' && r.recordedAt < r.occurredAt ? r.recordedAt : r.occurredAt
+}
+
 function laterThan(a: ConsentRecord, b: ConsentRecord): boolean {
-  if (a.occurredAt !== b.occurredAt) return a.occurredAt > b.occurredAt
+  if (effectiveAt(a) !== effectiveAt(b)) return effectiveAt(a) > effectiveAt(b)
   const rank = (r: ConsentRecord) => (r.state === 'opt_out' ? 2 : r.state === 'opt_in' ? 1 : 0)
   if (rank(a) !== rank(b)) return rank(a) > rank(b)
   return a.id > b.id

@@ -39,7 +39,7 @@ describe('parseConsentChange', () => {
 
 describe('consentOfEvent', () => {
   const event = (fields: Partial<Parameters<typeof consentOfEvent>[0]>) => ({
-    type: 'identify', event: null, properties: {}, context: {}, timestamp: '2026-05-02T08:00:00.000Z', source: 'web', messageId: 'm1', ...fields,
+    type: 'identify', event: null, properties: {}, context: {}, timestamp: '2026-05-02T08:00:00.000Z', receivedAt: '2026-05-02T08:00:01.000Z', source: 'web', messageId: 'm1', ...fields,
   })
 
   it('reads context.consent per purpose and channel, at the event time', () => {

@@ -10,6 +10,7 @@ import {
 import { AppError, describeValue } from '../core/errors.js'
 import type { ChannelOrAll, ConsentPolicy } from './rules.js'
 import { isPlainObject } from '../core/values.js'
+import { implausibleTime } from '../core/time.js'
 
 export interface ChangeContext {
   policy: ConsentPolicy
@@ -19,6 +20,8 @@ export interface ChangeContext {
   path: string
   /** The event's time, for changes carried by an event; API and import changes must name their own. */
   occurredAt?: string
+  /** When salestwin received the change (default: now). An opt-out never takes effect later than this. */
+  receivedAt?: string
   messageId?: string | null
 }
 
@@ -44,7 +47,10 @@ export function parseConsentChange(input: unknown, ctx: ChangeContext): ConsentC
   const channel = checkChannel(o.channel, at('channel'), problems)
   const state = oneOf(o.state, CONSENT_STATES, at('state'), problems) as ConsentState
   const legalBasis = (o.legalBasis === undefined ? 'consent' : oneOf(o.legalBasis, LEGAL_BASES, at('legalBasis'), problems)) as LegalBasis
-  const occurredAt = checkTime('occurredAt' in o ? o.occurredAt : ctx.occurredAt, at('occurredAt'), problems)
+  const receivedAt = ctx.receivedAt ?? new Date().toISOString()
+  const decidedAt = checkTime('occurredAt' in o ? o.occurredAt : ctx.occurredAt, at('occurredAt'), receivedAt, problems)
+  // A fast clock must never delay an unsubscribe: an opt-out counts from its receipt at the latest.
+  const occurredAt = state === 'opt_out' && decidedAt > receivedAt ? receivedAt : decidedAt
   const evidence = checkEvidence(o.evidence, at('evidence'), problems)
   const source = o.source === undefined ? ctx.source : typeof o.source === 'string' && o.source.trim() ? o.source.trim() : null
   if (source === null) problems.push(`${at('source')} must be a non-empty string, got ${describeValue(o.source)}`)
@@ -93,6 +99,7 @@ export interface ConsentCarrier {
   properties: Record<string, unknown>
   context: Record<string, unknown>
   timestamp: string
+  receivedAt: string
   source: string
   messageId: string
 }
@@ -109,7 +116,7 @@ export interface ConsentCarrier {
  */
 export function consentOfEvent(e: ConsentCarrier, path: string, policy: ConsentPolicy): ConsentChange[] {
   const at = (field: string) => (path ? `${path}.${field}` : field)
-  const base = { policy, source: e.source, occurredAt: e.timestamp, messageId: e.messageId }
+  const base = { policy, source: e.source, occurredAt: e.timestamp, receivedAt: e.receivedAt, messageId: e.messageId }
   const changes: ConsentChange[] = []
   const consent = e.context.consent
   if (consent !== undefined && consent !== null) {
@@ -184,7 +191,7 @@ function oneOf(v: unknown, allowed: readonly string[], field: string, problems: 
   return ''
 }
 
-function checkTime(v: unknown, field: string, problems: string[]): string {
+function checkTime(v: unknown, field: string, receivedAt: string, problems: string[]): string {
   if (v === undefined || v === null) {
     problems.push(`${field} is required: when the person decided (ISO-8601)`)
     return ''
@@ -193,7 +200,10 @@ function checkTime(v: unknown, field: string, problems: string[]): string {
     problems.push(`${field} must be ISO-8601 with a time zone, got ${describeValue(v)}`)
     return ''
   }
-  return new Date(v).toISOString()
+  const iso = new Date(v).toISOString()
+  const implausible = implausibleTime(iso, receivedAt)
+  if (implausible) problems.push(`${field} ${implausible}, got ${describeValue(v)}`)
+  return iso
 }
 
 function checkEvidence(v: unknown, field: string, problems: string[]): ConsentEvidence | null {

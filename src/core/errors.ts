@@ -78,7 +78,10 @@ export function describeValue(value: unknown): string {
   try {
     text = value === undefined ? 'undefined' : JSON.stringify(value)
   } catch {
-    return String(value) // e.g. a circular structure: say what it is rather than throw while reporting
+    // A circular or deeply nested structure: say what it is rather than throw while reporting
+    // (String() of a nested array recurses as deep as JSON.stringify does).
+    if (Array.isArray(value)) return 'an array that cannot be shown as JSON (circular or nested too deep)'
+    return typeof value === 'object' && value !== null ? 'an object that cannot be shown as JSON (circular or nested too deep)' : String(value)
   }
   return text.length > 80 ? `${text.slice(0, 77)}...` : text
 }

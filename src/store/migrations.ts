@@ -229,6 +229,43 @@ function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
       if (dialect === 'sqlite') await db.schema.dropIndex('identifiers_kind_value').execute()
     },
   },
+  '0008_idempotency_per_source': {
+    async up(db: Kysely<any>) {
+      // A message id is unique within its source, not across sources: one source's ids can no
+      // longer shadow another's events (issue 10.4). Existing rows are kept as they are.
+      if (dialect === 'postgres') {
+        await sql`ALTER TABLE events DROP CONSTRAINT events_pkey`.execute(db)
+        await sql`ALTER TABLE events ADD CONSTRAINT events_pkey PRIMARY KEY (source, message_id)`.execute(db)
+        return
+      }
+      // SQLite cannot change a primary key in place: the table is copied into its new shape.
+      const columns = ['message_id', 'profile_id', 'identity_key', 'type', 'event', 'ts', 'received_at', 'source', 'channel', 'user_id', 'anonymous_id', 'has_traits', 'revenue', 'currency', 'payload', 'cost']
+      await db.schema
+        .createTable('events_v2')
+        .addColumn('message_id', 'text', (c) => c.notNull())
+        .addColumn('profile_id', 'text', (c) => c.notNull())
+        .addColumn('identity_key', 'text', (c) => c.notNull())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('event', 'text')
+        .addColumn('ts', 'text', (c) => c.notNull())
+        .addColumn('received_at', 'text', (c) => c.notNull())
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('channel', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text')
+        .addColumn('anonymous_id', 'text')
+        .addColumn('has_traits', 'integer', (c) => c.notNull())
+        .addColumn('revenue', 'double precision')
+        .addColumn('currency', 'text')
+        .addColumn('payload', 'text', (c) => c.notNull())
+        .addColumn('cost', 'double precision')
+        .addPrimaryKeyConstraint('events_pk', ['source', 'message_id'])
+        .execute()
+      await sql.raw(`INSERT INTO events_v2 (${columns.join(', ')}) SELECT ${columns.join(', ')} FROM events`).execute(db)
+      await db.schema.dropTable('events').execute()
+      await db.schema.alterTable('events_v2').renameTo('events').execute()
+      await db.schema.createIndex('events_profile_ts').on('events').columns(['profile_id', 'ts']).execute()
+    },
+  },
   }
 }
 

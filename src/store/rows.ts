@@ -1,6 +1,7 @@
 import type { CollectedEvent } from '../core/event.js'
 import type { Database } from './schema.js'
-import type { NewAuditEntry, NewConsentRow, StoredEvent } from './store.js'
+import type { NewAuditEntry, NewConsentRow, NewQuarantineEntry, StoredEvent } from './store.js'
+import { toJsonText } from '../core/json-shape.js'
 import { isPlainObject } from '../core/values.js'
 
 /** The events row of a stored event; the payload keeps everything but the derived identifiers. */
@@ -47,6 +48,25 @@ export function toConsentRow({ identityKey, change: c, recordedAt }: NewConsentR
     evidence: c.evidence === null ? null : JSON.stringify(c.evidence),
     message_id: c.messageId,
   }
+}
+
+/**
+ * The quarantine row of a rejected message. The payload is kept whole as JSON text (any depth;
+ * a NUL inside it is escaped by JSON); the message id and reason columns are plain text, which in
+ * PostgreSQL cannot hold U+0000, so a NUL there is shown as U+FFFD.
+ */
+export function toQuarantineRow(e: NewQuarantineEntry): Omit<Database['quarantine'], 'id'> {
+  return {
+    source: e.source,
+    received_at: e.receivedAt,
+    message_id: e.messageId === null ? null : withoutNul(e.messageId),
+    reason: withoutNul(e.reason),
+    raw: toJsonText(e.raw),
+  }
+}
+
+function withoutNul(text: string): string {
+  return text.replaceAll('\u0000', '\ufffd')
 }
 
 /** The audit_log row of an audit entry (the id is the database's). */

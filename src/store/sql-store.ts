@@ -5,6 +5,7 @@ import type { IdentityConflict, IdentityMerge } from '../core/identity-link.js'
 import { parseIdentifierKey } from '../core/identifier.js'
 import { foldTraits, type Profile, type TraitSource } from '../core/profile.js'
 import { roundTo } from '../core/values.js'
+import { fromJsonText } from '../core/json-shape.js'
 import { escapeLike, mentionPatterns } from './erasure-plan.js'
 import { personTraits } from './rows.js'
 import type { Database } from './schema.js'
@@ -268,10 +269,11 @@ export class SqlStore implements Store {
       .select(['message_id', 'type', 'event', 'ts', 'source', 'channel', 'payload'])
       .where('profile_id', '=', profileId)
     if (opts.cursor) {
-      const [ts, messageId] = decodeCursor(opts.cursor)
-      query = query.where(sql<boolean>`(ts, message_id) < (${ts}, ${messageId})`)
+      const [ts, messageId, source] = decodeCursor(opts.cursor)
+      query = query.where(sql<boolean>`(ts, message_id, source) < (${ts}, ${messageId}, ${source})`)
     }
-    const rows = await query.orderBy('ts', 'desc').orderBy('message_id', 'desc').limit(opts.limit + 1).execute()
+    // Message ids are unique per source only: the source breaks the last tie, so a page never skips an event.
+    const rows = await query.orderBy('ts', 'desc').orderBy('message_id', 'desc').orderBy('source', 'desc').limit(opts.limit + 1).execute()
     const items = rows.slice(0, opts.limit).map((r) => ({
       messageId: r.message_id,
       type: r.type,
@@ -282,7 +284,7 @@ export class SqlStore implements Store {
       payload: JSON.parse(r.payload) as CollectedEvent,
     }))
     const last = items.at(-1)
-    return { items, nextCursor: rows.length > opts.limit && last ? encodeCursor(last.timestamp, last.messageId) : null }
+    return { items, nextCursor: rows.length > opts.limit && last ? encodeCursor([last.timestamp, last.messageId, last.source]) : null }
   }
 
   async searchProfiles(query: string, limit: number): Promise<ProfileSummary[]> {
@@ -449,7 +451,7 @@ function toTraitSource(row: { ts: string; message_id: string; source: string; pa
 type QuarantineRow = Omit<Database['quarantine'], 'id'> & { id: number | string }
 
 function toQuarantineEntry(r: QuarantineRow): QuarantineEntry {
-  return { id: Number(r.id), source: r.source, receivedAt: r.received_at, messageId: r.message_id, reason: r.reason, raw: JSON.parse(r.raw) as unknown }
+  return { id: Number(r.id), source: r.source, receivedAt: r.received_at, messageId: r.message_id, reason: r.reason, raw: fromJsonText(r.raw) }
 }
 
 function toApiKey(r: Database['api_keys']): ApiKeyRow {
@@ -486,8 +488,8 @@ function displayName(traits: Profile['traits']): string | null {
   return t('name') ?? ([t('firstName') ?? t('first_name'), t('lastName') ?? t('last_name')].filter(Boolean).join(' ') || null)
 }
 
-function encodeCursor(ts: string, messageId: string): string {
-  return Buffer.from(JSON.stringify([ts, messageId])).toString('base64url')
+function encodeCursor(position: [ts: string, messageId: string, source: string]): string {
+  return Buffer.from(JSON.stringify(position)).toString('base64url')
 }
 
 /** The id a page of an id-ordered list (quarantine, audit) continues below. */
@@ -497,10 +499,10 @@ function idCursor(cursor: string): number {
   return before
 }
 
-function decodeCursor(cursor: string): [string, string] {
+function decodeCursor(cursor: string): [ts: string, messageId: string, source: string] {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
-    if (Array.isArray(parsed) && typeof parsed[0] === 'string' && typeof parsed[1] === 'string') return [parsed[0], parsed[1]]
+    if (Array.isArray(parsed) && parsed.length === 3 && parsed.every((p) => typeof p === 'string')) return parsed as [string, string, string]
   } catch (err) {
     throw new AppError('REQUEST_INVALID', `cursor must be one this API gave out, got "${cursor}"`, { cause: err })
   }

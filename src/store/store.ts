@@ -105,12 +105,24 @@ export interface ProfileSummary {
   name: string | null
 }
 
+/** What makes an event unique: its message id within its source. */
+export interface EventKey {
+  source: string
+  messageId: string
+}
+
+/** One string per (source, messageId), for sets and maps. */
+export function eventKey(k: EventKey): string {
+  return `${k.source}\n${k.messageId}`
+}
+
 /**
  * The identity and event writes of one ingest batch, all inside one transaction.
  * Only the ingest writer calls these; it is the single writer of a store.
  */
 export interface WriteTx {
-  existingMessageIds(ids: string[]): Promise<Set<string>>
+  /** Which of these (source, messageId) pairs are stored already, as {@link eventKey}s. */
+  existingEvents(keys: EventKey[]): Promise<Set<string>>
   profilesOf(keys: string[]): Promise<Map<string, string>>
   /** Links that touch any of the keys. */
   linksTouching(keys: string[]): Promise<IdentityLink[]>

@@ -4,10 +4,10 @@ import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { copyTextRow } from './copy-text.js'
 import type { IdentityConflict, IdentityLink, IdentityMerge } from '../../core/identity-link.js'
-import { toAuditRow, toConsentRow, toEventRow } from '../rows.js'
+import { toAuditRow, toConsentRow, toEventRow, toQuarantineRow } from '../rows.js'
 import type { Suppression } from '../../core/consent.js'
 import { ERASED_TABLES, erasurePlan } from '../erasure-plan.js'
-import type { ErasureReport, IdentifierRow, NewAuditEntry, NewConsentRow, NewQuarantineEntry, StoredEvent, WriteTx } from '../store.js'
+import { eventKey, type ErasureReport, type EventKey, type IdentifierRow, type NewAuditEntry, type NewConsentRow, type NewQuarantineEntry, type StoredEvent, type WriteTx } from '../store.js'
 
 /**
  * The write side of the PostgreSQL store: one pooled connection per batch transaction, and
@@ -108,9 +108,12 @@ class PostgresWriteTx implements WriteTx {
 
   constructor(private readonly c: PoolClient) {}
 
-  async existingMessageIds(ids: string[]): Promise<Set<string>> {
-    const { rows } = await this.c.query<{ message_id: string }>('SELECT message_id FROM events WHERE message_id = ANY($1::text[])', [ids])
-    return new Set(rows.map((r) => r.message_id))
+  async existingEvents(keys: EventKey[]): Promise<Set<string>> {
+    const { rows } = await this.c.query<{ source: string; message_id: string }>(
+      'SELECT source, message_id FROM events WHERE (source, message_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))',
+      [keys.map((k) => k.source), keys.map((k) => k.messageId)],
+    )
+    return new Set(rows.map((r) => eventKey({ source: r.source, messageId: r.message_id })))
   }
 
   async profilesOf(keys: string[]): Promise<Map<string, string>> {
@@ -183,7 +186,7 @@ class PostgresWriteTx implements WriteTx {
 
   async insertEvents(events: StoredEvent[]): Promise<void> {
     if (events.length === 0) return
-    await copyInsert(this.c, 'events', events.map(toEventRow), 'ON CONFLICT (message_id) DO NOTHING')
+    await copyInsert(this.c, 'events', events.map(toEventRow), 'ON CONFLICT (source, message_id) DO NOTHING')
     const terms = events.flatMap((e) => e.nameTerms.map((t) => [e.identityKey, t] as const))
     if (terms.length > 0) {
       await this.c.query(
@@ -194,12 +197,7 @@ class PostgresWriteTx implements WriteTx {
   }
 
   async quarantine(entries: NewQuarantineEntry[]): Promise<void> {
-    if (entries.length === 0) return
-    await this.c.query(
-      `INSERT INTO quarantine (source, received_at, message_id, reason, raw)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])`,
-      [entries.map((e) => e.source), entries.map((e) => e.receivedAt), entries.map((e) => e.messageId), entries.map((e) => e.reason), entries.map((e) => JSON.stringify(e.raw ?? null))],
-    )
+    await insertTextRows(this.c, 'quarantine', entries.map(toQuarantineRow))
   }
 
   async insertConsent(rows: NewConsentRow[]): Promise<void> {

@@ -1,9 +1,9 @@
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3'
 import type { IdentityConflict, IdentityLink, IdentityMerge } from '../../core/identity-link.js'
-import { toAuditRow, toConsentRow, toEventRow } from '../rows.js'
+import { toAuditRow, toConsentRow, toEventRow, toQuarantineRow } from '../rows.js'
 import type { Suppression } from '../../core/consent.js'
 import { erasurePlan } from '../erasure-plan.js'
-import type { ErasureReport, IdentifierRow, NewAuditEntry, NewConsentRow, NewQuarantineEntry, StoredEvent, WriteTx } from '../store.js'
+import { eventKey, type ErasureReport, type EventKey, type IdentifierRow, type NewAuditEntry, type NewConsentRow, type NewQuarantineEntry, type StoredEvent, type WriteTx } from '../store.js'
 
 /**
  * The write side of the SQLite store: its own connection, statements prepared once, one
@@ -95,7 +95,9 @@ class SqliteWriteTx implements WriteTx {
   constructor(db: SqliteDatabase) {
     const inJson = (column: string) => `${column} IN (SELECT value FROM json_each(?))`
     this.s = {
-      existing: db.prepare(`SELECT message_id FROM events WHERE ${inJson('message_id')}`).pluck(),
+      existing: db
+        .prepare(`SELECT source, message_id FROM events WHERE (source, message_id) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?))`)
+        .raw(),
       profilesOf: db.prepare(`SELECT key, profile_id FROM identifiers WHERE ${inJson('key')}`).raw(),
       linksTouching: db.prepare(
         `SELECT a, b, ts, message_id FROM identity_links WHERE ${inJson('a')} UNION SELECT a, b, ts, message_id FROM identity_links WHERE ${inJson('b')}`,
@@ -121,10 +123,10 @@ class SqliteWriteTx implements WriteTx {
            user_id, anonymous_id, has_traits, revenue, cost, currency, payload)
          VALUES (@message_id, @profile_id, @identity_key, @type, @event, @ts, @received_at, @source, @channel,
            @user_id, @anonymous_id, @has_traits, @revenue, @cost, @currency, @payload)
-         ON CONFLICT (message_id) DO NOTHING`,
+         ON CONFLICT (source, message_id) DO NOTHING`,
       ),
       insertTerm: db.prepare('INSERT INTO name_terms (identity_key, term) VALUES (?, ?) ON CONFLICT DO NOTHING'),
-      insertQuarantine: db.prepare('INSERT INTO quarantine (source, received_at, message_id, reason, raw) VALUES (?, ?, ?, ?, ?)'),
+      insertQuarantine: db.prepare('INSERT INTO quarantine (source, received_at, message_id, reason, raw) VALUES (@source, @received_at, @message_id, @reason, @raw)'),
       insertConsent: db.prepare(
         `INSERT INTO consent_records (identity_key, purpose, channel, state, legal_basis, source, occurred_at, recorded_at, evidence, message_id)
          VALUES (@identity_key, @purpose, @channel, @state, @legal_basis, @source, @occurred_at, @recorded_at, @evidence, @message_id)`,
@@ -158,8 +160,9 @@ class SqliteWriteTx implements WriteTx {
     return erased
   }
 
-  async existingMessageIds(ids: string[]): Promise<Set<string>> {
-    return new Set(this.s.existing!.all(JSON.stringify(ids)) as string[])
+  async existingEvents(keys: EventKey[]): Promise<Set<string>> {
+    const rows = this.s.existing!.all(JSON.stringify(keys.map((k) => [k.source, k.messageId]))) as [string, string][]
+    return new Set(rows.map(([source, messageId]) => eventKey({ source, messageId })))
   }
 
   async profilesOf(keys: string[]): Promise<Map<string, string>> {
@@ -205,7 +208,7 @@ class SqliteWriteTx implements WriteTx {
   }
 
   async quarantine(entries: NewQuarantineEntry[]): Promise<void> {
-    for (const e of entries) this.s.insertQuarantine!.run(e.source, e.receivedAt, e.messageId, e.reason, JSON.stringify(e.raw ?? null))
+    for (const e of entries) this.s.insertQuarantine!.run(toQuarantineRow(e))
   }
 
   async insertConsent(rows: NewConsentRow[]): Promise<void> {
