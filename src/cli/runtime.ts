@@ -28,6 +28,7 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     defaultCurrency: config.defaultCurrency,
     consentPolicy: policy,
     maxQueuedEvents: config.maxQueuedEvents,
+    maxAckDelayMs: config.maxAckDelayMs,
   })
   return {
     config,

@@ -19,6 +19,7 @@ export async function serveCommand(config: Config): Promise<void> {
     defaultCountry: config.defaultCountry,
     logLevel: config.logLevel,
     channelRules: channelRulesWith(config.channelRules),
+    corsOrigins: config.corsOrigins,
   })
   const created = await ensureSources(runtime.store, DEMO_SOURCES)
   const admin = await ensureAdminKey(runtime.store)

@@ -26,6 +26,11 @@ export interface CollectorOptions {
   consentPolicy: ConsentPolicy
   /** Events waiting for the store beyond which `collect` refuses with OVERLOADED. */
   maxQueuedEvents: number
+  /**
+   * Longest expected wait in the queue, by the measured commit rate, beyond which `collect`
+   * refuses with OVERLOADED and Retry-After: a sender retries later instead of waiting seconds.
+   */
+  maxAckDelayMs?: number
   /** Most events one transaction takes (group commit across requests). */
   maxEventsPerTransaction?: number
 }
@@ -48,6 +53,8 @@ export class Collector {
   private queue: Job[] = []
   private queuedEvents = 0
   private draining: Promise<void> | null = null
+  /** Events committed per millisecond, smoothed over recent commits; null before the first. */
+  private commitRate: number | null = null
 
   constructor(
     private readonly store: Store,
@@ -57,6 +64,28 @@ export class Collector {
   /** Events accepted but not yet committed. */
   get pending(): number {
     return this.queuedEvents
+  }
+
+  /**
+   * How long a request arriving now would wait for its commit, by the events queued ahead of it and
+   * the rate recent commits took them at (0 before anything was committed).
+   */
+  expectedDelayMs(extraEvents = 0): number {
+    return this.commitRate === null ? 0 : (this.queuedEvents + extraEvents) / this.commitRate
+  }
+
+  /** Whether a request of `events` events would be refused now (the routes shed before reading a body). */
+  isOverloaded(events = 0): AppError | null {
+    if (this.queuedEvents + events > this.opts.maxQueuedEvents) {
+      return new AppError('OVERLOADED', `collection is ${this.queuedEvents} events behind; retry after 1 s`, { retryAfterSeconds: 1 })
+    }
+    const delayMs = this.expectedDelayMs(events)
+    const bound = this.opts.maxAckDelayMs ?? Number.POSITIVE_INFINITY
+    if (this.queuedEvents > 0 && delayMs > bound) {
+      const retryAfterSeconds = Math.max(1, Math.ceil(delayMs / 1000))
+      return new AppError('OVERLOADED', `collection would take ${Math.round(delayMs)} ms to acknowledge (bound ${bound} ms); retry after ${retryAfterSeconds} s`, { retryAfterSeconds })
+    }
+    return null
   }
 
   /**
@@ -72,9 +101,8 @@ export class Collector {
     opts: { receivedAt?: Date; identifiedBy?: 'segment' | 'any'; sender?: EventSender } = {},
   ): Promise<ItemResult[]> {
     const receivedAt = opts.receivedAt ?? new Date()
-    if (this.queuedEvents + items.length > this.opts.maxQueuedEvents) {
-      throw new AppError('OVERLOADED', `collection is ${this.queuedEvents} events behind; retry after 1 s`, { retryAfterSeconds: 1 })
-    }
+    const overloaded = this.isOverloaded(items.length)
+    if (overloaded) throw overloaded
     const results: (ItemResult | null)[] = []
     const events: CollectedEvent[] = []
     const eventSlots: number[] = []
@@ -111,6 +139,12 @@ export class Collector {
     while (this.draining) await this.draining
   }
 
+  private noteCommit(events: number, ms: number): void {
+    if (events === 0) return
+    const rate = events / Math.max(ms, 0.1)
+    this.commitRate = this.commitRate === null ? rate : RATE_SMOOTHING * rate + (1 - RATE_SMOOTHING) * this.commitRate
+  }
+
   private enqueue(events: CollectedEvent[], rejected: NewQuarantineEntry[], sender: EventSender): Promise<WriteStatus[]> {
     return new Promise((resolve, reject) => {
       this.queue.push({ sender, events, rejected, resolve, reject })
@@ -141,7 +175,9 @@ export class Collector {
       const senders = jobs.flatMap((j) => j.events.map(() => j.sender))
       const rejected = jobs.flatMap((j) => j.rejected)
       try {
+        const started = performance.now()
         const statuses = await this.store.write((tx) => writeBatch(tx, events, rejected, this.opts.policy, senders))
+        this.noteCommit(events.length + rejected.length, performance.now() - started)
         let offset = 0
         for (const job of jobs) {
           job.resolve(statuses.slice(offset, offset + job.events.length))
@@ -159,6 +195,9 @@ export class Collector {
     }
   }
 }
+
+/** Weight of the newest commit in the smoothed commit rate. */
+const RATE_SMOOTHING = 0.3
 
 /** How long a small batch waits for more before it commits; bounds the latency it adds. */
 const LINGER_STEP_MS = 2

@@ -93,6 +93,16 @@ export const CONFIG_KEYS: Record<string, KeyDoc> = {
     description: 'Overrides of the consent defaults as JSON: { "purpose": { "channel|all": "opt_in_required|allowed_unless_objected" } } (docs/privacy.md).',
     isSecret: false,
   },
+  corsOrigins: {
+    env: 'SALESTWIN_CORS_ORIGINS',
+    description: 'Browser origins (comma-separated, e.g. https://crm.example.com) that may call the management, profile and admin API; the collection API answers any origin, the dashboard is same-origin.',
+    isSecret: false,
+  },
+  maxAckDelayMs: {
+    env: 'SALESTWIN_MAX_ACK_DELAY_MS',
+    description: 'Longest expected wait for a collection request in the write queue; beyond it collection answers 503 with Retry-After (load shedding).',
+    isSecret: false,
+  },
   channelRules: {
     env: 'SALESTWIN_CHANNEL_RULES',
     description: 'Attribution channel rules as JSON: { "mediums": { "utm_medium": "channel" }, "searchHosts": [...], "socialHosts": [...] }, merged over the defaults (docs/attribution.md).',
@@ -151,6 +161,12 @@ const ConfigSchema = z.object({
       ),
     )
     .default({}),
+  corsOrigins: z
+    .union([z.string(), z.array(z.string())])
+    .transform((v) => (typeof v === 'string' ? v.split(',').map((o) => o.trim()).filter(Boolean) : v))
+    .pipe(z.array(z.url({ protocol: /^https?$/, error: 'must be an http(s) origin like https://crm.example.com' })))
+    .default([]),
+  maxAckDelayMs: z.coerce.number().int().min(10).default(1000),
   channelRules: jsonObject
     .pipe(
       z.object({

@@ -1,4 +1,3 @@
-import cors from '@fastify/cors'
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import type { Collector } from '../collect/collector.js'
 import type { ConsentService } from '../consent/consent-service.js'
@@ -9,6 +8,7 @@ import { AuditLog } from './access/audit.js'
 import { installGuard, type RouteAccess } from './access/guard.js'
 import { KeyAuth } from './access/key-auth.js'
 import { handleError } from './errors.js'
+import { installCors } from './cors.js'
 import { accessRoutes } from './routes/access.js'
 import { collectRoutes } from './routes/collect.js'
 import { consentRoutes } from './routes/consent.js'
@@ -27,6 +27,8 @@ export interface AppDeps {
   defaultCountry: string
   logLevel?: string
   channelRules?: ChannelRules
+  /** Origins other than the collection API's callers that may call the API from a browser (docs/config.md). */
+  corsOrigins?: readonly string[]
 }
 
 declare module 'fastify' {
@@ -69,13 +71,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   })
   const auth = new KeyAuth(deps.store)
   app.decorate('routeTable', installGuard(app, auth))
-  await app.register(cors, {
-    origin: true,
-    credentials: true,
-    methods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
-    allowedHeaders: ['Authorization', 'Content-Type', 'X-Salestwin-Purpose'],
-    maxAge: 86_400,
-  })
+  await installCors(app, deps.corsOrigins ?? [])
 
   const audit = new AuditLog(deps.store)
   app.get('/health', { config: { access: 'public' } }, async () => ({ status: 'ok', queuedEvents: deps.collector.pending }))

@@ -23,11 +23,11 @@ export interface TestApp {
 }
 
 /** The real app over a fresh store (SQLite unless asked; at `sqlitePath` when given), with one source `web` and a key of every role. */
-export async function testApp(opts: { maxQueuedEvents?: number; store?: StoreKind; sqlitePath?: string; schema?: string } = {}): Promise<TestApp> {
+export async function testApp(opts: { maxQueuedEvents?: number; maxAckDelayMs?: number; store?: StoreKind; sqlitePath?: string; schema?: string; corsOrigins?: string[] } = {}): Promise<TestApp> {
   const store = opts.sqlitePath ? await openSqliteStore(opts.sqlitePath) : await freshStore(opts.store ?? 'sqlite', opts.schema)
   const collector = collectorFor(store, opts)
   const consent = new ConsentService(store, TEST_POLICY)
-  const app = await buildApp({ store, collector, consent, defaultCountry: 'DE', logLevel: 'silent' })
+  const app = await buildApp({ store, collector, consent, defaultCountry: 'DE', logLevel: 'silent', ...(opts.corsOrigins ? { corsOrigins: opts.corsOrigins } : {}) })
   const { writeKey } = await createSource(store, 'web')
   const bearer = (secret: string) => ({ authorization: `Bearer ${secret}` })
   const keyOf = async (role: Role) => bearer((await createApiKey(store, { role, name: `test ${role}` })).secret)

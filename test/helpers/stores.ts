@@ -49,12 +49,13 @@ export async function freshStore(kind: StoreKind, schema = `t_${randomBytes(6).t
 }
 
 /** A collector as the server builds it, over the given store. */
-export function collectorFor(store: Store, overrides: { mergeUserIds?: boolean; maxQueuedEvents?: number } = {}): Collector {
+export function collectorFor(store: Store, overrides: { mergeUserIds?: boolean; maxQueuedEvents?: number; maxAckDelayMs?: number } = {}): Collector {
   return new Collector(store, {
     rules: { defaultCountry: 'DE', externalIdTraits: { crm_id: 'crm' } },
     policy: { uniqueKinds: new Set(overrides.mergeUserIds ? [] : ['userId']) },
     defaultCurrency: 'EUR',
     consentPolicy: TEST_POLICY,
     maxQueuedEvents: overrides.maxQueuedEvents ?? 100_000,
+    ...(overrides.maxAckDelayMs ? { maxAckDelayMs: overrides.maxAckDelayMs } : {}),
   })
 }

@@ -4,6 +4,7 @@ import { AppError } from '../../core/errors.js'
 import type { EventType } from '../../core/event.js'
 import { principalOf, type Access } from '../access/guard.js'
 import { isPlainObject } from '../../core/values.js'
+import { handleError } from '../errors.js'
 
 const SINGLE: Record<string, EventType> = {
   identify: 'identify', i: 'identify',
@@ -18,6 +19,13 @@ const SINGLE: Record<string, EventType> = {
 export function collectRoutes(app: FastifyInstance, deps: { collector: Collector }): void {
   // A source's write key sends events for that source only: the source comes from the key, never from the body.
   const config = { access: { roles: ['source'], collection: true } satisfies Access }
+  // Shed before the body is read and parsed: under overload that work is what starves /health and reads.
+  const onRequest = async (request: FastifyRequest, reply: FastifyReply) => {
+    const overloaded = deps.collector.isOverloaded()
+    if (!overloaded) return undefined
+    handleError(overloaded, request, reply)
+    return reply
+  }
   const batch = async (request: FastifyRequest, reply: FastifyReply) => {
     const source = sourceOf(request)
     const body = asObject(request.body)
@@ -29,12 +37,12 @@ export function collectRoutes(app: FastifyInstance, deps: { collector: Collector
     const results = await deps.collector.collect(items, source, { sender: senderOf(request) })
     return reply.send(summarize(results))
   }
-  app.post('/v1/batch', { config }, batch)
-  app.post('/v1/import', { config }, batch)
-  app.post('/v1/b', { config }, batch)
+  app.post('/v1/batch', { config, onRequest }, batch)
+  app.post('/v1/import', { config, onRequest }, batch)
+  app.post('/v1/b', { config, onRequest }, batch)
 
   for (const [path, type] of Object.entries(SINGLE)) {
-    app.post(`/v1/${path}`, { config }, async (request, reply) => {
+    app.post(`/v1/${path}`, { config, onRequest }, async (request, reply) => {
       const source = sourceOf(request)
       const { writeKey: _key, ...raw } = asObject(request.body)
       const [result] = await deps.collector.collect([{ raw, path: '', defaultType: type }], source, { sender: senderOf(request) })
