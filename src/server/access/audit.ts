@@ -41,6 +41,12 @@ export class AuditLog {
   async record(request: FastifyRequest, action: string, profileId: string | null, detail: Record<string, unknown> = {}): Promise<void> {
     await this.queue.push([auditEntry(request, action, profileId, detail)])
   }
+
+  /** Logs one line per profile a request disclosed (one line without a profile when it disclosed none). */
+  async recordEach(request: FastifyRequest, action: string, profileIds: string[], detail: Record<string, unknown> = {}): Promise<void> {
+    const ids = profileIds.length > 0 ? profileIds : [null]
+    await this.queue.push(ids.map((id) => auditEntry(request, action, id, detail)))
+  }
 }
 
 /** The audit line of a request, for writes that log in their own transaction (consent changes, erasure). */

@@ -39,8 +39,9 @@ export function profileRoutes(app: FastifyInstance, deps: { store: Store; defaul
     if (query.q !== undefined) {
       if (query.q.trim().length < 2) throw new AppError('REQUEST_INVALID', `q must have at least 2 characters, got "${query.q}"`)
       const items = await store.searchProfiles(query.q, parseLimit(query.limit, 20, 100))
-      // The search text may itself be personal (a name, an email prefix): the log keeps which profiles were shown.
-      await audit.record(request, 'profile.search', null, { shown: items.map((p) => p.id) })
+      // The search text may itself be personal (a name, an email prefix): the log keeps which profiles
+      // were shown, one line per profile, so that each person's audit trail lists the searches that disclosed them.
+      await audit.recordEach(request, 'profile.search', items.map((p) => p.id), { shown: items.length })
       return { items }
     }
     const key = lookupKey(query, deps.defaultCountry)
