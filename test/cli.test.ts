@@ -1,23 +1,8 @@
-import { execFile } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
-
-const run = promisify(execFile)
-
-/** Runs `salestwin ARGS` from source with a clean SALESTWIN_* environment. */
-async function salestwin(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SALESTWIN_')))
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'test/helpers/cli-entry.ts', ...args], { env, timeout: 60_000 })
-    return { stdout, stderr, code: 0 }
-  } catch (err) {
-    const e = err as { stdout: string; stderr: string; code: number }
-    return { stdout: e.stdout, stderr: e.stderr, code: e.code }
-  }
-}
+import { salestwin } from './helpers/cli.js'
 
 describe('salestwin CLI', () => {
   const db = join(mkdtempSync(join(tmpdir(), 'st-cli-')), 'cli.db')
@@ -56,14 +41,14 @@ describe('salestwin CLI', () => {
   })
 
   it('imports a file and prints the summary with rejected lines as JSON, progress on stderr', async () => {
-    const res = await salestwin(['import', 'orders', 'test/fixtures/orders-bad.csv', '--source', 'shop', '--map', 'date=timestamp', '--db', db, '--json'])
+    const res = await salestwin(['import', 'orders', 'test/fixtures/orders-bad.csv', '--source', 'shop', '--create-source', '--map', 'date=timestamp', '--db', db, '--json'])
     expect(res.code).toBe(0)
     expect(JSON.parse(res.stdout)).toMatchObject({ rows: 5, stored: 2, rejected: 3, rejections: [{ line: 3 }, { line: 4 }, { line: 5 }] })
     expect(res.stderr).toContain('import orders')
   })
 
   it('exports and erases a person by email (privacy export / erase)', async () => {
-    await salestwin(['import', 'contacts', 'test/fixtures/contacts.jsonl', '--source', 'crm', '--db', db])
+    await salestwin(['import', 'contacts', 'test/fixtures/contacts.jsonl', '--source', 'crm', '--create-source', '--db', db])
     const exported = await salestwin(['privacy', 'export', '--email', 'C1@Example.com', '--db', db])
     expect(exported.code).toBe(0)
     const data = JSON.parse(exported.stdout)

@@ -106,7 +106,7 @@ describe('collection API: bad input gets a clear error and nothing is lost', () 
     const entries = quarantine.json().items as { messageId: string; reason: string; raw: { messageId: string } }[]
     expect(entries.map((e) => e.messageId).sort()).toEqual(['anon', 'big', 'neg', 'type', 'when'])
     expect(entries.find((e) => e.messageId === 'when')).toMatchObject({ reason: 'batch[3].timestamp must be ISO-8601, got "yesterday"', raw: batch[3] })
-    expect(await t.store.counts()).toEqual({ events: 2, profiles: 2, quarantined: 5 })
+    expect(await t.store.counts()).toEqual({ events: 2, profiles: 2, quarantined: 5, warnings: 0 })
     const foreign = await t.app.inject({ method: 'GET', url: '/v1/quarantine?cursor=abc', headers: t.as.admin })
     expect(foreign.json()).toEqual({ statusCode: 400, code: 'REQUEST_INVALID', message: 'cursor must be one this API gave out, got "abc"' })
   })

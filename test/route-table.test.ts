@@ -16,6 +16,7 @@ const EXPECTED: [method: string, url: string, access: string][] = [
   ...['batch', 'import', 'b', 'identify', 'i', 'track', 't', 'page', 'p', 'screen', 's', 'group', 'g', 'alias', 'a'].map(
     (p): [string, string, string] => ['POST', `/v1/${p}`, 'source'],
   ),
+  ...['track', 'page', 'identify'].map((p): [string, string, string] => ['GET', `/v1/pixel/${p}`, 'source']),
   ['GET', '/v1/profiles/:id', 'agent admin personal'],
   ['GET', '/v1/profiles/:id/events', 'agent admin personal'],
   ['GET', '/v1/profiles', 'agent admin personal'],
@@ -77,7 +78,8 @@ describe('route table: every route is guarded as intended', () => {
     const path = url
       .replace('/v1/profiles/:id', `/v1/profiles/${method === 'DELETE' ? doomedProfile : profileId}`)
       .replace('/v1/keys/:id', `/v1/keys/${doomedKey}`)
-    const query = path === '/v1/profiles' ? '?userId=rt-1' : path.endsWith('/may-contact') ? '?purpose=marketing&channel=email' : ''
+    const pixel = `?data=${Buffer.from(JSON.stringify({ userId: 'rt-1', event: 'Pixel Checked' })).toString('base64')}`
+    const query = path === '/v1/profiles' ? '?userId=rt-1' : path.endsWith('/may-contact') ? '?purpose=marketing&channel=email' : path.startsWith('/v1/pixel/') ? pixel : ''
     const bodies: Record<string, unknown> = {
       '/v1/keys': { role: 'analyst', name: 'made by the route test' },
       [`/v1/profiles/${profileId}/consent`]: { purpose: 'marketing', channel: 'post', state: 'opt_out', occurredAt: '2026-01-01T00:00:00Z' },

@@ -18,6 +18,7 @@ interface ImportFlags {
   dateFormat?: string
   currency?: string
   event?: string
+  createSource?: boolean
   json?: boolean
 }
 
@@ -52,8 +53,12 @@ export async function importCommand(config: Config, kind: ImportKind, file: stri
   const runtime = await openRuntime(config)
   const bar = progress(`import ${kind}`)
   try {
-    await ensureSources(runtime.store, [flags.source])
-    const summary = await importFile(runtime.collector, file, {
+    const known = (await runtime.store.listSources()).some((s) => s.name === flags.source)
+    if (!known && !flags.createSource) {
+      throw new AppError('SOURCE_NOT_FOUND', `source "${flags.source}" does not exist: create it with \`salestwin sources create ${flags.source}\`, or pass --create-source`)
+    }
+    if (!known) await ensureSources(runtime.store, [flags.source])
+    const imported = await importFile(runtime.collector, file, {
       kind,
       source: flags.source,
       map,
@@ -66,10 +71,13 @@ export async function importCommand(config: Config, kind: ImportKind, file: stri
       onProgress: (rows) => bar.update(rows, rows, 'rows'),
     })
     bar.stop()
+    const summary = known ? imported : { ...imported, createdSource: flags.source }
     printResult(summary, Boolean(flags.json), () =>
       [
-        `${summary.file}: ${summary.rows} rows, ${summary.stored} stored, ${summary.duplicates} already there, ${summary.rejected} rejected`,
+        ...(summary.createdSource ? [`created source "${summary.createdSource}"`] : []),
+        `${summary.file}: ${summary.rows} rows, ${summary.stored} stored, ${summary.duplicates} already there, ${summary.rejected} rejected, ${summary.warned} stored with a warning`,
         ...summary.rejections.map((r) => `  line ${r.line}: ${r.reason}`),
+        ...summary.warnings.map((w) => `  line ${w.line} (stored): ${w.warning}`),
       ].join('\n'),
     )
   } finally {

@@ -13,11 +13,21 @@ import { serveCommand } from './serve-command.js'
 import { accessCommands } from './access-commands.js'
 import { valueFitCommand, valueFitFromStore, valuePredictCommand, valueReportCommand } from './value-command.js'
 import { MODELS } from '../value/predict.js'
+import { timeParam } from '../core/time.js'
 
 export const common = (cmd: Command) =>
   cmd
     .option('--db <path-or-url>', 'SQLite file or postgres:// URL (env SALESTWIN_DB)')
     .option('--config <file>', 'JSON config file (default ./salestwin.config.json when present)')
+
+/**
+ * The options the user gave on the command line, leaving out commander's defaults: a default
+ * (such as `--no-demo`'s implied demo=true) must not override the environment or the config file.
+ */
+export function givenOptions(cmd: Command): Record<string, unknown> {
+  const options = cmd.opts()
+  return Object.fromEntries(Object.keys(options).filter((k) => cmd.getOptionValueSource(k) === 'cli').map((k) => [k, options[k]]))
+}
 
 /**
  * The salestwin command line.
@@ -36,7 +46,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--port <n>', 'HTTP port (env SALESTWIN_PORT, default 4000)')
     .option('--host <addr>', 'bind address (env SALESTWIN_HOST, default 127.0.0.1)')
     .option('--no-demo', 'do not load the demo company into an empty store')
-    .action(async (flags) => serveCommand(configFrom(flags)))
+    .action(async (_flags, cmd: Command) => serveCommand(configFrom(givenOptions(cmd))))
 
   common(program.command('demo'))
     .description('generate the deterministic demo company and load it through the collection path')
@@ -49,7 +59,8 @@ export async function main(argv: string[]): Promise<void> {
     .description('import contacts, orders, touchpoints or consent decisions from .csv, .jsonl or .txt (optionally .gz), or marketing spend (CSV: date, channel, campaign, cost)')
     .addArgument(new Command().createArgument('<kind>', 'contacts | orders | touchpoints | consent | spend').choices(['contacts', 'orders', 'touchpoints', 'consent', 'spend']))
     .argument('<file>', 'the file to import')
-    .option('--source <name>', 'the source the rows come from (created when missing); required except for spend')
+    .option('--source <name>', 'the source the rows come from (an existing source; see --create-source); required except for spend')
+    .option('--create-source', 'create the source when it does not exist yet')
     .option('--map <column=field...>', 'rename columns, e.g. --map id=userId date=timestamp')
     .option('--columns <names>', 'comma-separated column names for files without a header row')
     .addOption(new Option('--format <format>', 'file format (default from the extension)').choices(['csv', 'jsonl', 'whitespace']))
@@ -93,11 +104,17 @@ export async function main(argv: string[]): Promise<void> {
     .addOption(new Option('--model <model>', 'the model').choices(MODELS).default('bgnbd'))
     .option('--summary <file.csv>', 'summary CSV: ID,frequency,recency,T[,monetary_value] | ID,x,t_x,T,zbar | frequency,recency,periods,weights')
     .option('--currency <code>', 'from the store: the currency of the orders to use, when there are several')
+    .option('--as-of <date>', 'from the store: the end of the calibration period (default now); orders after it are left out')
     .option('--json', 'print one JSON document')
     .action(async (flags) => {
       if (flags.summary) return valueFitCommand({ model: flags.model, summary: flags.summary, json: Boolean(flags.json) })
       await withRuntime(flags, async (runtime) => {
-        await valueFitFromStore(runtime, { model: flags.model, json: Boolean(flags.json), ...(flags.currency ? { currency: flags.currency } : {}) })
+        await valueFitFromStore(runtime, {
+          model: flags.model,
+          json: Boolean(flags.json),
+          ...(flags.currency ? { currency: flags.currency } : {}),
+          ...(flags.asOf ? { asOf: new Date(timeParam('--as-of', flags.asOf)) } : {}),
+        })
       })
     })
   common(value.command('report'))

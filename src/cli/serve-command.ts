@@ -20,6 +20,7 @@ export async function serveCommand(config: Config): Promise<void> {
     logLevel: config.logLevel,
     channelRules: channelRulesWith(config.channelRules),
     corsOrigins: config.corsOrigins,
+    prettyLogs: process.stdout.isTTY === true,
   })
   const created = await ensureSources(runtime.store, DEMO_SOURCES)
   const admin = await ensureAdminKey(runtime.store)
@@ -27,8 +28,8 @@ export async function serveCommand(config: Config): Promise<void> {
   await app.listen({ port: config.port, host: config.host, backlog: 2048 })
   app.log.info(`salestwin on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}, store ${describeStore(config.store)}, consent rules ${config.jurisdiction}`)
   // Keys are stored hashed: a new key can be shown only now. Later ones: salestwin keys create / sources create.
-  for (const s of created) app.log.info(`write key of new source "${s.name}" (shown this once): ${s.writeKey}`)
-  if (admin) app.log.info(`admin API key (shown this once; send as Authorization: Bearer …): ${admin.secret}`)
+  const banner = keysBanner(admin?.secret ?? null, created)
+  if (banner) app.log.warn({ newKeys: created.length + (admin ? 1 : 0) }, banner)
 
   const refresh = async () => {
     const started = Date.now()
@@ -68,4 +69,21 @@ export async function serveCommand(config: Config): Promise<void> {
   }
   process.once('SIGINT', () => void stop('SIGINT'))
   process.once('SIGTERM', () => void stop('SIGTERM'))
+}
+
+/** The keys a first start made, as one block that stands out in the log, with how to get new ones. */
+export function keysBanner(adminSecret: string | null, sources: { name: string; writeKey: string }[]): string | null {
+  if (!adminSecret && sources.length === 0) return null
+  const rule = '='.repeat(78)
+  const lines = [
+    rule,
+    'NEW KEYS - shown this once; salestwin stores only their hashes. Copy them now.',
+    ...(adminSecret ? [`  admin API key (send as "Authorization: Bearer <key>"):  ${adminSecret}`] : []),
+    ...sources.map((s) => `  write key of source "${s.name}":  ${s.writeKey}`),
+    'Missed them? Make new ones with the same store (old ones stay valid until revoked):',
+    '  npx salestwin keys create --role admin --name me',
+    '  npx salestwin keys create --role source --source web --name web-2',
+    rule,
+  ]
+  return `\n${lines.join('\n')}`
 }

@@ -6,39 +6,51 @@ import { fitParetoNbd } from '../value/pareto-nbd.js'
 import { fitModel, predictCustomers, type ModelName } from '../value/predict.js'
 import { readSummaryTable, type SummaryTable } from '../value/read-summary.js'
 import { printResult } from './output.js'
+import { repeatBuyers } from '../value/summary.js'
 import type { Runtime } from './runtime.js'
 import { refreshStoreValues } from './value-refresh.js'
 
 /** Reads a summary CSV file into a table, with the file named in any error. */
 export function loadSummary(file: string): SummaryTable {
-  let rows: Record<string, string>[]
+  let records: { record: Record<string, string>; info: { lines: number } }[]
   try {
-    rows = parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true, trim: true, bom: true })
+    records = parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true, trim: true, bom: true, info: true })
   } catch (err) {
     throw new AppError('VALUE_INPUT_INVALID', `summary ${file}: ${(err as Error).message}`, { cause: err })
   }
-  return readSummaryTable(rows)
+  // Errors name the file's own line numbers (blank lines skipped by the parser still count).
+  return readSummaryTable(records.map((r) => r.record), records.map((r) => r.info.lines))
 }
 
 /**
  * `salestwin value fit --model bgnbd|gammagamma` without `--summary`: fits on the store's orders (in
  * days), rescores every profile (P(alive), expected purchases, CLV, RFM) and prints the chosen fit.
  */
-export async function valueFitFromStore(runtime: Runtime, opts: { model: ModelName; currency?: string; json: boolean }): Promise<void> {
+export async function valueFitFromStore(runtime: Runtime, opts: { model: ModelName; currency?: string; asOf?: Date; json: boolean }): Promise<void> {
   if (opts.model === 'bgbb') {
     throw new AppError('VALUE_INPUT_INVALID', 'BG/BB needs discrete-opportunity data (frequency,recency,periods,weights); use --summary')
   }
-  const refresh = await refreshStoreValues(runtime.store, runtime.config, opts.currency)
+  const refresh = await refreshStoreValues(runtime.store, runtime.config, { ...(opts.currency ? { currency: opts.currency } : {}), ...(opts.asOf ? { asOf: opts.asOf } : {}) })
+  // On stderr, so that --json stays one document; the JSON carries them too.
+  for (const warning of refresh.warnings) process.stderr.write(`warning: ${warning}\n`)
   if (opts.model === 'pareto' || opts.model === 'mbgnbd') {
     // Profiles are scored with BG/NBD; the other count models are fitted on the same summaries for comparison.
     const fit = opts.model === 'pareto' ? fitParetoNbd(refresh.rfm) : fitMbgNbd(refresh.rfm)
-    const result = { ...fit, unit: 'days', currency: refresh.currency, asOf: refresh.asOf, profilesScored: refresh.customers }
+    const result = { ...fit, unit: 'days', currency: refresh.currency, asOf: refresh.asOf, profilesScored: refresh.customers, warnings: refresh.warnings }
     printResult(result, opts.json, () => `${fit.model} on ${fit.n} customers (${refresh.currency}, days): ${JSON.stringify(fit.params)}`)
     return
   }
   const fit = opts.model === 'bgnbd' ? refresh.bgnbd : refresh.gammaGamma
   if (!fit) throw new AppError('VALUE_INPUT_INVALID', refresh.spendProblem ?? 'no spend model')
-  const result = { ...fit, unit: 'days', currency: refresh.currency, asOf: refresh.asOf, profilesScored: refresh.customers }
+  const result = {
+    ...fit,
+    unit: 'days',
+    currency: refresh.currency,
+    asOf: refresh.asOf,
+    profilesScored: refresh.customers,
+    ...(opts.model === 'gammagamma' ? { zeroValueRepeatBuyers: refresh.zeroValueRepeatBuyers } : {}),
+    warnings: refresh.warnings,
+  }
   printResult(result, opts.json, () => `${fit.model} on ${fit.n} customers (${refresh.currency}, days): ${JSON.stringify(fit.params)}; ${refresh.customers} profiles scored`)
 }
 
@@ -61,8 +73,10 @@ export async function valueReportCommand(runtime: Runtime, json: boolean): Promi
 /** `salestwin value fit --model M --summary FILE`: one JSON document with params, standard errors, log-likelihood. */
 export function valueFitCommand(opts: { model: ModelName; summary: string; json: boolean }): void {
   const started = performance.now()
-  const fit = fitModel(opts.model, loadSummary(opts.summary))
-  const result = { ...fit, fitMs: Math.round(performance.now() - started) }
+  const table = loadSummary(opts.summary)
+  const fit = fitModel(opts.model, table)
+  const zeroValue = opts.model === 'gammagamma' && table.monetary ? { zeroValueRepeatBuyers: repeatBuyers(table.rfm.x, table.monetary).zeroValue } : {}
+  const result = { ...fit, ...zeroValue, fitMs: Math.round(performance.now() - started) }
   printResult(result, opts.json, () =>
     [`${fit.model} on ${fit.n} customers: log-likelihood ${fit.logLikelihood.toFixed(4)} (${result.fitMs} ms)`, ...Object.entries(fit.params).map(([k, v]) => `  ${k.padEnd(6)} ${v.toFixed(6)}  (se ${(fit.standardErrors as Record<string, number>)[k]!.toFixed(6)})`)].join('\n'),
   )

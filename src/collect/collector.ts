@@ -16,7 +16,7 @@ export interface RawItem {
 }
 
 export type ItemResult =
-  | { status: WriteStatus; messageId: string }
+  | { status: WriteStatus; messageId: string; warnings: string[] }
   | { status: 'rejected'; reason: string; messageId: string | null }
 
 export interface CollectorOptions {
@@ -39,6 +39,8 @@ interface Job {
   sender: EventSender
   events: CollectedEvent[]
   rejected: NewQuarantineEntry[]
+  /** Per event, the quarantine warnings to keep if it is stored (not for a duplicate). */
+  warned: NewQuarantineEntry[][]
   resolve: (statuses: WriteStatus[]) => void
   reject: (err: unknown) => void
 }
@@ -106,6 +108,7 @@ export class Collector {
     const results: (ItemResult | null)[] = []
     const events: CollectedEvent[] = []
     const eventSlots: number[] = []
+    const warnings: string[][] = []
     const rejected: NewQuarantineEntry[] = []
     items.forEach((item, i) => {
       const outcome = parseEvent(item.raw, {
@@ -122,14 +125,19 @@ export class Collector {
         events.push(outcome.event)
         eventSlots.push(i)
         results.push(null)
+        warnings.push(outcome.warnings)
       } else {
         rejected.push({ source, receivedAt: receivedAt.toISOString(), messageId: outcome.messageId, reason: outcome.reason, raw: item.raw })
         results.push({ status: 'rejected', reason: outcome.reason, messageId: outcome.messageId })
       }
     })
-    const statuses = await this.enqueue(events, rejected, opts.sender ?? sourceSender(source))
+    // A stored event's data-quality warnings are listed in the quarantine too, as warnings (a retry's are not again).
+    const warned = events.map((e, j) =>
+      warnings[j]!.map((reason): NewQuarantineEntry => ({ source, receivedAt: receivedAt.toISOString(), messageId: e.messageId, reason, severity: 'warning', raw: items[eventSlots[j]!]!.raw })),
+    )
+    const statuses = await this.enqueue(events, rejected, opts.sender ?? sourceSender(source), warned)
     statuses.forEach((status, j) => {
-      results[eventSlots[j]!] = { status, messageId: events[j]!.messageId }
+      results[eventSlots[j]!] = { status, messageId: events[j]!.messageId, warnings: warnings[j]! }
     })
     return results as ItemResult[]
   }
@@ -145,9 +153,9 @@ export class Collector {
     this.commitRate = this.commitRate === null ? rate : RATE_SMOOTHING * rate + (1 - RATE_SMOOTHING) * this.commitRate
   }
 
-  private enqueue(events: CollectedEvent[], rejected: NewQuarantineEntry[], sender: EventSender): Promise<WriteStatus[]> {
+  private enqueue(events: CollectedEvent[], rejected: NewQuarantineEntry[], sender: EventSender, warned: NewQuarantineEntry[][]): Promise<WriteStatus[]> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ sender, events, rejected, resolve, reject })
+      this.queue.push({ sender, events, rejected, warned, resolve, reject })
       this.queuedEvents += events.length + rejected.length
       this.draining ??= this.drain().finally(() => {
         this.draining = null
@@ -174,9 +182,10 @@ export class Collector {
       const events = jobs.flatMap((j) => j.events)
       const senders = jobs.flatMap((j) => j.events.map(() => j.sender))
       const rejected = jobs.flatMap((j) => j.rejected)
+      const warned = jobs.flatMap((j) => j.warned)
       try {
         const started = performance.now()
-        const statuses = await this.store.write((tx) => writeBatch(tx, events, rejected, this.opts.policy, senders))
+        const statuses = await this.store.write((tx) => writeBatch(tx, events, rejected, this.opts.policy, senders, warned))
         this.noteCommit(events.length + rejected.length, performance.now() - started)
         let offset = 0
         for (const job of jobs) {

@@ -6,6 +6,7 @@ import type { ConsentPolicy } from '../consent/rules.js'
 import type { CollectedEvent, EventType, JsonObject } from '../core/event.js'
 import { extractIdentifiers, type IdentifierRules } from '../identity/extract-identifiers.js'
 import { SegmentMessage } from './segment-schema.js'
+import { dataQualityWarnings } from './data-quality.js'
 import { describePath, findShapeProblem, MAX_EVENT_DEPTH, type ShapeProblem } from '../core/json-shape.js'
 import { roundTo } from '../core/values.js'
 import { implausibleTime, MAX_CLOCK_SKEW_MS } from '../core/time.js'
@@ -31,7 +32,7 @@ export interface ParseContext {
   consentPolicy: ConsentPolicy
 }
 
-export type ParseOutcome = { ok: true; event: CollectedEvent } | { ok: false; reason: string; messageId: string | null }
+export type ParseOutcome = { ok: true; event: CollectedEvent; warnings: string[] } | { ok: false; reason: string; messageId: string | null }
 
 /**
  * Validates one raw Segment message and normalizes it into a {@link CollectedEvent}:
@@ -78,7 +79,7 @@ export function parseEvent(raw: unknown, ctx: ParseContext): ParseOutcome {
     if (err instanceof AppError) return { ok: false, reason: err.message, messageId: rawMessageId }
     throw err
   }
-  return { ok: true, event }
+  return { ok: true, event, warnings: dataQualityWarnings(event, at, ctx.rules.defaultCountry) }
 }
 
 function describeShapeProblem(problem: ShapeProblem, at: (field: string) => string): string {
@@ -118,6 +119,7 @@ function normalize(m: SegmentMessage, ctx: ParseContext): CollectedEvent {
     messageId: m.messageId == null ? `srv-${randomUUID()}` : String(m.messageId),
     type: m.type,
     event: m.type === 'track' ? (m.event ?? null) : m.type === 'page' || m.type === 'screen' ? (m.name ?? (typeof properties.name === 'string' ? properties.name : null)) : null,
+    name: m.type === 'page' || m.type === 'screen' ? (m.name ?? null) : null,
     userId,
     anonymousId,
     previousId,

@@ -18,7 +18,8 @@ export function sourceSender(source: string): EventSender {
 
 /**
  * Writes one batch inside a transaction: skips events already stored, by (source, messageId) (retries are safe),
- * resolves identities, stores the events and quarantines the rejected ones.
+ * resolves identities, stores the events and quarantines the rejected ones, and the data-quality
+ * warnings of the events it stores.
  * Returns the status of each event, by position.
  */
 export async function writeBatch(
@@ -27,12 +28,14 @@ export async function writeBatch(
   rejected: NewQuarantineEntry[],
   policy: IdentityPolicy,
   senders: EventSender[] = [],
+  warned: NewQuarantineEntry[][] = [],
 ): Promise<WriteStatus[]> {
   const existing = await tx.existingEvents(events)
   const seen = new Set<string>()
   const statuses: WriteStatus[] = []
   const fresh: CollectedEvent[] = []
   const freshSenders: (EventSender | undefined)[] = []
+  const quarantined = [...rejected]
   events.forEach((e, i) => {
     const key = eventKey(e)
     const isDuplicate = existing.has(key) || seen.has(key)
@@ -41,6 +44,7 @@ export async function writeBatch(
     if (!isDuplicate) {
       fresh.push(e)
       freshSenders.push(senders[i])
+      quarantined.push(...(warned[i] ?? []))
     }
   })
   const decided = fresh.length > 0 ? await applyIdentities(tx, fresh, policy) : []
@@ -54,7 +58,7 @@ export async function writeBatch(
       rows.flatMap((r, i) => (r.event.consent.length === 0 ? [] : [consentAudit(r, freshSenders[i] ?? sourceSender(r.event.source))])),
     )
   }
-  if (rejected.length > 0) await tx.quarantine(rejected)
+  if (quarantined.length > 0) await tx.quarantine(quarantined)
   return statuses
 }
 

@@ -15,6 +15,8 @@ export interface CollectedEvent {
   type: EventType
   /** Track events' name, e.g. `Order Completed`; the page/screen name for page and screen. */
   event: string | null
+  /** A page or screen call's top-level `name`, as sent (null when it sent none, and for other types). */
+  name: string | null
   userId: string | null
   anonymousId: string | null
   previousId: string | null

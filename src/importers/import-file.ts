@@ -13,6 +13,12 @@ export interface ImportSummary {
   rejected: number
   /** The first 100 rejections with their line numbers; all of them are in the quarantine. */
   rejections: { line: number; reason: string }[]
+  /** Stored rows with a data-quality warning (e.g. an invalid email kept as a trait). */
+  warned: number
+  /** The first 100 warnings with their line numbers; all of them are in the quarantine as warnings. */
+  warnings: { line: number; warning: string }[]
+  /** The source this import created (`--create-source`), if it did. */
+  createdSource?: string
 }
 
 const ROWS_PER_CHUNK = 1000
@@ -32,7 +38,7 @@ export async function importFile(
   file: string,
   opts: MappingOptions & ReadOptions & { onProgress?: (rows: number) => void },
 ): Promise<ImportSummary> {
-  const summary: ImportSummary = { file, kind: opts.kind, source: opts.source, rows: 0, stored: 0, duplicates: 0, rejected: 0, rejections: [] }
+  const summary: ImportSummary = { file, kind: opts.kind, source: opts.source, rows: 0, stored: 0, duplicates: 0, rejected: 0, rejections: [], warned: 0, warnings: [] }
   const name = basename(file)
   let chunk: { line: number; item: RawItem }[] = []
   const flush = async () => {
@@ -41,8 +47,14 @@ export async function importFile(
       if (r.status === 'rejected') {
         summary.rejected++
         if (summary.rejections.length < MAX_LISTED_REJECTIONS) summary.rejections.push({ line: chunk[i]!.line, reason: r.reason })
-      } else if (r.status === 'stored') summary.stored++
-      else summary.duplicates++
+      } else {
+        if (r.status === 'stored') summary.stored++
+        else summary.duplicates++
+        if (r.status === 'stored' && r.warnings.length > 0) summary.warned++
+        for (const warning of r.status === 'stored' ? r.warnings : []) {
+          if (summary.warnings.length < MAX_LISTED_REJECTIONS) summary.warnings.push({ line: chunk[i]!.line, warning })
+        }
+      }
     })
     chunk = []
     opts.onProgress?.(summary.rows)

@@ -27,6 +27,8 @@ export interface AppDeps {
   defaultCountry: string
   logLevel?: string
   channelRules?: ChannelRules
+  /** Pretty-print the log (the server sets it when stdout is a terminal). */
+  prettyLogs?: boolean
   /** Origins other than the collection API's callers that may call the API from a browser (docs/config.md). */
   corsOrigins?: readonly string[]
 }
@@ -49,7 +51,11 @@ declare module 'fastify' {
  */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: { level: deps.logLevel ?? 'info' },
+    // JSON lines for log collectors; on a terminal, readable lines (pino-pretty in pino's worker thread).
+    logger: {
+      level: deps.logLevel ?? 'info',
+      ...(deps.prettyLogs ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } } } : {}),
+    },
     bodyLimit: MAX_BODY_BYTES,
     // Per-request lines would be hundreds a second under collection load; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),

@@ -266,6 +266,13 @@ function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
       await db.schema.createIndex('events_profile_ts').on('events').columns(['profile_id', 'ts']).execute()
     },
   },
+  '0009_quarantine_warnings': {
+    async up(db: Kysely<any>) {
+      // The quarantine also lists data-quality warnings of events that were stored (an invalid email
+      // kept as a trait): 'rejected' entries were not stored, 'warning' entries were.
+      await db.schema.alterTable('quarantine').addColumn('severity', 'text', (c) => c.notNull().defaultTo('rejected')).execute()
+    },
+  },
   }
 }
 

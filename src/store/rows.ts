@@ -62,6 +62,7 @@ export function toQuarantineRow(e: NewQuarantineEntry): Omit<Database['quarantin
     message_id: e.messageId === null ? null : withoutNul(e.messageId),
     reason: withoutNul(e.reason),
     raw: toJsonText(e.raw),
+    severity: e.severity ?? 'rejected',
   }
 }
 

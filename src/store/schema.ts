@@ -1,4 +1,5 @@
 import type { Generated } from 'kysely'
+import type { QuarantineSeverity } from './store.js'
 
 /** Table shapes as Kysely sees them. Times are ISO-8601 UTC strings, which sort as text. */
 export interface Database {
@@ -79,5 +80,6 @@ export interface Database {
     message_id: string | null
     reason: string
     raw: string
+    severity: QuarantineSeverity
   }
 }

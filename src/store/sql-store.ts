@@ -21,6 +21,7 @@ import type {
   Page,
   ProfileSummary,
   QuarantineEntry,
+  QuarantineSeverity,
   Source,
   Store,
   TimelineEvent,
@@ -337,23 +338,29 @@ export class SqlStore implements Store {
     }))
   }
 
-  async listQuarantine(opts: { limit: number; cursor?: string; source?: string }): Promise<Page<QuarantineEntry>> {
+  async listQuarantine(opts: { limit: number; cursor?: string; source?: string; severity?: QuarantineSeverity }): Promise<Page<QuarantineEntry>> {
     let query = this.db.selectFrom('quarantine').selectAll()
     if (opts.source) query = query.where('source', '=', opts.source)
+    if (opts.severity) query = query.where('severity', '=', opts.severity)
     if (opts.cursor) query = query.where('id', '<', idCursor(opts.cursor))
     const rows = await query.orderBy('id', 'desc').limit(opts.limit + 1).execute()
     const items = rows.slice(0, opts.limit).map(toQuarantineEntry)
     return { items, nextCursor: rows.length > opts.limit ? String(items.at(-1)?.id) : null }
   }
 
-  async counts(): Promise<{ events: number; profiles: number; quarantined: number }> {
-    const count = async (table: 'events' | 'profiles' | 'quarantine', liveOnly = false) => {
+  async counts(): Promise<{ events: number; profiles: number; quarantined: number; warnings: number }> {
+    const count = async (table: 'events' | 'profiles' | 'quarantine', where?: ReturnType<typeof sql<boolean>>) => {
       let q = this.db.selectFrom(table).select((eb) => eb.fn.countAll<number | string>().as('n'))
-      if (liveOnly) q = q.where(sql<boolean>`merged_into is null`)
+      if (where) q = q.where(where)
       return Number((await q.executeTakeFirstOrThrow()).n)
     }
-    const [events, profiles, quarantined] = await Promise.all([count('events'), count('profiles', true), count('quarantine')])
-    return { events, profiles, quarantined }
+    const [events, profiles, quarantined, warnings] = await Promise.all([
+      count('events'),
+      count('profiles', sql<boolean>`merged_into is null`),
+      count('quarantine', sql<boolean>`severity = 'rejected'`),
+      count('quarantine', sql<boolean>`severity = 'warning'`),
+    ])
+    return { events, profiles, quarantined, warnings }
   }
 
   async listOrders(): Promise<OrderRow[]> {
@@ -451,7 +458,7 @@ function toTraitSource(row: { ts: string; message_id: string; source: string; pa
 type QuarantineRow = Omit<Database['quarantine'], 'id'> & { id: number | string }
 
 function toQuarantineEntry(r: QuarantineRow): QuarantineEntry {
-  return { id: Number(r.id), source: r.source, receivedAt: r.received_at, messageId: r.message_id, reason: r.reason, raw: fromJsonText(r.raw) }
+  return { id: Number(r.id), source: r.source, receivedAt: r.received_at, messageId: r.message_id, reason: r.reason, severity: r.severity, raw: fromJsonText(r.raw) }
 }
 
 function toApiKey(r: Database['api_keys']): ApiKeyRow {

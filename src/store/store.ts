@@ -56,12 +56,16 @@ export interface IdentifierRow {
   firstSeen: string
 }
 
+/** 'rejected': the message was not stored; 'warning': it was stored, with a data-quality problem. */
+export type QuarantineSeverity = 'rejected' | 'warning'
+
 export interface QuarantineEntry {
   id: number
   source: string
   receivedAt: string
   messageId: string | null
   reason: string
+  severity: QuarantineSeverity
   raw: unknown
 }
 
@@ -70,6 +74,8 @@ export interface NewQuarantineEntry {
   receivedAt: string
   messageId: string | null
   reason: string
+  /** Default 'rejected'. */
+  severity?: QuarantineSeverity
   raw: unknown
 }
 
@@ -198,8 +204,9 @@ export interface Store {
   searchProfiles(query: string, limit: number): Promise<ProfileSummary[]>
   listMerges(profileId: string): Promise<IdentityMerge[]>
   listConflicts(limit: number): Promise<(IdentityConflict & { at: string })[]>
-  listQuarantine(opts: { limit: number; cursor?: string; source?: string }): Promise<Page<QuarantineEntry>>
-  counts(): Promise<{ events: number; profiles: number; quarantined: number }>
+  listQuarantine(opts: { limit: number; cursor?: string; source?: string; severity?: QuarantineSeverity }): Promise<Page<QuarantineEntry>>
+  /** Stored events, live profiles, rejected messages (quarantined) and data-quality warnings. */
+  counts(): Promise<{ events: number; profiles: number; quarantined: number; warnings: number }>
   /** Every order with a revenue, by the profile that holds it now. */
   listOrders(): Promise<OrderRow[]>
   /** Replaces the computed values of a kind for the given profiles. */

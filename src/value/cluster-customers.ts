@@ -76,7 +76,7 @@ export function clusterCustomers(features: ValueFeatures[], opts: { k?: number; 
 }
 
 function summarize(features: ValueFeatures[], assignment: number[], k: number): ClusterSummary[] {
-  const overallClv = mean(features.map((f) => f.clv)) || 1
+  const population = valueScale(features)
   const out: ClusterSummary[] = []
   for (let c = 0; c < k; c++) {
     const members = features.filter((_, i) => assignment[i] === c)
@@ -94,7 +94,7 @@ function summarize(features: ValueFeatures[], assignment: number[], k: number): 
       benchmarkClv: roundTo(benchmarkClv, 2),
       potential: roundTo(clvs.reduce((s, v) => s + Math.max(0, benchmarkClv - v), 0), 2),
     }
-    summary.label = labelOf(summary, overallClv)
+    summary.label = labelOf(summary, population)
     out.push(summary)
   }
   // Two clusters with the same label are told apart by their value rank.
@@ -107,12 +107,30 @@ function summarize(features: ValueFeatures[], assignment: number[], k: number): 
   return out.sort((a, b) => b.meanClv - a.meanClv)
 }
 
-/** A readable name from how alive and how valuable a cluster is, relative to the whole base. */
-function labelOf(c: ClusterSummary, overallClv: number): string {
-  const value = c.meanClv / overallClv
+/** Where the population's values lie: CLV quartiles, and what a typical order is worth. */
+interface ValueScale {
+  medianClv: number
+  upperQuartileClv: number
+  typicalOrder: number
+}
+
+function valueScale(features: ValueFeatures[]): ValueScale {
+  const clvs = features.map((f) => f.clv).sort((a, b) => a - b)
+  const at = (q: number) => clvs[Math.min(clvs.length - 1, Math.floor(clvs.length * q))] ?? 0
+  const orders = features.map((f) => f.monetaryValue).filter((v) => v > 0)
+  return { medianClv: at(0.5), upperQuartileClv: at(0.75), typicalOrder: orders.length > 0 ? mean(orders) : 0 }
+}
+
+/**
+ * A readable name from how alive and how valuable a cluster is. Value is judged against the
+ * population's CLV distribution (upper quartile, median) and, so that a base of near-zero values
+ * (a store scored long after its last order) never gets a "high value" cluster, against what a
+ * typical order is worth: high value means at least one typical order expected, and in the top quarter.
+ */
+function labelOf(c: ClusterSummary, scale: ValueScale): string {
   if (c.meanProbabilityAlive >= 0.6) {
-    if (value >= 1.5) return 'loyal high value'
-    if (value >= 0.7) return 'active regulars'
+    if (c.meanClv >= scale.upperQuartileClv && c.meanClv >= scale.typicalOrder) return 'loyal high value'
+    if (c.meanClv >= scale.medianClv && c.meanClv >= 0.25 * scale.typicalOrder) return 'active regulars'
     return c.meanFrequency < 1 ? 'new one-time buyers' : 'active low value'
   }
   if (c.meanProbabilityAlive >= 0.3) return c.meanFrequency >= 2 ? 'at risk valuable' : 'at risk'

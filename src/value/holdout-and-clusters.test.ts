@@ -48,9 +48,22 @@ describe('clusterCustomers', () => {
     expect(result.silhouette).toBeGreaterThan(0.6)
     expect(result.clusters.map((c) => [c.label, c.size])).toEqual([
       ['loyal high value', 60],
-      ['active low value', 120],
+      // Above the base's median CLV (most of the base has lapsed) and worth several typical orders.
+      ['active regulars', 120],
       ['lapsed', 200],
     ])
+  })
+
+  it('never calls a near-zero cluster high value: a base scored long after its last orders (regression, issue 10.10)', () => {
+    // CDNOW scored against today: every CLV is cents while a typical order is worth $30-40.
+    const stale = [
+      ...make(60, () => ({ clv: 0.4 + r.next() * 0.2, probabilityAlive: 0.9 + r.next() * 0.05, expectedPurchases365d: 0.01, frequency: 12 + r.int(0, 4), monetaryValue: 35 + r.next() * 10, daysSinceLastPurchase: 10_000 })),
+      ...make(120, () => ({ clv: 0.1 + r.next() * 0.05, probabilityAlive: 0.75 + r.next() * 0.1, expectedPurchases365d: 0.001, frequency: 3 + r.int(0, 2), monetaryValue: 30 + r.next() * 10, daysSinceLastPurchase: 10_000 })),
+      ...make(200, () => ({ clv: r.next() * 0.01, probabilityAlive: 0.05 + r.next() * 0.1, expectedPurchases365d: 0, frequency: r.int(0, 1), monetaryValue: 30 + r.next() * 10, daysSinceLastPurchase: 10_000 })),
+    ]
+    const labels = clusterCustomers(stale, { k: 3, seed: 1 }).clusters.map((c) => c.label)
+    expect(labels).not.toContain('loyal high value')
+    expect(labels).not.toContain('active regulars')
   })
 
   it('scores potential as the gap to the best 10 % of the same cluster, never negative', () => {

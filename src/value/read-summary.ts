@@ -1,5 +1,6 @@
 import { AppError } from '../core/errors.js'
 import type { SpendData } from './gamma-gamma.js'
+import { repeatBuyers } from './summary.js'
 import type { RfmData } from './rfm-data.js'
 
 export interface SummaryTable {
@@ -19,7 +20,7 @@ const COLUMN_SETS = [
  * Reads a summary table (already split into rows of named cells): `ID,frequency,recency,T[,monetary_value]`,
  * `ID,x,t_x,T,zbar` (the CDNOW files), or BG/BB's `frequency,recency,periods,weights`.
  */
-export function readSummaryTable(rows: Record<string, string>[]): SummaryTable {
+export function readSummaryTable(rows: Record<string, string>[], lines?: number[]): SummaryTable {
   if (rows.length === 0) throw new AppError('VALUE_INPUT_INVALID', 'summary has no rows')
   const header = Object.keys(rows[0]!)
   const set = COLUMN_SETS.find((c) => header.includes(c.x) && header.includes(c.tx) && header.includes(c.T))
@@ -42,7 +43,7 @@ export function readSummaryTable(rows: Record<string, string>[]): SummaryTable {
     monetary: hasMonetary ? new Float64Array(n) : null,
   }
   rows.forEach((row, i) => {
-    const line = i + 2
+    const line = lines?.[i] ?? i + 2
     table.rfm.x[i] = num(row, set.x, line)
     table.rfm.tx[i] = num(row, set.tx, line)
     table.rfm.T[i] = num(row, set.T, line)
@@ -55,6 +56,6 @@ export function readSummaryTable(rows: Record<string, string>[]): SummaryTable {
 /** The repeat buyers of a summary with their mean repeat value, for Gamma-Gamma. */
 export function spendOf(table: SummaryTable): SpendData {
   if (!table.monetary) throw new AppError('VALUE_INPUT_INVALID', 'Gamma-Gamma needs a monetary_value (or zbar) column')
-  const keep = [...table.rfm.x.keys()].filter((i) => table.rfm.x[i]! > 0)
+  const { keep } = repeatBuyers(table.rfm.x, table.monetary)
   return { x: Float64Array.from(keep, (i) => table.rfm.x[i]!), zbar: Float64Array.from(keep, (i) => table.monetary![i]!) }
 }

@@ -8,6 +8,7 @@ import { buildSummaries, type Transaction } from './summary.js'
 import type { RfmData } from './rfm-data.js'
 import { clusterCustomers, type Clustering } from './cluster-customers.js'
 import { holdoutCheck, type HoldoutRow } from './holdout-check.js'
+import { repeatBuyers } from './summary.js'
 
 /** The store methods the refresh needs, declared here so that value/ stays free of the store. */
 export interface ValueSource {
@@ -29,7 +30,14 @@ export interface RefreshSummary {
   rfm: RfmData
   /** Calibration up to asOf − holdoutDays against the holdout; null when the data are too short. */
   holdoutCheck: { holdoutDays: number; rows: HoldoutRow[] } | null
+  /** Repeat buyers left out of Gamma-Gamma because their mean repeat order is worth 0. */
+  zeroValueRepeatBuyers: number
+  /** What the caller should know about the data, e.g. that the newest order is long before asOf. */
+  warnings: string[]
 }
+
+/** Days between the newest order and asOf beyond which the fit is said to measure mostly silence. */
+const STALE_AFTER_DAYS = 180
 
 /**
  * Fits BG/NBD and Gamma-Gamma (in days) on every profile's orders up to `asOf`, scores each
@@ -53,7 +61,16 @@ export async function refreshValues(
   const summaries = buildSummaries(transactions, { calibrationEnd: asOf.getTime(), unit: 'days' })
   const rfm = { x: Float64Array.from(summaries, (s) => s.frequency), tx: Float64Array.from(summaries, (s) => s.recency), T: Float64Array.from(summaries, (s) => s.T) }
   const counts = fitBgNbd(rfm)
-  const repeat = summaries.filter((s) => s.frequency > 0 && s.monetaryValue > 0)
+  const { keep: repeatIndex, zeroValue } = repeatBuyers(Float64Array.from(summaries, (s) => s.frequency), Float64Array.from(summaries, (s) => s.monetaryValue))
+  const repeat = repeatIndex.map((i) => summaries[i]!)
+  const warnings: string[] = []
+  const newest = transactions.reduce((max, t) => Math.max(max, t.at), Number.NEGATIVE_INFINITY)
+  const staleDays = Math.floor((asOf.getTime() - newest) / 86_400_000)
+  if (Number.isFinite(newest) && staleDays > STALE_AFTER_DAYS) {
+    warnings.push(
+      `the newest ${currency} order (${new Date(newest).toISOString().slice(0, 10)}) is ${staleDays} days before the calibration end ${asOf.toISOString().slice(0, 10)}: the fit measures mostly that silence; for historical data set --as-of to the end of its period`,
+    )
+  }
   let spend: FitResult<string> | null = null
   let spendProblem: string | null = repeat.length < 10 ? `Gamma-Gamma needs at least 10 repeat buyers, got ${repeat.length}` : null
   if (!spendProblem) {
@@ -107,6 +124,8 @@ export async function refreshValues(
     clustering: clustering ? { k: clustering.k, silhouette: clustering.silhouette, clusters: clustering.clusters } : null,
     rfm,
     holdoutCheck: holdout,
+    zeroValueRepeatBuyers: zeroValue,
+    warnings,
   }
   const { rfm: _rfm, ...kept } = result
   await source.putValueRun(computedAt, kept as unknown as Record<string, unknown>)

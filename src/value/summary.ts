@@ -95,3 +95,22 @@ export function buildSummaries(transactions: Transaction[], opts: SummaryOptions
   }
   return out.sort((a, b) => (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : 0))
 }
+
+/**
+ * The customers Gamma-Gamma is fitted on: repeat buyers (frequency > 0) whose mean repeat order is
+ * worth more than 0 — the model's spend is Gamma-distributed, so a zero mean has no likelihood. The
+ * same rule for a summary file and for the store's orders; `zeroValue` counts who was left out.
+ *
+ * @example
+ * repeatBuyers(Float64Array.of(0, 2, 3), Float64Array.of(0, 0, 12.5)) // { keep: [2], zeroValue: 1 }
+ */
+export function repeatBuyers(frequency: Float64Array, meanValue: Float64Array): { keep: number[]; zeroValue: number } {
+  const keep: number[] = []
+  let zeroValue = 0
+  for (let i = 0; i < frequency.length; i++) {
+    if (frequency[i]! <= 0) continue
+    if (meanValue[i]! > 0) keep.push(i)
+    else zeroValue++
+  }
+  return { keep, zeroValue }
+}

@@ -228,7 +228,7 @@ export function storeContract(kind: StoreKind): void {
         'web',
       )
       expect(results).toEqual([
-        { status: 'stored', messageId: 'q1' },
+        { status: 'stored', messageId: 'q1', warnings: [] },
         { status: 'rejected', messageId: 'q2', reason: 'batch[1].timestamp must be ISO-8601, got "yesterday"' },
       ])
       const page = await store.listQuarantine({ limit: 10 })
@@ -239,10 +239,11 @@ export function storeContract(kind: StoreKind): void {
           receivedAt: expect.any(String),
           messageId: 'q2',
           reason: 'batch[1].timestamp must be ISO-8601, got "yesterday"',
+          severity: 'rejected',
           raw: { type: 'track', userId: 'u1', event: 'Bad', messageId: 'q2', timestamp: 'yesterday' },
         },
       ])
-      expect(await store.counts()).toEqual({ events: 1, profiles: 1, quarantined: 1 })
+      expect(await store.counts()).toEqual({ events: 1, profiles: 1, quarantined: 1, warnings: 0 })
     })
   })
 

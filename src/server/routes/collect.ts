@@ -50,6 +50,42 @@ export function collectRoutes(app: FastifyInstance, deps: { collector: Collector
       return reply.send({ success: true, status: result?.status })
     })
   }
+  pixelRoutes(app, deps.collector, config)
+}
+
+/** A 1×1 transparent GIF: the tracking pixel's answer. */
+const PIXEL_GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64')
+
+/**
+ * Segment's tracking pixel, `GET /v1/pixel/{track,page,identify}?data=<base64 JSON>`, for email
+ * opens and other places that can only load an image: the JSON is one message with its `writeKey`.
+ * It goes through the same collector as every other event and answers a 1×1 GIF.
+ */
+function pixelRoutes(app: FastifyInstance, collector: Collector, config: { access: Access }): void {
+  for (const type of ['track', 'page', 'identify'] as const) {
+    app.get<{ Querystring: { data?: string } }>(`/v1/pixel/${type}`, {
+      config,
+      // The message (with its write key) is the body of this GET: decoded before the guard reads the key.
+      preValidation: async (request) => {
+        request.body = decodePixel(request.query.data)
+      },
+    }, async (request, reply) => {
+      const { writeKey: _key, ...raw } = asObject(request.body)
+      const [result] = await collector.collect([{ raw, path: 'data', defaultType: type }], sourceOf(request), { sender: senderOf(request) })
+      if (result && result.status === 'rejected') throw new AppError('EVENT_INVALID', result.reason)
+      return reply.header('cache-control', 'no-store').type('image/gif').send(PIXEL_GIF)
+    })
+  }
+}
+
+function decodePixel(data: string | undefined): unknown {
+  if (!data) throw new AppError('REQUEST_INVALID', 'data is required: the message as base64-encoded JSON')
+  const text = Buffer.from(data, data.includes('-') || data.includes('_') ? 'base64url' : 'base64').toString('utf8')
+  try {
+    return JSON.parse(text) as unknown
+  } catch (err) {
+    throw new AppError('REQUEST_INVALID', `data must be base64-encoded JSON, got ${JSON.stringify(data.slice(0, 40))}`, { cause: err })
+  }
 }
 
 function sourceOf(request: FastifyRequest): string {
@@ -65,14 +101,17 @@ function senderOf(request: FastifyRequest): { keyId: string; name: string } {
 
 function summarize(results: ItemResult[]) {
   const rejected: { index: number; messageId: string | null; reason: string }[] = []
+  const warnings: { index: number; messageId: string; warning: string }[] = []
   let stored = 0
   let duplicates = 0
   results.forEach((r, index) => {
     if (r.status === 'rejected') rejected.push({ index, messageId: r.messageId, reason: r.reason })
     else if (r.status === 'stored') stored++
     else duplicates++
+    if (r.status !== 'rejected') for (const warning of r.warnings) warnings.push({ index, messageId: r.messageId, warning })
   })
-  return { success: true, stored, duplicates, rejected }
+  // Warnings only when there are any: the answer of a clean batch stays Segment's shape plus salestwin's counts.
+  return { success: true, stored, duplicates, rejected, ...(warnings.length > 0 ? { warnings } : {}) }
 }
 
 /** A batch's top-level context, integrations and sentAt apply to each message that does not set its own. */

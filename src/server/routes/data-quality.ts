@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import { AppError } from '../../core/errors.js'
 import type { Store } from '../../store/store.js'
 import type { AuditLog } from '../access/audit.js'
 import type { Access } from '../access/guard.js'
@@ -10,12 +11,16 @@ const AGGREGATES = { access: { roles: ['analyst', 'admin'] } satisfies Access }
 
 /** What collection refused or could not merge: the quarantine and the identity conflicts. */
 export function dataQualityRoutes(app: FastifyInstance, deps: { store: Store; audit: AuditLog }): void {
-  app.get<{ Querystring: { limit?: string; cursor?: string; source?: string } }>('/v1/quarantine', { config: ADMIN }, async (request) => {
-    const { cursor, source } = request.query
+  app.get<{ Querystring: { limit?: string; cursor?: string; source?: string; severity?: string } }>('/v1/quarantine', { config: ADMIN }, async (request) => {
+    const { cursor, source, severity } = request.query
+    if (severity !== undefined && severity !== 'rejected' && severity !== 'warning') {
+      throw new AppError('REQUEST_INVALID', `severity must be rejected or warning, got "${severity}"`)
+    }
     const page = await deps.store.listQuarantine({
       limit: parseLimit(request.query.limit, 50, 500),
       ...(cursor ? { cursor } : {}),
       ...(source ? { source } : {}),
+      ...(severity ? { severity } : {}),
     })
     await deps.audit.record(request, 'quarantine.read', null, { entries: page.items.map((e) => e.id) })
     return page

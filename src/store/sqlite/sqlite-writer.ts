@@ -126,7 +126,7 @@ class SqliteWriteTx implements WriteTx {
          ON CONFLICT (source, message_id) DO NOTHING`,
       ),
       insertTerm: db.prepare('INSERT INTO name_terms (identity_key, term) VALUES (?, ?) ON CONFLICT DO NOTHING'),
-      insertQuarantine: db.prepare('INSERT INTO quarantine (source, received_at, message_id, reason, raw) VALUES (@source, @received_at, @message_id, @reason, @raw)'),
+      insertQuarantine: db.prepare('INSERT INTO quarantine (source, received_at, message_id, reason, raw, severity) VALUES (@source, @received_at, @message_id, @reason, @raw, @severity)'),
       insertConsent: db.prepare(
         `INSERT INTO consent_records (identity_key, purpose, channel, state, legal_basis, source, occurred_at, recorded_at, evidence, message_id)
          VALUES (@identity_key, @purpose, @channel, @state, @legal_basis, @source, @occurred_at, @recorded_at, @evidence, @message_id)`,

@@ -1,0 +1,16 @@
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+
+const run = promisify(execFile)
+
+/** Runs `salestwin ARGS` from source with a clean SALESTWIN_* environment (plus `env`). */
+export async function salestwin(args: string[], env: Record<string, string> = {}): Promise<{ stdout: string; stderr: string; code: number }> {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SALESTWIN_')))
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'test/helpers/cli-entry.ts', ...args], { env: { ...clean, ...env }, timeout: 60_000 })
+    return { stdout, stderr, code: 0 }
+  } catch (err) {
+    const e = err as { stdout: string; stderr: string; code: number }
+    return { stdout: e.stdout, stderr: e.stderr, code: e.code }
+  }
+}
