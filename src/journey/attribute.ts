@@ -83,12 +83,27 @@ function runModels(
       const s = shapleyAttribution(journeys, { permutations: 500 })
       out.shapley = credits(s.conversions, s.value)
       if (!s.exact) notes.push(`shapley over ${s.channels.length} keys: sampled from ${s.permutations} permutations; standard errors ${JSON.stringify(roundAll(s.standardErrors))}`)
+      notes.push(...negativeShapleyNotes(s.conversions))
     } else {
       out[model] = heuristic(converting, model, opts.halfLifeDays ?? 7)
     }
     if (spend) addSpend(out[model]!, spend)
   }
   return out
+}
+
+/**
+ * A channel with a negative Shapley credit is one whose presence, on average over the orders it
+ * can join in, lowers the conversion rate of the journeys (docs/attribution.md): said in words, so
+ * that no one reads the minus as a rounding error or a bug.
+ */
+export function negativeShapleyNotes(conversions: Record<string, number>): string[] {
+  return Object.entries(conversions)
+    .filter(([, n]) => n < -0.05)
+    .map(
+      ([channel, n]) =>
+        `shapley credits ${channel} ${roundTo(n, 1)} conversions (negative): journeys that include ${channel} convert less often than the same journeys without it, so its average marginal worth is below zero. A service channel that customers reach when something went wrong often looks like this; it is a correlation in the journeys, not proof that the channel drives customers away (docs/attribution.md)`,
+    )
 }
 
 /** Adds cost, CPA (cost per attributed conversion) and ROAS (attributed value per cost) where spend is known. */
