@@ -28,7 +28,7 @@ describe('import', () => {
   it('imports the CDNOW transactions as orders: 6,919 orders of 2,357 customers, $244,091.94 in all', async () => {
     const summary = await importFile(collector, 'data/cdnow/CDNOW_sample.txt', CDNOW)
     expect(summary).toEqual({ file: 'data/cdnow/CDNOW_sample.txt', kind: 'orders', source: 'import', rows: 6919, stored: 6919, duplicates: 0, rejected: 0, rejections: [], warned: 0, warnings: [] })
-    expect(await store.counts()).toEqual({ events: 6919, profiles: 2357, quarantined: 0 })
+    expect(await store.counts()).toEqual({ events: 6919, profiles: 2357, quarantined: 0, warnings: 0 })
     // Customer 0001 (the first rows of the file): 4 orders, the first on 1997-01-01.
     const first = (await store.getProfile((await store.findProfileIdByIdentifier('userId:0001'))!))!
     expect(first.orders.count).toBe(4)
