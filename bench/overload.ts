@@ -147,7 +147,7 @@ async function runOnce(run: number) {
   }
 }
 
-const runs = []
+const runs: Awaited<ReturnType<typeof runOnce>>[] = []
 for (let run = 1; run <= RUNS; run++) runs.push(await runOnce(run))
 const medianOf = (pick: (l: (typeof runs)[number]['levels'][number]) => number | null, m: number) =>
   median(runs.map((r) => pick(r.levels.find((l) => l.multiplier === m)!) ?? Number.NaN))
