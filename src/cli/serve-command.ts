@@ -21,6 +21,7 @@ export async function serveCommand(config: Config): Promise<void> {
     channelRules: channelRulesWith(config.channelRules),
     corsOrigins: config.corsOrigins,
     prettyLogs: process.stdout.isTTY === true,
+    maxAckDelayMs: config.maxAckDelayMs,
   })
   const created = await ensureSources(runtime.store, DEMO_SOURCES)
   const admin = await ensureAdminKey(runtime.store)

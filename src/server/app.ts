@@ -9,6 +9,7 @@ import { installGuard, type RouteAccess } from './access/guard.js'
 import { KeyAuth } from './access/key-auth.js'
 import { handleError } from './errors.js'
 import { installCors } from './cors.js'
+import { LoadShedder } from './load-shedder.js'
 import { accessRoutes } from './routes/access.js'
 import { collectRoutes } from './routes/collect.js'
 import { consentRoutes } from './routes/consent.js'
@@ -27,6 +28,8 @@ export interface AppDeps {
   defaultCountry: string
   logLevel?: string
   channelRules?: ChannelRules
+  /** Longest wait for a collection answer before new requests are refused (config maxAckDelayMs). */
+  maxAckDelayMs?: number
   /** Pretty-print the log (the server sets it when stdout is a terminal). */
   prettyLogs?: boolean
   /** Origins other than the collection API's callers that may call the API from a browser (docs/config.md). */
@@ -81,7 +84,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const audit = new AuditLog(deps.store)
   app.get('/health', { config: { access: 'public' } }, async () => ({ status: 'ok', queuedEvents: deps.collector.pending }))
-  collectRoutes(app, { collector: deps.collector })
+  collectRoutes(app, { collector: deps.collector, shedder: new LoadShedder(deps.maxAckDelayMs ?? 1000) })
   profileRoutes(app, { store: deps.store, defaultCountry: deps.defaultCountry, audit })
   consentRoutes(app, { store: deps.store, consent: deps.consent, audit })
   accessRoutes(app, { store: deps.store, auth, audit })

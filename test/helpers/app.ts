@@ -27,7 +27,7 @@ export async function testApp(opts: { maxQueuedEvents?: number; maxAckDelayMs?: 
   const store = opts.sqlitePath ? await openSqliteStore(opts.sqlitePath) : await freshStore(opts.store ?? 'sqlite', opts.schema)
   const collector = collectorFor(store, opts)
   const consent = new ConsentService(store, TEST_POLICY)
-  const app = await buildApp({ store, collector, consent, defaultCountry: 'DE', logLevel: 'silent', ...(opts.corsOrigins ? { corsOrigins: opts.corsOrigins } : {}) })
+  const app = await buildApp({ store, collector, consent, defaultCountry: 'DE', logLevel: 'silent', ...(opts.corsOrigins ? { corsOrigins: opts.corsOrigins } : {}), ...(opts.maxAckDelayMs ? { maxAckDelayMs: opts.maxAckDelayMs } : {}) })
   const { writeKey } = await createSource(store, 'web')
   const bearer = (secret: string) => ({ authorization: `Bearer ${secret}` })
   const keyOf = async (role: Role) => bearer((await createApiKey(store, { role, name: `test ${role}` })).secret)

@@ -5,6 +5,7 @@ import type { EventType } from '../../core/event.js'
 import { principalOf, type Access } from '../access/guard.js'
 import { isPlainObject } from '../../core/values.js'
 import { handleError } from '../errors.js'
+import type { LoadShedder } from '../load-shedder.js'
 
 const SINGLE: Record<string, EventType> = {
   identify: 'identify', i: 'identify',
@@ -16,16 +17,24 @@ const SINGLE: Record<string, EventType> = {
 }
 
 /** Segment's HTTP Tracking API: `/v1/batch` and the single-event paths, long and short. */
-export function collectRoutes(app: FastifyInstance, deps: { collector: Collector }): void {
+export function collectRoutes(app: FastifyInstance, deps: { collector: Collector; shedder: LoadShedder }): void {
   // A source's write key sends events for that source only: the source comes from the key, never from the body.
   const config = { access: { roles: ['source'], collection: true } satisfies Access }
   // Shed before the body is read and parsed: under overload that work is what starves /health and reads.
+  const tickets = new WeakMap<FastifyRequest, number>()
   const onRequest = async (request: FastifyRequest, reply: FastifyReply) => {
-    const overloaded = deps.collector.isOverloaded()
+    const admitted = deps.shedder.admit()
+    const overloaded = 'refused' in admitted ? admitted.refused : deps.collector.isOverloaded()
+    if ('ticket' in admitted) tickets.set(request, admitted.ticket)
     if (!overloaded) return undefined
     handleError(overloaded, request, reply)
     return reply
   }
+  const release = async (request: FastifyRequest) => {
+    const ticket = tickets.get(request)
+    if (ticket !== undefined) deps.shedder.done(ticket)
+  }
+  const hooks = { onRequest, onResponse: release, onRequestAbort: release }
   const batch = async (request: FastifyRequest, reply: FastifyReply) => {
     const source = sourceOf(request)
     const body = asObject(request.body)
@@ -37,12 +46,12 @@ export function collectRoutes(app: FastifyInstance, deps: { collector: Collector
     const results = await deps.collector.collect(items, source, { sender: senderOf(request) })
     return reply.send(summarize(results))
   }
-  app.post('/v1/batch', { config, onRequest }, batch)
-  app.post('/v1/import', { config, onRequest }, batch)
-  app.post('/v1/b', { config, onRequest }, batch)
+  app.post('/v1/batch', { config, ...hooks }, batch)
+  app.post('/v1/import', { config, ...hooks }, batch)
+  app.post('/v1/b', { config, ...hooks }, batch)
 
   for (const [path, type] of Object.entries(SINGLE)) {
-    app.post(`/v1/${path}`, { config, onRequest }, async (request, reply) => {
+    app.post(`/v1/${path}`, { config, ...hooks }, async (request, reply) => {
       const source = sourceOf(request)
       const { writeKey: _key, ...raw } = asObject(request.body)
       const [result] = await deps.collector.collect([{ raw, path: '', defaultType: type }], source, { sender: senderOf(request) })
