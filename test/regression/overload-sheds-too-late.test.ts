@@ -37,3 +37,19 @@ describe('collection under overload', () => {
     expect((await t.store.counts()).events).toBe(storedByAck + 200)
   })
 })
+
+describe('collection after load', () => {
+  it('does not stay shut: answered and aborted requests leave the shedder, so a later request is admitted', async () => {
+    const quiet = await testApp({ maxAckDelayMs: 200 })
+    try {
+      const send = () => quiet.app.inject({ method: 'POST', url: '/v1/batch', headers: { authorization: quiet.basic, 'content-type': 'application/json' }, payload: batchOf(7) })
+      expect((await send()).statusCode).toBe(200)
+      // A client that goes away mid-request must not leave an open request behind either.
+      await quiet.app.inject({ method: 'POST', url: '/v1/batch', headers: { authorization: quiet.basic, 'content-type': 'application/json' }, payload: batchOf(8), simulate: { close: true } }).catch(() => undefined)
+      await new Promise((r) => setTimeout(r, 400))
+      expect((await send()).statusCode).toBe(200)
+    } finally {
+      await quiet.close()
+    }
+  })
+})

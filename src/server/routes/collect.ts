@@ -21,20 +21,17 @@ export function collectRoutes(app: FastifyInstance, deps: { collector: Collector
   // A source's write key sends events for that source only: the source comes from the key, never from the body.
   const config = { access: { roles: ['source'], collection: true } satisfies Access }
   // Shed before the body is read and parsed: under overload that work is what starves /health and reads.
-  const tickets = new WeakMap<FastifyRequest, number>()
   const onRequest = async (request: FastifyRequest, reply: FastifyReply) => {
     const admitted = deps.shedder.admit()
+    // 'close' fires once the answer is sent or the connection is gone, whichever way a request ends:
+    // an admitted request is never left open in the shedder's books.
+    if ('ticket' in admitted) reply.raw.once('close', () => deps.shedder.done(admitted.ticket))
     const overloaded = 'refused' in admitted ? admitted.refused : deps.collector.isOverloaded()
-    if ('ticket' in admitted) tickets.set(request, admitted.ticket)
     if (!overloaded) return undefined
     handleError(overloaded, request, reply)
     return reply
   }
-  const release = async (request: FastifyRequest) => {
-    const ticket = tickets.get(request)
-    if (ticket !== undefined) deps.shedder.done(ticket)
-  }
-  const hooks = { onRequest, onResponse: release, onRequestAbort: release }
+  const hooks = { onRequest }
   const batch = async (request: FastifyRequest, reply: FastifyReply) => {
     const source = sourceOf(request)
     const body = asObject(request.body)
