@@ -5,6 +5,7 @@
  *   npm run bench:ingest -- [--events 1000000] [--store sqlite|postgres|both] [--runs 3] [--rate REQ_PER_S] [--connections 50] [--json]
  *
  * With --rate the requests are paced (autocannon overallRate): ack latency below saturation.
+ * Load shedding is off (SALESTWIN_MAX_ACK_DELAY_MS=0): this measures raw capacity; bench:overload measures shedding.
  *
  * The server runs as its own process (`salestwin serve`, built from dist/), the load generator
  * (autocannon) in this one. Bodies are generated before the clock starts.
@@ -54,7 +55,7 @@ function cli(db: string, ...argv: string[]): string {
 
 async function startServer(db: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=.bench/prof-server'] : []), 'bin/salestwin.js', 'serve', '--no-demo', '--port', String(PORT), '--db', db], {
-    env: { ...process.env, SALESTWIN_LOG_LEVEL: 'warn', SALESTWIN_MAX_QUEUED_EVENTS: '1000000' },
+    env: { ...process.env, SALESTWIN_LOG_LEVEL: 'warn', SALESTWIN_MAX_QUEUED_EVENTS: '1000000', SALESTWIN_MAX_ACK_DELAY_MS: '0' },
     stdio: ['ignore', 'inherit', 'inherit'],
   })
   for (let i = 0; i < 100; i++) {

@@ -42,6 +42,7 @@ async function startServer(db: string): Promise<ChildProcess> {
   throw new Error('server did not start')
 }
 
+const finishMs: number[] = []
 const quantile = (xs: number[], q: number) => {
   if (xs.length === 0) return null
   const sorted = [...xs].sort((a, b) => a - b)
@@ -60,6 +61,7 @@ function post(agent: Agent, auth: string, body: string): Promise<{ status: numbe
       },
     )
     req.setTimeout(60_000, () => req.destroy(new Error('timeout')))
+    if (process.env.SHED_DEBUG) req.on('finish', () => finishMs.push(performance.now() - started))
     req.on('error', () => resolve({ status: 0, ms: performance.now() - started }))
     req.end(body)
   })
@@ -138,6 +140,7 @@ async function runOnce(run: number) {
         probesFailed: probed.filter((p) => !p.ok).length,
       }
       log(`[run ${run}] ${m}×: ${JSON.stringify(level)}`)
+      if (process.env.SHED_DEBUG) log(`client write finished: p50 ${quantile(finishMs, 0.5)} p99 ${quantile(finishMs, 0.99)} ms`)
       levels.push(level)
     }
     return { run, sustainedEventsPerSecond: Math.round(sustainedRps * EVENTS_PER_REQUEST), sustainedP99Ms: sustained.latency.p99, levels }

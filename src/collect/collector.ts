@@ -82,7 +82,7 @@ export class Collector {
       return new AppError('OVERLOADED', `collection is ${this.queuedEvents} events behind; retry after 1 s`, { retryAfterSeconds: 1 })
     }
     const delayMs = this.expectedDelayMs(events)
-    const bound = this.opts.maxAckDelayMs ?? Number.POSITIVE_INFINITY
+    const bound = this.opts.maxAckDelayMs || Number.POSITIVE_INFINITY
     if (this.queuedEvents > 0 && delayMs > bound) {
       const retryAfterSeconds = Math.max(1, Math.ceil(delayMs / 1000))
       return new AppError('OVERLOADED', `collection would take ${Math.round(delayMs)} ms to acknowledge (bound ${bound} ms); retry after ${retryAfterSeconds} s`, { retryAfterSeconds })

@@ -100,7 +100,7 @@ export const CONFIG_KEYS: Record<string, KeyDoc> = {
   },
   maxAckDelayMs: {
     env: 'SALESTWIN_MAX_ACK_DELAY_MS',
-    description: 'Longest expected wait for a collection request in the write queue; beyond it collection answers 503 with Retry-After (load shedding).',
+    description: 'Longest wait for a collection answer before new requests are refused with 429 and Retry-After (load shedding, docs/events.md); 0 turns shedding off (benchmarks of raw capacity).',
     isSecret: false,
   },
   channelRules: {
@@ -166,7 +166,7 @@ const ConfigSchema = z.object({
     .transform((v) => (typeof v === 'string' ? v.split(',').map((o) => o.trim()).filter(Boolean) : v))
     .pipe(z.array(z.url({ protocol: /^https?$/, error: 'must be an http(s) origin like https://crm.example.com' })))
     .default([]),
-  maxAckDelayMs: z.coerce.number().int().min(10).default(1000),
+  maxAckDelayMs: z.coerce.number().int().min(0).default(1000),
   channelRules: jsonObject
     .pipe(
       z.object({

@@ -84,7 +84,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const audit = new AuditLog(deps.store)
   app.get('/health', { config: { access: 'public' } }, async () => ({ status: 'ok', queuedEvents: deps.collector.pending }))
-  collectRoutes(app, { collector: deps.collector, shedder: new LoadShedder(deps.maxAckDelayMs ?? 1000) })
+  const maxAckDelayMs = deps.maxAckDelayMs ?? 1000
+  collectRoutes(app, { collector: deps.collector, ...(maxAckDelayMs > 0 ? { shedder: new LoadShedder(maxAckDelayMs) } : {}) })
   profileRoutes(app, { store: deps.store, defaultCountry: deps.defaultCountry, audit })
   consentRoutes(app, { store: deps.store, consent: deps.consent, audit })
   accessRoutes(app, { store: deps.store, auth, audit })

@@ -10,9 +10,11 @@ describe('LoadShedder', () => {
     return a.ticket
   }
 
+  const idle = () => 0.1
+
   it('refuses once the oldest open request has waited longer than the bound, and admits again when it is answered', () => {
     now = 0
-    const s = new LoadShedder(1000, clock)
+    const s = new LoadShedder(1000, clock, idle)
     const first = admitted(s)
     now = 900
     admitted(s)
@@ -26,7 +28,7 @@ describe('LoadShedder', () => {
 
   it('keeps shedding while recent answers were slow, and forgets them within seconds', () => {
     now = 0
-    const s = new LoadShedder(100, clock)
+    const s = new LoadShedder(100, clock, idle)
     const tickets = Array.from({ length: 10 }, () => admitted(s))
     now = 400
     for (const t of tickets) s.done(t)
@@ -35,5 +37,38 @@ describe('LoadShedder', () => {
     now += 2000
     expect(s.delayMs()).toBeLessThan(100)
     expect('ticket' in s.admit()).toBe(true)
+  })
+
+  it('admits fewer requests while the event loop is busy nearly all the time, and all again once it is not', () => {
+    now = 0
+    let busy = 0.99
+    const s = new LoadShedder(1000, clock, () => busy)
+    const admittedOf = (n: number) => {
+      let admittedCount = 0
+      for (let i = 0; i < n; i++) {
+        const a = s.admit()
+        if ('ticket' in a) {
+          admittedCount++
+          s.done(a.ticket)
+        }
+      }
+      return admittedCount
+    }
+    for (let step = 0; step < 10; step++) {
+      now += 200
+      admittedOf(10)
+    }
+    now += 200
+    const whileBusy = admittedOf(100)
+    expect(whileBusy).toBeLessThan(10)
+    expect(whileBusy).toBeGreaterThan(0)
+    expect(s.admit()).toMatchObject({ refused: { code: 'OVERLOADED', retryAfterSeconds: 1 } })
+    busy = 0.5
+    for (let step = 0; step < 30; step++) {
+      now += 200
+      admittedOf(10)
+    }
+    now += 200
+    expect(admittedOf(100)).toBe(100)
   })
 })

@@ -45,7 +45,7 @@ describe('collection after load', () => {
       const send = () => quiet.app.inject({ method: 'POST', url: '/v1/batch', headers: { authorization: quiet.basic, 'content-type': 'application/json' }, payload: batchOf(7) })
       expect((await send()).statusCode).toBe(200)
       // A client that goes away mid-request must not leave an open request behind either.
-      await quiet.app.inject({ method: 'POST', url: '/v1/batch', headers: { authorization: quiet.basic, 'content-type': 'application/json' }, payload: batchOf(8), simulate: { close: true } }).catch(() => undefined)
+      await quiet.app.inject({ method: 'POST', url: '/v1/batch', headers: { authorization: quiet.basic, 'content-type': 'application/json' }, payload: batchOf(8), simulate: { end: true, split: false, error: false, close: true } }).catch(() => undefined)
       await new Promise((r) => setTimeout(r, 400))
       expect((await send()).statusCode).toBe(200)
     } finally {

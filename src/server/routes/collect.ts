@@ -17,15 +17,16 @@ const SINGLE: Record<string, EventType> = {
 }
 
 /** Segment's HTTP Tracking API: `/v1/batch` and the single-event paths, long and short. */
-export function collectRoutes(app: FastifyInstance, deps: { collector: Collector; shedder: LoadShedder }): void {
+export function collectRoutes(app: FastifyInstance, deps: { collector: Collector; shedder?: LoadShedder }): void {
   // A source's write key sends events for that source only: the source comes from the key, never from the body.
   const config = { access: { roles: ['source'], collection: true } satisfies Access }
   // Shed before the body is read and parsed: under overload that work is what starves /health and reads.
   const onRequest = async (request: FastifyRequest, reply: FastifyReply) => {
-    const admitted = deps.shedder.admit()
+    const shedder = deps.shedder
+    const admitted = shedder ? shedder.admit() : { ticket: -1 }
     // 'close' fires once the answer is sent or the connection is gone, whichever way a request ends:
     // an admitted request is never left open in the shedder's books.
-    if ('ticket' in admitted) reply.raw.once('close', () => deps.shedder.done(admitted.ticket))
+    if (shedder && 'ticket' in admitted) reply.raw.once('close', () => shedder.done(admitted.ticket))
     const overloaded = 'refused' in admitted ? admitted.refused : deps.collector.isOverloaded()
     if (!overloaded) return undefined
     handleError(overloaded, request, reply)
