@@ -4,6 +4,7 @@ import { importFile } from '../src/importers/import-file.js'
 import type { Store } from '../src/store/store.js'
 import { ConsentService } from '../src/consent/consent-service.js'
 import { collectorFor, freshStore, TEST_POLICY } from './helpers/stores.js'
+import { CDNOW_IMPORT } from './helpers/cdnow.js'
 
 let store: Store
 let collector: Collector
@@ -15,18 +16,10 @@ afterEach(async () => {
   await store.close()
 })
 
-const CDNOW = {
-  kind: 'orders' as const,
-  source: 'import',
-  columns: ['master_id', 'id', 'date', 'n_cds', 'dollar_value'],
-  map: { id: 'userId', date: 'timestamp', dollar_value: 'revenue', n_cds: 'quantity' },
-  dateFormat: 'yyyyMMdd',
-  currency: 'USD',
-}
 
 describe('import', () => {
   it('imports the CDNOW transactions as orders: 6,919 orders of 2,357 customers, $244,091.94 in all', async () => {
-    const summary = await importFile(collector, 'data/cdnow/CDNOW_sample.txt', CDNOW)
+    const summary = await importFile(collector, 'data/cdnow/CDNOW_sample.txt', CDNOW_IMPORT)
     expect(summary).toEqual({ file: 'data/cdnow/CDNOW_sample.txt', kind: 'orders', source: 'import', rows: 6919, stored: 6919, duplicates: 0, rejected: 0, rejections: [], warned: 0, warnings: [] })
     expect(await store.counts()).toEqual({ events: 6919, profiles: 2357, quarantined: 0, warnings: 0 })
     // Customer 0001 (the first rows of the file): 4 orders, the first on 1997-01-01.
@@ -40,8 +33,8 @@ describe('import', () => {
   })
 
   it('is idempotent: importing the same file again stores nothing new', async () => {
-    await importFile(collector, 'data/cdnow/CDNOW_sample.txt', CDNOW)
-    const again = await importFile(collector, 'data/cdnow/CDNOW_sample.txt', CDNOW)
+    await importFile(collector, 'data/cdnow/CDNOW_sample.txt', CDNOW_IMPORT)
+    const again = await importFile(collector, 'data/cdnow/CDNOW_sample.txt', CDNOW_IMPORT)
     expect(again).toMatchObject({ rows: 6919, stored: 0, duplicates: 6919, rejected: 0 })
   })
 

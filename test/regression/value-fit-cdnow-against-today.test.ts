@@ -8,19 +8,12 @@ import type { Store } from '../../src/store/store.js'
 import { refreshValues } from '../../src/value/refresh-values.js'
 import { salestwin } from '../helpers/cli.js'
 import { collectorFor, freshStore } from '../helpers/stores.js'
+import { CDNOW_IMPORT } from '../helpers/cdnow.js'
 
 // Issue 10.10: after the README's CDNOW import, `value fit --currency USD` scored 1997 data against
 // today (mean CLV 0.12, holdout all zeros, a cluster labelled "loyal high value"); there was no
 // --as-of; the store fit and the summary fit treated a zero-value repeat buyer differently; the
 // summary's error line numbers were not the file's.
-const CDNOW = {
-  kind: 'orders' as const,
-  source: 'import',
-  columns: ['master_id', 'id', 'date', 'n_cds', 'dollar_value'],
-  map: { id: 'userId', date: 'timestamp', dollar_value: 'revenue', n_cds: 'quantity' },
-  dateFormat: 'yyyyMMdd',
-  currency: 'USD',
-}
 const opts = { discountRate: 0.1, horizonDays: 365 }
 
 describe('value fit on historical orders', () => {
@@ -29,7 +22,7 @@ describe('value fit on historical orders', () => {
   beforeEach(async () => {
     store = await freshStore('sqlite')
     collector = collectorFor(store)
-    await importFile(collector, 'data/cdnow/CDNOW_sample.txt', CDNOW)
+    await importFile(collector, 'data/cdnow/CDNOW_sample.txt', CDNOW_IMPORT)
   })
   afterEach(async () => {
     await store.close()
