@@ -27,8 +27,10 @@ export interface CollectorOptions {
   /** Events waiting for the store beyond which `collect` refuses with OVERLOADED. */
   maxQueuedEvents: number
   /**
-   * Longest expected wait in the queue, by the measured commit rate, beyond which `collect`
-   * refuses with OVERLOADED and Retry-After: a sender retries later instead of waiting seconds.
+   * Longest expected wait in the queue, by the measured commit rate, beyond which
+   * {@link Collector.isOverloaded} says so: the HTTP routes then refuse with OVERLOADED and
+   * Retry-After, and the sender retries later instead of waiting seconds. (Importers and the demo
+   * wait instead: they have no one to retry for them.)
    */
   maxAckDelayMs?: number
   /** Most events one transaction takes (group commit across requests). */
@@ -76,11 +78,10 @@ export class Collector {
     return this.commitRate === null ? 0 : (this.queuedEvents + extraEvents) / this.commitRate
   }
 
-  /** Whether a request of `events` events would be refused now (the routes shed before reading a body). */
+  /** Whether an HTTP request of `events` events should be refused now (the routes ask before reading a body). */
   isOverloaded(events = 0): AppError | null {
-    if (this.queuedEvents + events > this.opts.maxQueuedEvents) {
-      return new AppError('OVERLOADED', `collection is ${this.queuedEvents} events behind; retry after 1 s`, { retryAfterSeconds: 1 })
-    }
+    const full = this.isFull(events)
+    if (full) return full
     const delayMs = this.expectedDelayMs(events)
     const bound = this.opts.maxAckDelayMs || Number.POSITIVE_INFINITY
     if (this.queuedEvents > 0 && delayMs > bound) {
@@ -103,8 +104,8 @@ export class Collector {
     opts: { receivedAt?: Date; identifiedBy?: 'segment' | 'any'; sender?: EventSender } = {},
   ): Promise<ItemResult[]> {
     const receivedAt = opts.receivedAt ?? new Date()
-    const overloaded = this.isOverloaded(items.length)
-    if (overloaded) throw overloaded
+    const full = this.isFull(items.length)
+    if (full) throw full
     const results: (ItemResult | null)[] = []
     const events: CollectedEvent[] = []
     const eventSlots: number[] = []
@@ -145,6 +146,11 @@ export class Collector {
   /** Resolves when everything queued so far is committed. */
   async flush(): Promise<void> {
     while (this.draining) await this.draining
+  }
+
+  private isFull(events: number): AppError | null {
+    if (this.queuedEvents + events <= this.opts.maxQueuedEvents) return null
+    return new AppError('OVERLOADED', `collection is ${this.queuedEvents} events behind; retry after 1 s`, { retryAfterSeconds: 1 })
   }
 
   private noteCommit(events: number, ms: number): void {
