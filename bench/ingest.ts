@@ -56,7 +56,7 @@ function cli(db: string, ...argv: string[]): string {
 async function startServer(db: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=.bench/prof-server'] : []), 'bin/salestwin.js', 'serve', '--no-demo', '--port', String(PORT), '--db', db], {
     env: { ...process.env, SALESTWIN_LOG_LEVEL: 'warn', SALESTWIN_MAX_QUEUED_EVENTS: '1000000', SALESTWIN_MAX_ACK_DELAY_MS: '0' },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', 2, 2], // the server's log to stderr: --json stays one document on stdout
   })
   for (let i = 0; i < 100; i++) {
     try {

@@ -35,7 +35,7 @@ function cli(db: string, ...argv: string[]): string {
 async function startServer(db: string, maxAckDelayMs: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['bin/salestwin.js', 'serve', '--no-demo', '--port', String(PORT), '--db', db], {
     env: { ...process.env, SALESTWIN_LOG_LEVEL: 'warn', SALESTWIN_MAX_ACK_DELAY_MS: maxAckDelayMs, SALESTWIN_VALUE_REFRESH_MINUTES: '0' },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', 2, 2], // the server's log to stderr: --json stays one document on stdout
   })
   for (let i = 0; i < 100; i++) {
     if (await fetch(`http://127.0.0.1:${PORT}/health`).then((r) => r.ok, () => false)) return child
