@@ -44,6 +44,20 @@ describe.each(kinds)('consent under load (%s): no contact after an acknowledged 
     await t.close()
   })
 
+  /**
+   * Collection sheds 1,000 requests at once with 429 (issue 10.7); Segment's libraries retry those
+   * with backoff, and so does this sender. The guarantee is about the 2xx: after it, no contact.
+   */
+  const sendAsSegmentWould = async (send: () => Promise<Response>): Promise<Response> => {
+    const giveUpAt = performance.now() + 60_000
+    for (;;) {
+      const res = await send()
+      if (res.status !== 429 || performance.now() > giveUpAt) return res
+      await res.arrayBuffer()
+      await new Promise((r) => setTimeout(r, 50 + Math.random() * 100))
+    }
+  }
+
   it('fires 1,000 opt-outs concurrently with may-contact reads: zero violations', async () => {
     const ackedAt = new Map<string, number>()
     const json = { 'content-type': 'application/json', ...t.as.agent }
@@ -55,13 +69,15 @@ describe.each(kinds)('consent under load (%s): no contact after an acknowledged 
               headers: json,
               body: JSON.stringify({ purpose: 'marketing', channel: 'email', state: 'opt_out', occurredAt: new Date().toISOString() }),
             })
-          : await fetch(`${base}/v1/track`, {
-              method: 'POST',
-              headers: { 'content-type': 'application/json', authorization: t.basic },
-              body: JSON.stringify({ userId: userIdOf.get(id), event: 'Email Unsubscribed', messageId: `unsub-${id}`, timestamp: new Date().toISOString() }),
-            })
-      expect(res.status).toBe(200)
-      await res.arrayBuffer()
+          : await sendAsSegmentWould(() =>
+              fetch(`${base}/v1/track`, {
+                method: 'POST',
+                headers: { 'content-type': 'application/json', authorization: t.basic },
+                body: JSON.stringify({ userId: userIdOf.get(id), event: 'Email Unsubscribed', messageId: `unsub-${id}`, timestamp: new Date().toISOString() }),
+              }),
+            )
+      expect(res.status, res.status === 200 ? '' : await res.text()).toBe(200)
+      if (res.bodyUsed === false) await res.arrayBuffer()
       ackedAt.set(id, performance.now())
     }
     let violations = 0

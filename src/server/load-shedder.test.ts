@@ -60,9 +60,9 @@ describe('LoadShedder', () => {
     }
     now += 200
     const whileBusy = admittedOf(100)
-    expect(whileBusy).toBeLessThan(10)
-    expect(whileBusy).toBeGreaterThan(0)
-    expect(s.admit()).toMatchObject({ refused: { code: 'OVERLOADED', retryAfterSeconds: 1 } })
+    // The floor: a saturated loop still admits one request in ten.
+    expect(Math.abs(whileBusy - 10)).toBeLessThanOrEqual(1)
+    expect(s.admit()).toMatchObject({ refused: { code: 'OVERLOADED', retryAfterSeconds: 1, message: 'collection is at capacity (event loop busy, admitting 10 % of requests); retry after 1 s' } })
     busy = 0.5
     for (let step = 0; step < 30; step++) {
       now += 200

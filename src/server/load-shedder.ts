@@ -107,8 +107,11 @@ export class LoadShedder {
 
 /** How often the event loop's utilization is sampled. */
 const SAMPLE_MS = 200
-/** Even a saturated loop admits this share, so that the answer time keeps being measured. */
-const MIN_SHARE = 0.02
+/**
+ * Even a saturated loop admits this share: the answer time keeps being measured, and reads that
+ * keep the loop busy (48 agents polling) slow collection down but cannot stop it.
+ */
+const MIN_SHARE = 0.1
 /** Weight of the newest answer in the smoothed time to answer. */
 const SMOOTHING = 0.2
 /** Time constant with which the smoothed time to answer fades when nothing is answered. */
