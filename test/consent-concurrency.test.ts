@@ -24,7 +24,7 @@ describe.each(kinds)('consent under load (%s): no contact after an acknowledged 
   let userIdOf: Map<string, string>
 
   beforeAll(async () => {
-    t = await testApp({ store: kind })
+    t = await testApp({ store: kind, maxAckDelayMs: 1000 }) // shedding on, as served: the opt-outs are retried on 429
     base = await t.app.listen({ port: 0, host: '127.0.0.1', backlog: 2048 }) // 1,000 connections at once exceed Node's default backlog of 511
     const doi = { state: 'opt_in', evidence: { type: 'double_opt_in' } }
     await t.collector.collect(

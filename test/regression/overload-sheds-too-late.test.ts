@@ -1,3 +1,4 @@
+import type { LightMyRequestResponse } from 'fastify'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { testApp, type TestApp } from '../helpers/app.js'
 
@@ -20,7 +21,7 @@ describe('collection under overload', () => {
     const warm = await t.app.inject({ method: 'POST', url: '/v1/batch', headers: { authorization: t.basic, 'content-type': 'application/json' }, payload: batchOf(-1) })
     expect(warm.statusCode).toBe(200)
     // Open loop: a request every 3 ms, whether or not the earlier ones were answered.
-    const sends: ReturnType<typeof t.app.inject>[] = []
+    const sends: Promise<LightMyRequestResponse>[] = []
     for (let r = 0; r < 60; r++) {
       sends.push(t.app.inject({ method: 'POST', url: '/v1/batch', headers: { authorization: t.basic, 'content-type': 'application/json' }, payload: batchOf(r) }))
       await new Promise((resolve) => setTimeout(resolve, 3))
