@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { createServer, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
@@ -175,6 +175,21 @@ describe('the README, run as written', () => {
       const server = await startServer(local(variant, port), { SALESTWIN_DB: join(dir, 'ports.db'), SALESTWIN_DEMO: 'false' }, port)
       expect(await stop(server.child, port)).toBe(0)
     }
+  })
+
+  it('stops cleanly on Ctrl-C in a terminal, which signals npm and the server alike: the store is closed, the WAL gone', async () => {
+    // Regression: the second SIGINT (npm passes its own on) killed the server mid-shutdown.
+    const port = await freePort()
+    const file = join(dir, 'ctrl-c.db')
+    const server = await startServer(SERVER, { SALESTWIN_DB: file, SALESTWIN_PORT: String(port), SALESTWIN_DEMO_CUSTOMERS: '200', SALESTWIN_VALUE_REFRESH_MINUTES: '0' }, port)
+    for (let i = 0; i < 200 && !server.log().includes('demo loaded'); i++) await new Promise((r) => setTimeout(r, 100))
+    const exited = new Promise<number | null>((resolve) => server.child.once('exit', (code) => resolve(code)))
+    process.kill(-server.child.pid!, 'SIGINT') // the terminal's whole foreground group: npm and node
+    await exited
+    for (let i = 0; i < 50 && (await fetch(`http://127.0.0.1:${port}/health`).then(() => true, () => false)); i++) await new Promise((r) => setTimeout(r, 100))
+    expect(server.log()).toContain('SIGINT: stopping')
+    expect(existsSync(`${file}-wal`)).toBe(false)
+    expect(existsSync(file)).toBe(true)
   })
 
   it.skipIf(pgMissing !== null && !POSTGRES_REQUIRED)('starts on PostgreSQL with the URL in SALESTWIN_DB', async () => {

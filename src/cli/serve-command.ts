@@ -62,14 +62,19 @@ export async function serveCommand(config: Config): Promise<void> {
     )
   }
 
+  // Ctrl-C in a terminal signals npm and the server alike, and npm passes it on: a second signal
+  // while stopping must not kill the process before the store is closed (the WAL checkpointed).
+  let stopping = false
   const stop = async (signal: string) => {
+    if (stopping) return
+    stopping = true
     app.log.info(`${signal}: stopping`)
     await app.close()
     await runtime.close()
     process.exit(0)
   }
-  process.once('SIGINT', () => void stop('SIGINT'))
-  process.once('SIGTERM', () => void stop('SIGTERM'))
+  process.on('SIGINT', () => void stop('SIGINT'))
+  process.on('SIGTERM', () => void stop('SIGTERM'))
 }
 
 /** The keys a first start made, as one block that stands out in the log, with how to get new ones. */
