@@ -17,7 +17,7 @@ export async function exportPerson(store: Store, consent: ConsentService, profil
   const [ledger, merges, quarantined, access] = await Promise.all([
     consent.summary(id),
     store.listMerges(id),
-    store.quarantineOfPerson(events.map((e) => e.messageId), identifiers.map((i) => i.value)),
+    store.quarantineOfPerson(events.map((e) => ({ source: e.source, messageId: e.messageId })), identifiers.map((i) => i.value)),
     allPages<AuditEntry>((cursor) => store.listAudit({ limit: 500, profileId: id, ...(cursor ? { cursor } : {}) })),
   ])
   return {

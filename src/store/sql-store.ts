@@ -6,7 +6,7 @@ import { parseIdentifierKey } from '../core/identifier.js'
 import { foldTraits, type Profile, type TraitSource } from '../core/profile.js'
 import { roundTo } from '../core/values.js'
 import { fromJsonText } from '../core/json-shape.js'
-import { escapeLike, mentionPatterns } from './erasure-plan.js'
+import { escapeLike, mentionPatterns, QUARANTINE_KEY, quarantineKey } from './erasure-plan.js'
 import { personTraits } from './rows.js'
 import type { Database } from './schema.js'
 import type { ConsentRecord, Suppression } from '../core/consent.js'
@@ -14,6 +14,7 @@ import type {
   ApiKeyRow,
   AuditEntry,
   ComputedValue,
+  EventKey,
   SpendRecord,
   JourneyEventRow,
   IdentifierRow,
@@ -158,16 +159,17 @@ export class SqlStore implements Store {
     return { items, nextCursor: rows.length > opts.limit ? String(items.at(-1)?.id) : null }
   }
 
-  async quarantineOfPerson(messageIds: string[], values: string[]): Promise<QuarantineEntry[]> {
+  async quarantineOfPerson(events: EventKey[], values: string[]): Promise<QuarantineEntry[]> {
     const needles = mentionPatterns(values)
     const found = new Map<number, QuarantineEntry>()
     const take = (rows: QuarantineRow[]) => rows.forEach((r) => found.set(Number(r.id), toQuarantineEntry(r)))
     if (needles.length > 0) {
       take(await this.db.selectFrom('quarantine').selectAll().where((eb) => eb.or(needles.map((n) => sql<boolean>`raw like ${n} escape '\\'`))).execute())
     }
-    // In slices, so that a person with many events stays under SQLite's limit of bound parameters.
-    for (let i = 0; i < messageIds.length; i += 1000) {
-      take(await this.db.selectFrom('quarantine').selectAll().where('message_id', 'in', messageIds.slice(i, i + 1000)).execute())
+    // By (source, message id), in slices, so that a person with many events stays under SQLite's limit of bound parameters.
+    const keys = events.map(quarantineKey)
+    for (let i = 0; i < keys.length; i += 1000) {
+      take(await this.db.selectFrom('quarantine').selectAll().where(sql.raw<string>(QUARANTINE_KEY), 'in', keys.slice(i, i + 1000)).execute())
     }
     return [...found.values()].sort((a, b) => a.id - b.id)
   }

@@ -193,8 +193,8 @@ export interface Store {
   /** The store's own random salt for suppression hashes (made once, at migration). */
   suppressionSalt(): Promise<string>
   listAudit(opts: { limit: number; cursor?: string; profileId?: string }): Promise<Page<AuditEntry>>
-  /** Quarantined entries that carry one of the message ids or mention one of the values. */
-  quarantineOfPerson(messageIds: string[], values: string[]): Promise<QuarantineEntry[]>
+  /** Quarantined entries that carry one of the events' (source, message id) or mention one of the values. */
+  quarantineOfPerson(events: EventKey[], values: string[]): Promise<QuarantineEntry[]>
 
   /** Follows merges: the id of the profile that now holds `profileId`, or null. */
   resolveProfileId(profileId: string): Promise<string | null>

@@ -215,8 +215,8 @@ class PostgresWriteTx implements WriteTx {
       [profileId],
     )
     const { rows: identifiers } = await this.c.query<{ key: string; value: string }>('SELECT key, value FROM identifiers WHERE profile_id = $1', [profileId])
-    const { rows: events } = await this.c.query<{ message_id: string }>('SELECT message_id FROM events WHERE profile_id = $1', [profileId])
-    const plan = erasurePlan(merged.map((r) => r.id), identifiers, events.map((r) => r.message_id))
+    const { rows: events } = await this.c.query<EventKey>('SELECT source, message_id AS "messageId" FROM events WHERE profile_id = $1', [profileId])
+    const plan = erasurePlan(merged.map((r) => r.id), identifiers, events)
     const report: ErasureReport = {}
     for (const step of plan) {
       const params: string[][] = []

@@ -142,7 +142,7 @@ class SqliteWriteTx implements WriteTx {
         )
         .pluck(),
       identifiersOf: db.prepare('SELECT key, value FROM identifiers WHERE profile_id = ?'),
-      eventIdsOf: db.prepare('SELECT message_id FROM events WHERE profile_id = ?').pluck(),
+      eventKeysOf: db.prepare('SELECT source, message_id AS messageId FROM events WHERE profile_id = ?'),
       putSuppression: db.prepare(
         'INSERT INTO suppressions (hash, kind, erased_at) VALUES (?, ?, ?) ON CONFLICT (hash) DO UPDATE SET erased_at = excluded.erased_at',
       ),
@@ -222,8 +222,8 @@ class SqliteWriteTx implements WriteTx {
   async eraseProfile(profileId: string, suppressions: Suppression[]): Promise<ErasureReport> {
     const profiles = this.s.mergedInto!.all(profileId) as string[]
     const identifiers = this.s.identifiersOf!.all(profileId) as { key: string; value: string }[]
-    const messageIds = this.s.eventIdsOf!.all(profileId) as string[]
-    const plan = erasurePlan(profiles, identifiers, messageIds)
+    const events = this.s.eventKeysOf!.all(profileId) as EventKey[]
+    const plan = erasurePlan(profiles, identifiers, events)
     const report: ErasureReport = {}
     for (const step of plan) {
       const sql = step.sql
