@@ -46,3 +46,13 @@ export async function testApp(opts: { maxQueuedEvents?: number; maxAckDelayMs?: 
     },
   }
 }
+
+/** POSTs a batch to `/v1/batch` with a source's write key (HTTP Basic, as Segment's libraries send it). */
+export function sendBatchAs(app: FastifyInstance, writeKey: string, batch: unknown[]) {
+  return app.inject({
+    method: 'POST',
+    url: '/v1/batch',
+    headers: { authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`, 'content-type': 'application/json' },
+    payload: JSON.stringify({ batch }),
+  })
+}

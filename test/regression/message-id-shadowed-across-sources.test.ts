@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createSource } from '../../src/collect/sources.js'
 import { migrationProvider } from '../../src/store/migrations.js'
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
-import { testApp, type TestApp } from '../helpers/app.js'
+import { sendBatchAs, testApp, type TestApp } from '../helpers/app.js'
 
 // Issue 10.4: message ids were unique across all sources, so the web key could send
 // {messageId: "crm-order-1001"} and the CRM's real order with that id was answered "duplicate"
@@ -20,13 +20,7 @@ afterEach(async () => {
   await t.close()
 })
 
-const sendAs = (writeKey: string, batch: unknown[]) =>
-  t.app.inject({
-    method: 'POST',
-    url: '/v1/batch',
-    headers: { authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`, 'content-type': 'application/json' },
-    payload: JSON.stringify({ batch }),
-  })
+const sendAs = (writeKey: string, batch: unknown[]) => sendBatchAs(t.app, writeKey, batch)
 
 describe('idempotency is per source', () => {
   it("stores the CRM's order although the web source used its message id first; each source's retry stays a duplicate", async () => {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createSource } from '../../src/collect/sources.js'
-import { testApp, type TestApp } from '../helpers/app.js'
+import { sendBatchAs, testApp, type TestApp } from '../helpers/app.js'
 
 // Found after issue 10.4 made message ids unique per source: export and erasure found a person's
 // quarantined payloads by message id alone, so another source's rejected event with the same id —
@@ -13,13 +13,7 @@ afterEach(async () => {
   await t.close()
 })
 
-const sendAs = (writeKey: string, batch: unknown[]) =>
-  t.app.inject({
-    method: 'POST',
-    url: '/v1/batch',
-    headers: { authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`, 'content-type': 'application/json' },
-    payload: JSON.stringify({ batch }),
-  })
+const sendAs = (writeKey: string, batch: unknown[]) => sendBatchAs(t.app, writeKey, batch)
 
 describe("another source's quarantined event with the same message id", () => {
   it('is neither exported with the person nor erased with them; their own source\'s is', async () => {
