@@ -15,20 +15,29 @@ export type ShapeProblem = { rule: 'depth' | 'nul'; path: string[] }
  */
 export function findShapeProblem(message: object, maxDepth = MAX_EVENT_DEPTH, opts: { nul?: boolean } = {}): ShapeProblem | null {
   const checksNul = opts.nul ?? true
-  const stack: { value: unknown; depth: number; path: string[] }[] = [{ value: message, depth: 1, path: [] }]
+  // Each node links to its parent: the path is spelled out only for the node that is wrong, not
+  // copied for every node of every event (this runs on the ingest path).
+  type Node = { value: unknown; depth: number; key: string; parent: Node | null }
+  const pathOf = (node: Node | null, key?: string): string[] => {
+    const path = key === undefined ? [] : [key]
+    for (let n = node; n && n.parent; n = n.parent) path.push(n.key)
+    return path.reverse()
+  }
+  const stack: Node[] = [{ value: message, depth: 1, key: '', parent: null }]
   while (stack.length > 0) {
-    const { value, depth, path } = stack.pop()!
+    const node = stack.pop()!
+    const value = node.value
     if (typeof value === 'string') {
-      if (checksNul && value.includes('\u0000')) return { rule: 'nul', path }
+      if (checksNul && value.includes('\u0000')) return { rule: 'nul', path: pathOf(node) }
       continue
     }
     if (typeof value !== 'object' || value === null) continue
-    if (depth > maxDepth) return { rule: 'depth', path }
-    const entries: [string, unknown][] = Array.isArray(value) ? value.map((v, i) => [String(i), v]) : Object.entries(value)
-    for (let i = entries.length - 1; i >= 0; i--) {
-      const [key, child] = entries[i]!
-      if (checksNul && key.includes('\u0000')) return { rule: 'nul', path: [...path, key] }
-      stack.push({ value: child, depth: depth + 1, path: [...path, key] })
+    if (node.depth > maxDepth) return { rule: 'depth', path: pathOf(node) }
+    const keys = Object.keys(value)
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const key = keys[i]!
+      if (checksNul && key.includes('\u0000')) return { rule: 'nul', path: pathOf(node, key) }
+      stack.push({ value: (value as Record<string, unknown>)[key], depth: node.depth + 1, key, parent: node })
     }
   }
   return null
