@@ -4,7 +4,7 @@ import { AppError, describeValue } from '../core/errors.js'
 import { consentOfEvent } from '../consent/parse-consent.js'
 import type { ConsentPolicy } from '../consent/rules.js'
 import type { CollectedEvent, EventType, JsonObject } from '../core/event.js'
-import { extractIdentifiers, type IdentifierRules } from '../identity/extract-identifiers.js'
+import { extractIdentifiers, type IdentifierRules, type InvalidIdentifier } from '../identity/extract-identifiers.js'
 import { SegmentMessage } from './segment-schema.js'
 import { dataQualityWarnings } from './data-quality.js'
 import { describePath, findShapeProblem, MAX_EVENT_DEPTH, type ShapeProblem } from '../core/json-shape.js'
@@ -61,7 +61,8 @@ export function parseEvent(raw: unknown, ctx: ParseContext): ParseOutcome {
   if (!parsed.success) {
     return { ok: false, reason: describeIssues(parsed.error, at), messageId: rawMessageId }
   }
-  const event = normalize(parsed.data, ctx)
+  const invalid: InvalidIdentifier[] = []
+  const event = normalize(parsed.data, ctx, invalid)
   const timeField = parsed.data.timestamp ? 'timestamp' : parsed.data.originalTimestamp ? 'originalTimestamp' : null
   const sentTime = parsed.data.timestamp ?? parsed.data.originalTimestamp
   // Without sentAt the sender's time is taken as is, so it must be plausible; with sentAt, the correction makes it so.
@@ -79,7 +80,7 @@ export function parseEvent(raw: unknown, ctx: ParseContext): ParseOutcome {
     if (err instanceof AppError) return { ok: false, reason: err.message, messageId: rawMessageId }
     throw err
   }
-  return { ok: true, event, warnings: dataQualityWarnings(event, at, ctx.rules.defaultCountry) }
+  return { ok: true, event, warnings: dataQualityWarnings(invalid, at, ctx.rules.defaultCountry) }
 }
 
 function describeShapeProblem(problem: ShapeProblem, at: (field: string) => string): string {
@@ -101,7 +102,7 @@ function describeIssues(error: z.ZodError, at: (field: string) => string): strin
     .join('; ')
 }
 
-function normalize(m: SegmentMessage, ctx: ParseContext): CollectedEvent {
+function normalize(m: SegmentMessage, ctx: ParseContext, invalid: InvalidIdentifier[]): CollectedEvent {
   const receivedAt = ctx.receivedAt.toISOString()
   const sentAt = m.sentAt ? toIso(m.sentAt) : null
   const original = m.timestamp ? toIso(m.timestamp) : m.originalTimestamp ? toIso(m.originalTimestamp) : null
@@ -136,7 +137,7 @@ function normalize(m: SegmentMessage, ctx: ParseContext): CollectedEvent {
     revenue,
     cost,
     currency: isOrder ? (typeof properties.currency === 'string' ? properties.currency.toUpperCase() : ctx.defaultCurrency) : null,
-    identifiers: extractIdentifiers({ userId, anonymousId, previousId, traits: m.type === 'identify' ? traits : {}, context }, ctx.rules),
+    identifiers: extractIdentifiers({ userId, anonymousId, previousId, traits: m.type === 'identify' ? traits : {}, context }, ctx.rules, invalid),
     consent: [],
   }
 }

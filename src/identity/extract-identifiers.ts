@@ -18,6 +18,14 @@ export interface IdentifierSource {
   context: Record<string, unknown>
 }
 
+/** An email or phone an event carries that is not a valid one: kept as a trait, no identifier. */
+export interface InvalidIdentifier {
+  kind: 'email' | 'phone'
+  /** Where it was: `traits.email`, `context.traits.phone`. */
+  field: string
+  value: unknown
+}
+
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
 
 /** Lower-cases and trims an email; returns null when it is not one. */
@@ -37,7 +45,8 @@ export function normalizePhone(raw: unknown, defaultCountry: string): string | n
 /**
  * Every identifier an event carries: userId, anonymousId (and alias's previousId), email and
  * phone from traits or context.traits, configured external-id traits and Segment's
- * `context.externalIds`. Values that are not valid emails or phones are not identifiers.
+ * `context.externalIds`. Values that are not valid emails or phones are not identifiers; they are
+ * added to `invalid` when given (data-quality warnings), so nobody has to parse them a second time.
  *
  * @example
  * extractIdentifiers(
@@ -45,7 +54,7 @@ export function normalizePhone(raw: unknown, defaultCountry: string): string | n
  *   { defaultCountry: 'DE', externalIdTraits: {} },
  * ) // [{ kind: 'userId', value: 'u1' }, { kind: 'email', value: 'ada@x.org' }]
  */
-export function extractIdentifiers(src: IdentifierSource, rules: IdentifierRules): Identifier[] {
+export function extractIdentifiers(src: IdentifierSource, rules: IdentifierRules, invalid?: InvalidIdentifier[]): Identifier[] {
   const found: Identifier[] = []
   const seen = new Set<string>()
   const add = (kind: Identifier['kind'], value: string | null) => {
@@ -59,9 +68,14 @@ export function extractIdentifiers(src: IdentifierSource, rules: IdentifierRules
   add('anonymousId', src.anonymousId)
   add('anonymousId', src.previousId)
   const contextTraits = isPlainObject(src.context.traits) ? src.context.traits : {}
-  for (const traits of [src.traits, contextTraits]) {
-    add('email', normalizeEmail(traits.email))
-    add('phone', normalizePhone(traits.phone, rules.defaultCountry))
+  for (const [where, traits] of [['traits', src.traits], ['context.traits', contextTraits]] as const) {
+    for (const kind of ['email', 'phone'] as const) {
+      const value = traits[kind]
+      if (value === undefined || value === null || value === '') continue
+      const normalized = kind === 'email' ? normalizeEmail(value) : normalizePhone(value, rules.defaultCountry)
+      if (normalized === null) invalid?.push({ kind, field: `${where}.${kind}`, value })
+      add(kind, normalized)
+    }
     for (const [trait, type] of Object.entries(rules.externalIdTraits)) {
       const value = traits[trait]
       if (typeof value === 'string' || typeof value === 'number') add(`external:${type}`, String(value).trim())
