@@ -1,4 +1,4 @@
-import type { EventKey } from './store.js'
+import { EVENT_KEY_SQL, eventKey, type EventKey } from './store.js'
 
 /** One DELETE of an erasure, its SQL written with `{in:name}` list markers the dialect fills in. */
 export interface ErasureStep {
@@ -16,7 +16,7 @@ export interface ErasureStep {
 export function erasurePlan(profiles: string[], identifiers: { key: string; value: string }[], events: EventKey[]): ErasureStep[] {
   const keys = identifiers.map((i) => i.key)
   const patterns = mentionPatterns(identifiers.map((i) => i.value))
-  const lists = { profiles, keys, eventKeys: events.map(quarantineKey), patterns }
+  const lists = { profiles, keys, eventKeys: events.map(eventKey), patterns }
   const step = (table: string, sql: string): ErasureStep => ({ table, sql, lists })
   return [
     step('events', 'DELETE FROM events WHERE profile_id {in:profiles} OR identity_key {in:keys}'),
@@ -27,21 +27,10 @@ export function erasurePlan(profiles: string[], identifiers: { key: string; valu
     step('identity_merges', 'DELETE FROM identity_merges WHERE from_profile {in:profiles} OR into_profile {in:profiles}'),
     step('computed_values', 'DELETE FROM computed_values WHERE profile_id {in:profiles}'),
     // By (source, message id): another source may have used the same id for someone else's event.
-    step('quarantine', `DELETE FROM quarantine WHERE ${QUARANTINE_KEY} {in:eventKeys} OR raw {like:patterns}`),
+    step('quarantine', `DELETE FROM quarantine WHERE ${EVENT_KEY_SQL} {in:eventKeys} OR raw {like:patterns}`),
     step('identifiers', 'DELETE FROM identifiers WHERE profile_id {in:profiles} OR key {in:keys}'),
     step('profiles', 'DELETE FROM profiles WHERE id {in:profiles}'),
   ]
-}
-
-/**
- * A quarantined entry's (source, message id) as one text, in SQL and in code alike: source names
- * cannot hold a `/` (collect/sources.ts), so the pair splits back unambiguously.
- */
-export const QUARANTINE_KEY = "(source || '/' || message_id)"
-
-/** The {@link QUARANTINE_KEY} of an event. */
-export function quarantineKey(e: EventKey): string {
-  return `${e.source}/${e.messageId}`
 }
 
 /** The tables an erasure deletes from, in its order. */

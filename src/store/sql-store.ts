@@ -6,7 +6,8 @@ import { parseIdentifierKey } from '../core/identifier.js'
 import { foldTraits, type Profile, type TraitSource } from '../core/profile.js'
 import { roundTo } from '../core/values.js'
 import { fromJsonText } from '../core/json-shape.js'
-import { escapeLike, mentionPatterns, QUARANTINE_KEY, quarantineKey } from './erasure-plan.js'
+import { escapeLike, mentionPatterns } from './erasure-plan.js'
+import { EVENT_KEY_SQL, eventKey } from './store.js'
 import { personTraits } from './rows.js'
 import type { Database } from './schema.js'
 import type { ConsentRecord, Suppression } from '../core/consent.js'
@@ -167,9 +168,9 @@ export class SqlStore implements Store {
       take(await this.db.selectFrom('quarantine').selectAll().where((eb) => eb.or(needles.map((n) => sql<boolean>`raw like ${n} escape '\\'`))).execute())
     }
     // By (source, message id), in slices, so that a person with many events stays under SQLite's limit of bound parameters.
-    const keys = events.map(quarantineKey)
+    const keys = events.map(eventKey)
     for (let i = 0; i < keys.length; i += 1000) {
-      take(await this.db.selectFrom('quarantine').selectAll().where(sql.raw<string>(QUARANTINE_KEY), 'in', keys.slice(i, i + 1000)).execute())
+      take(await this.db.selectFrom('quarantine').selectAll().where(sql.raw<string>(EVENT_KEY_SQL), 'in', keys.slice(i, i + 1000)).execute())
     }
     return [...found.values()].sort((a, b) => a.id - b.id)
   }

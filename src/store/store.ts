@@ -117,10 +117,17 @@ export interface EventKey {
   messageId: string
 }
 
-/** One string per (source, messageId), for sets and maps. */
+/**
+ * One string per (source, messageId), for sets and maps, and the same text in SQL
+ * ({@link EVENT_KEY_SQL}): source names cannot hold a `/` (collect/sources.ts), so it splits back
+ * unambiguously.
+ */
 export function eventKey(k: EventKey): string {
-  return `${k.source}\n${k.messageId}`
+  return `${k.source}/${k.messageId}`
 }
+
+/** {@link eventKey} of a row with `source` and `message_id` columns, in SQL both dialects read alike. */
+export const EVENT_KEY_SQL = "(source || '/' || message_id)"
 
 /**
  * The identity and event writes of one ingest batch, all inside one transaction.

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createSource } from '../../src/collect/sources.js'
 import { migrationProvider } from '../../src/store/migrations.js'
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
+import { eventKey } from '../../src/store/store.js'
 import { sendBatchAs, testApp, type TestApp } from '../helpers/app.js'
 
 // Issue 10.4: message ids were unique across all sources, so the web key could send
@@ -65,7 +66,7 @@ describe('migration 0008 on an existing store', () => {
       const events = JSON.parse((await store.dumpTables()).events!) as Record<string, unknown>[]
       expect(events).toEqual([row])
       const stored = await store.write((tx) => tx.existingEvents([{ source: 'web', messageId: 'm-1' }, { source: 'crm', messageId: 'm-1' }]))
-      expect([...stored]).toEqual(['web\nm-1'])
+      expect([...stored]).toEqual([eventKey({ source: 'web', messageId: 'm-1' })])
     } finally {
       await store.close()
     }
