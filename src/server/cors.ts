@@ -1,13 +1,5 @@
 import cors from '@fastify/cors'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
-
-/** The collection API's paths (Segment's, long and short, and the tracking pixel): browsers send to them from any site. */
-const COLLECTION_PATH = /^\/v1\/(batch|import|b|identify|track|page|screen|group|alias|[itpsga]|pixel\/[a-z]+)$/
-
-/** Whether a request goes to the collection API (by path, before routing). */
-export function isCollectionPath(request: FastifyRequest): boolean {
-  return COLLECTION_PATH.test(request.url.split('?', 1)[0]!)
-}
+import type { FastifyInstance } from 'fastify'
 
 /**
  * CORS by route group. Collection routes answer any origin, as Segment's API does, so that the
@@ -18,6 +10,11 @@ export function isCollectionPath(request: FastifyRequest): boolean {
  * header, never in cookies.
  */
 export async function installCors(app: FastifyInstance, corsOrigins: readonly string[]): Promise<void> {
+  // The collection routes are the ones that declare `collection` access (server/access/guard.ts):
+  // read from the route table once all routes are in, so no second list of them can drift.
+  let collectionPaths: Set<string> | null = null
+  const isCollectionPath = (url: string) =>
+    (collectionPaths ??= new Set(app.routeTable.filter((r) => r.access !== 'public' && r.access.collection).map((r) => r.url))).has(url.split('?', 1)[0]!)
   const common = {
     credentials: false,
     methods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
@@ -27,7 +24,7 @@ export async function installCors(app: FastifyInstance, corsOrigins: readonly st
   const allowed = new Set(corsOrigins)
   await app.register(cors, {
     delegator: (request, callback) => {
-      if (isCollectionPath(request)) return callback(null, { ...common, origin: true })
+      if (isCollectionPath(request.url)) return callback(null, { ...common, origin: true })
       return callback(null, { ...common, origin: (origin, cb) => cb(null, origin !== undefined && allowed.has(origin)) })
     },
   })
