@@ -26,7 +26,7 @@ export class SqliteWriter {
 
   /** Runs `fn` in one transaction; transactions never overlap. */
   write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
-    const run = this.tail.then(async () => {
+    return this.serialize(async () => {
       this.begin.run()
       try {
         const result = await fn(this.tx)
@@ -39,8 +39,6 @@ export class SqliteWriter {
         throw err
       }
     })
-    this.tail = run.catch(() => undefined)
-    return run
   }
 
   /**
@@ -48,10 +46,15 @@ export class SqliteWriter {
    * secure_delete was on (databases from before salestwin 0.2), are gone from the files.
    */
   compact(): Promise<void> {
-    const run = this.tail.then(() => {
+    return this.serialize(() => {
       this.db.exec('VACUUM')
       this.db.pragma('wal_checkpoint(TRUNCATE)')
     })
+  }
+
+  /** Runs `job` after everything queued on this connection before it: transactions, checkpoints, VACUUM. */
+  private serialize<T>(job: () => T | Promise<T>): Promise<T> {
+    const run = this.tail.then(job)
     this.tail = run.catch(() => undefined)
     return run
   }
@@ -83,9 +86,7 @@ export class SqliteWriter {
       this.retry = null
       return
     }
-    this.retry = setTimeout(() => {
-      void this.write(async () => undefined).then(() => this.truncateWal())
-    }, 50)
+    this.retry = setTimeout(() => void this.serialize(() => this.truncateWal()), 50)
   }
 }
 
