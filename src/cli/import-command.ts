@@ -1,6 +1,6 @@
 import type { Config } from '../config/config.js'
 import { AppError } from '../core/errors.js'
-import { ensureSources } from '../collect/sources.js'
+import { createSource } from '../collect/sources.js'
 import { importFile } from '../importers/import-file.js'
 import type { ImportKind } from '../importers/row-to-message.js'
 import { readRows, type RowFormat } from '../importers/read-rows.js'
@@ -57,7 +57,7 @@ export async function importCommand(config: Config, kind: ImportKind, file: stri
     if (!known && !flags.createSource) {
       throw new AppError('SOURCE_NOT_FOUND', `source "${flags.source}" does not exist: create it with \`salestwin sources create ${flags.source}\`, or pass --create-source`)
     }
-    if (!known) await ensureSources(runtime.store, [flags.source])
+    if (!known) await createSource(runtime.store, flags.source)
     const imported = await importFile(runtime.collector, file, {
       kind,
       source: flags.source,

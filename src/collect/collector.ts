@@ -109,7 +109,8 @@ export class Collector {
     const results: (ItemResult | null)[] = []
     const events: CollectedEvent[] = []
     const eventSlots: number[] = []
-    const warnings: string[][] = []
+    // Per event, its data-quality warnings as quarantine entries (written only if it is stored, not for a retry).
+    const warned: NewQuarantineEntry[][] = []
     const rejected: NewQuarantineEntry[] = []
     items.forEach((item, i) => {
       const outcome = parseEvent(item.raw, {
@@ -126,19 +127,15 @@ export class Collector {
         events.push(outcome.event)
         eventSlots.push(i)
         results.push(null)
-        warnings.push(outcome.warnings)
+        warned.push(outcome.warnings.map((reason) => ({ source, receivedAt: receivedAt.toISOString(), messageId: outcome.event.messageId, reason, severity: 'warning', raw: item.raw })))
       } else {
         rejected.push({ source, receivedAt: receivedAt.toISOString(), messageId: outcome.messageId, reason: outcome.reason, raw: item.raw })
         results.push({ status: 'rejected', reason: outcome.reason, messageId: outcome.messageId })
       }
     })
-    // A stored event's data-quality warnings are listed in the quarantine too, as warnings (a retry's are not again).
-    const warned = events.map((e, j) =>
-      warnings[j]!.map((reason): NewQuarantineEntry => ({ source, receivedAt: receivedAt.toISOString(), messageId: e.messageId, reason, severity: 'warning', raw: items[eventSlots[j]!]!.raw })),
-    )
     const statuses = await this.enqueue(events, rejected, opts.sender ?? sourceSender(source), warned)
     statuses.forEach((status, j) => {
-      results[eventSlots[j]!] = { status, messageId: events[j]!.messageId, warnings: warnings[j]! }
+      results[eventSlots[j]!] = { status, messageId: events[j]!.messageId, warnings: warned[j]!.map((w) => w.reason) }
     })
     return results as ItemResult[]
   }

@@ -47,13 +47,12 @@ export async function importFile(
       if (r.status === 'rejected') {
         summary.rejected++
         if (summary.rejections.length < MAX_LISTED_REJECTIONS) summary.rejections.push({ line: chunk[i]!.line, reason: r.reason })
+      } else if (r.status === 'duplicate') {
+        summary.duplicates++
       } else {
-        if (r.status === 'stored') summary.stored++
-        else summary.duplicates++
-        if (r.status === 'stored' && r.warnings.length > 0) summary.warned++
-        for (const warning of r.status === 'stored' ? r.warnings : []) {
-          if (summary.warnings.length < MAX_LISTED_REJECTIONS) summary.warnings.push({ line: chunk[i]!.line, warning })
-        }
+        summary.stored++
+        if (r.warnings.length > 0) summary.warned++
+        for (const warning of r.warnings.slice(0, Math.max(0, MAX_LISTED_REJECTIONS - summary.warnings.length))) summary.warnings.push({ line: chunk[i]!.line, warning })
       }
     })
     chunk = []

@@ -20,10 +20,10 @@ export function eventLoopUtilization(): Utilization {
 /**
  * Sheds collection requests by how long requests actually wait, as CoDel does for packets: a queue
  * bound in events cannot see the wait that builds up before the write queue — bodies read and
- * parsed, events validated, all on the one event loop. Two signals, each against `maxDelayMs`:
- * - the age of the oldest request admitted and not yet answered (leading: it grows at once when
+ * parsed, events validated, all on the one event loop. Three signals:
+ * - against `maxDelayMs`, the age of the oldest request admitted and not yet answered (leading: it grows at once when
  *   the server falls behind, and falls as soon as it catches up);
- * - the recent time to answer, smoothed, decaying with time when nothing is answered (lagging: it
+ * - against `maxDelayMs` too, the recent time to answer, smoothed, decaying with time when nothing is answered (lagging: it
  *   keeps shedding while the backlog drains).
  * - how busy the event loop is: a loop that is busy nearly all the time cannot even accept new
  *   connections in time, and they wait in the kernel's accept queue, where no request timer can see
