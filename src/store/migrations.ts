@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { Migrator, sql, type ColumnDefinitionBuilder, type Kysely, type Migration, type MigrationProvider } from 'kysely'
+import { Migrator, sql, type ColumnDefinitionBuilder, type CreateTableBuilder, type Kysely, type Migration, type MigrationProvider } from 'kysely'
 import { hashSecret } from '../core/ids.js'
 
 /** Migrations run in name order at every start; each runs once. Both dialects share them. */
@@ -238,29 +238,19 @@ function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
         await sql`ALTER TABLE events ADD CONSTRAINT events_pkey PRIMARY KEY (source, message_id)`.execute(db)
         return
       }
-      // SQLite cannot change a primary key in place: the table is copied into its new shape.
-      const columns = ['message_id', 'profile_id', 'identity_key', 'type', 'event', 'ts', 'received_at', 'source', 'channel', 'user_id', 'anonymous_id', 'has_traits', 'revenue', 'currency', 'payload', 'cost']
-      await db.schema
-        .createTable('events_v2')
-        .addColumn('message_id', 'text', (c) => c.notNull())
-        .addColumn('profile_id', 'text', (c) => c.notNull())
-        .addColumn('identity_key', 'text', (c) => c.notNull())
-        .addColumn('type', 'text', (c) => c.notNull())
-        .addColumn('event', 'text')
-        .addColumn('ts', 'text', (c) => c.notNull())
-        .addColumn('received_at', 'text', (c) => c.notNull())
-        .addColumn('source', 'text', (c) => c.notNull())
-        .addColumn('channel', 'text', (c) => c.notNull())
-        .addColumn('user_id', 'text')
-        .addColumn('anonymous_id', 'text')
-        .addColumn('has_traits', 'integer', (c) => c.notNull())
-        .addColumn('revenue', 'double precision')
-        .addColumn('currency', 'text')
-        .addColumn('payload', 'text', (c) => c.notNull())
-        .addColumn('cost', 'double precision')
-        .addPrimaryKeyConstraint('events_pk', ['source', 'message_id'])
-        .execute()
-      await sql.raw(`INSERT INTO events_v2 (${columns.join(', ')}) SELECT ${columns.join(', ')} FROM events`).execute(db)
+      // SQLite cannot change a primary key in place: the table is copied into its new shape, which is
+      // 0001's events table with 0004's cost column (spelled out: a migration never changes).
+      const columns: [name: string, type: 'text' | 'integer' | 'double precision', notNull: boolean][] = [
+        ['message_id', 'text', true], ['profile_id', 'text', true], ['identity_key', 'text', true], ['type', 'text', true],
+        ['event', 'text', false], ['ts', 'text', true], ['received_at', 'text', true], ['source', 'text', true],
+        ['channel', 'text', true], ['user_id', 'text', false], ['anonymous_id', 'text', false], ['has_traits', 'integer', true],
+        ['revenue', 'double precision', false], ['currency', 'text', false], ['payload', 'text', true], ['cost', 'double precision', false],
+      ]
+      let table: CreateTableBuilder<string, string> = db.schema.createTable('events_v2')
+      for (const [name, type, notNull] of columns) table = table.addColumn(name, type, (c) => (notNull ? c.notNull() : c))
+      await table.addPrimaryKeyConstraint('events_pk', ['source', 'message_id']).execute()
+      const names = columns.map(([name]) => name).join(', ')
+      await sql.raw(`INSERT INTO events_v2 (${names}) SELECT ${names} FROM events`).execute(db)
       await db.schema.dropTable('events').execute()
       await db.schema.alterTable('events_v2').renameTo('events').execute()
       await db.schema.createIndex('events_profile_ts').on('events').columns(['profile_id', 'ts']).execute()

@@ -357,13 +357,13 @@ export class SqlStore implements Store {
       if (where) q = q.where(where)
       return Number((await q.executeTakeFirstOrThrow()).n)
     }
-    const [events, profiles, quarantined, warnings] = await Promise.all([
+    const [events, profiles, bySeverity] = await Promise.all([
       count('events'),
       count('profiles', sql<boolean>`merged_into is null`),
-      count('quarantine', sql<boolean>`severity = 'rejected'`),
-      count('quarantine', sql<boolean>`severity = 'warning'`),
+      this.db.selectFrom('quarantine').select((eb) => ['severity', eb.fn.countAll<number | string>().as('n')]).groupBy('severity').execute(),
     ])
-    return { events, profiles, quarantined, warnings }
+    const of = (severity: QuarantineSeverity) => Number(bySeverity.find((r) => r.severity === severity)?.n ?? 0)
+    return { events, profiles, quarantined: of('rejected'), warnings: of('warning') }
   }
 
   async listOrders(): Promise<OrderRow[]> {
