@@ -123,6 +123,14 @@ const jsonObject = z.union([z.string(), z.record(z.string(), z.unknown())]).tran
   }
 })
 
+/** A list, given as an array (config file) or comma-separated (environment, flags); empty by default. */
+const commaList = (item: z.ZodString | z.ZodURL) =>
+  z
+    .union([z.string(), z.array(z.string())])
+    .transform((v) => (typeof v === 'string' ? v.split(',').map((p) => p.trim()).filter(Boolean) : v))
+    .pipe(z.array(item))
+    .default([])
+
 const ConfigSchema = z.object({
   port: z.coerce.number().int().min(0).max(65535).default(4000),
   host: z.string().min(1).default('127.0.0.1'),
@@ -148,11 +156,7 @@ const ConfigSchema = z.object({
   discountRate: z.coerce.number().min(0).max(1).default(0.1),
   clvHorizonDays: z.coerce.number().int().min(30).max(3650).default(365),
   jurisdiction: z.enum(JURISDICTIONS).default('DE'),
-  consentPurposes: z
-    .union([z.string(), z.array(z.string())])
-    .transform((v) => (typeof v === 'string' ? v.split(',').map((p) => p.trim()).filter(Boolean) : v))
-    .pipe(z.array(z.string().regex(/^[a-z][a-z0-9_]{0,40}$/, 'must be snake_case purpose names')))
-    .default([]),
+  consentPurposes: commaList(z.string().regex(/^[a-z][a-z0-9_]{0,40}$/, 'must be snake_case purpose names')),
   consentRules: jsonObject
     .pipe(
       z.record(
@@ -161,11 +165,7 @@ const ConfigSchema = z.object({
       ),
     )
     .default({}),
-  corsOrigins: z
-    .union([z.string(), z.array(z.string())])
-    .transform((v) => (typeof v === 'string' ? v.split(',').map((o) => o.trim()).filter(Boolean) : v))
-    .pipe(z.array(z.url({ protocol: /^https?$/, error: 'must be an http(s) origin like https://crm.example.com' })))
-    .default([]),
+  corsOrigins: commaList(z.url({ protocol: /^https?$/, error: 'must be an http(s) origin like https://crm.example.com' })),
   maxAckDelayMs: z.coerce.number().int().min(0).default(1000),
   channelRules: jsonObject
     .pipe(

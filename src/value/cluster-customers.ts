@@ -82,7 +82,7 @@ function summarize(features: ValueFeatures[], assignment: number[], k: number): 
     const members = features.filter((_, i) => assignment[i] === c)
     if (members.length === 0) continue
     const clvs = members.map((m) => m.clv).sort((a, b) => a - b)
-    const benchmarkClv = clvs[Math.min(clvs.length - 1, Math.floor(clvs.length * 0.9))]!
+    const benchmarkClv = quantileOfSorted(clvs, 0.9)
     const summary: ClusterSummary = {
       cluster: c,
       label: '',
@@ -116,9 +116,8 @@ interface ValueScale {
 
 function valueScale(features: ValueFeatures[]): ValueScale {
   const clvs = features.map((f) => f.clv).sort((a, b) => a - b)
-  const at = (q: number) => clvs[Math.min(clvs.length - 1, Math.floor(clvs.length * q))] ?? 0
   const orders = features.map((f) => f.monetaryValue).filter((v) => v > 0)
-  return { medianClv: at(0.5), upperQuartileClv: at(0.75), typicalOrder: orders.length > 0 ? mean(orders) : 0 }
+  return { medianClv: quantileOfSorted(clvs, 0.5), upperQuartileClv: quantileOfSorted(clvs, 0.75), typicalOrder: orders.length > 0 ? mean(orders) : 0 }
 }
 
 /**
@@ -135,6 +134,11 @@ function labelOf(c: ClusterSummary, scale: ValueScale): string {
   }
   if (c.meanProbabilityAlive >= 0.3) return c.meanFrequency >= 2 ? 'at risk valuable' : 'at risk'
   return 'lapsed'
+}
+
+/** The value at quantile `q` of an ascending list (the lower one at ties; 0 for an empty list). */
+function quantileOfSorted(sorted: readonly number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? 0
 }
 
 function standardize(rows: number[][]): number[][] {
