@@ -63,13 +63,13 @@ export function parseEvent(raw: unknown, ctx: ParseContext): ParseOutcome {
   }
   const invalid: InvalidIdentifier[] = []
   const event = normalize(parsed.data, ctx, invalid)
-  const timeField = parsed.data.timestamp ? 'timestamp' : parsed.data.originalTimestamp ? 'originalTimestamp' : null
-  const sentTime = parsed.data.timestamp ?? parsed.data.originalTimestamp
-  // Without sentAt the sender's time is taken as is, so it must be plausible; with sentAt, the correction makes it so.
-  const implausible = timeField && event.sentAt === null ? implausibleTime(event.originalTimestamp!, event.receivedAt) : implausibleTime(event.timestamp, event.receivedAt)
+  // The sender's time (skew-corrected when it sent sentAt) must be plausible; a little ahead is then set to receivedAt.
+  const implausible = implausibleTime(event.timestamp, event.receivedAt)
   if (implausible) {
-    return { ok: false, reason: `${at(timeField ?? 'sentAt')} ${implausible}, got ${describeValue(timeField ? sentTime : parsed.data.sentAt)}`, messageId: rawMessageId }
+    const field = parsed.data.timestamp ? 'timestamp' : 'originalTimestamp'
+    return { ok: false, reason: `${at(field)} ${implausible}, got ${describeValue(parsed.data[field])}`, messageId: rawMessageId }
   }
+  event.timestamp = withinSkew(event.timestamp, event.receivedAt)
   if (ctx.identifiedBy === 'any' ? event.identifiers.length === 0 : event.userId === null && event.anonymousId === null) {
     const needed = ctx.identifiedBy === 'any' ? 'userId, anonymousId, email, phone or an external id' : 'userId or anonymousId'
     return { ok: false, reason: `${at(needed)} is required`, messageId: rawMessageId }
@@ -125,7 +125,7 @@ function normalize(m: SegmentMessage, ctx: ParseContext, invalid: InvalidIdentif
     anonymousId,
     previousId,
     groupId: toId(m.groupId),
-    timestamp: withinSkew(correctSkew(original, sentAt, receivedAt), receivedAt),
+    timestamp: correctSkew(original, sentAt, receivedAt),
     originalTimestamp: original,
     sentAt,
     receivedAt,
