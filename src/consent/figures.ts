@@ -2,6 +2,7 @@ import { CONSENT_CHANNELS, type ConsentChannel, type ConsentRecord, type Consent
 import { AppError } from '../core/errors.js'
 import { timeParam } from '../core/time.js'
 import type { ConsentPolicy } from './rules.js'
+import { effectiveAt } from './may-contact.js'
 
 const INTERVALS = ['day', 'week', 'month'] as const
 export type Interval = (typeof INTERVALS)[number]
@@ -54,7 +55,10 @@ export function consentFigures(
   if (from > to) throw new AppError('REQUEST_INVALID', `from must not be after to, got ${from} > ${to}`)
   const direct = opts.directChannels ?? (['email', 'sms', 'phone'] as const)
 
-  const ordered = [...records].sort((a, b) => (a.occurredAt < b.occurredAt ? -1 : a.occurredAt > b.occurredAt ? 1 : RANK[a.state] - RANK[b.state] || a.id - b.id))
+  // In the order the gate takes them: by when each takes effect (an opt-out at its receipt at the latest).
+  const ordered = [...records]
+    .map((r) => ({ ...r, at: effectiveAt(r) }))
+    .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : RANK[a.state] - RANK[b.state] || a.id - b.id))
   const states = new Map<string, ConsentState>() // profile|purpose|channel → latest state
   const counts = new Map<string, { optIn: number; optOut: number }>() // purpose.channel → counts
   const apply = (r: ConsentRecord & { profileId: string }) => {
@@ -79,14 +83,14 @@ export function consentFigures(
   let seen = 0
   for (let at = periodEnd(from, interval); ; at = periodEnd(at, interval)) {
     const end = at < to ? at : to
-    while (next < ordered.length && ordered[next]!.occurredAt < end) apply(ordered[next++]!)
+    while (next < ordered.length && ordered[next]!.at < end) apply(ordered[next++]!)
     while (seen < firstSeen.length && firstSeen[seen]! < end) seen++
     const optInRate: Record<string, number> = {}
     for (const [key, c] of counts) optInRate[key] = rate(c.optIn, seen)
     series.push({ at: end, profiles: seen, optInRate })
     if (end >= to) break
   }
-  while (next < ordered.length && ordered[next]!.occurredAt <= to) apply(ordered[next++]!)
+  while (next < ordered.length && ordered[next]!.at <= to) apply(ordered[next++]!)
   const profiles = firstSeen.filter((t) => t <= to).length
 
   const current: PurposeChannelFigure[] = []
@@ -107,7 +111,7 @@ export function consentFigures(
     if (state === 'opt_out') return false
     return state === 'opt_in' || policy.defaults.marketing![channel] === 'allowed_unless_objected'
   }
-  const decided = new Set(ordered.filter((r) => r.purpose === 'marketing' && r.occurredAt <= to).map((r) => r.profileId))
+  const decided = new Set(ordered.filter((r) => r.purpose === 'marketing' && r.at <= to).map((r) => r.profileId))
   let reachable = [...decided].filter((p) => direct.some((ch) => allowedBy(p, ch))).length
   if (direct.some((ch) => allowedBy(null, ch))) reachable += Math.max(0, profiles - decided.size)
 

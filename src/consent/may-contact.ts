@@ -74,7 +74,7 @@ export function latestDecision(records: readonly ConsentRecord[], purpose: strin
  * recorded at the latest (new changes are stored that way; this also covers records stored dated
  * ahead before that rule).
  */
-function effectiveAt(r: ConsentRecord): string {
+export function effectiveAt(r: Pick<ConsentRecord, 'state' | 'occurredAt' | 'recordedAt'>): string {
   return r.state === 'opt_out' && r.recordedAt < r.occurredAt ? r.recordedAt : r.occurredAt
 }
 
