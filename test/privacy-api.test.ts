@@ -156,9 +156,11 @@ describe('consent figures and the analysts', () => {
   it('exports computed values under pseudonyms, leaving out people who objected to analytics', async () => {
     const a = await customer('px-1')
     const b = await customer('px-2')
-    await t.store.putComputedValues([
-      { profileId: a, kind: 'value', computedAt: '2026-02-01T00:00:00.000Z', data: { clv: 10 } },
-      { profileId: b, kind: 'value', computedAt: '2026-02-01T00:00:00.000Z', data: { clv: 20 } },
+    await t.store.putValueRun({ computedAt: '2026-02-01T00:00:00.000Z', data: {} }, [
+      [
+        { profileId: a, kind: 'value', computedAt: '2026-02-01T00:00:00.000Z', data: { clv: 10 } },
+        { profileId: b, kind: 'value', computedAt: '2026-02-01T00:00:00.000Z', data: { clv: 20 } },
+      ],
     ])
     await putConsent(b, { purpose: 'analytics', channel: 'all', state: 'opt_out', occurredAt: '2026-01-05T00:00:00Z' })
     const res = await get('/v1/exports/profiles', 'analyst')

@@ -6,7 +6,7 @@ import { refreshValues } from '../src/value/refresh-values.js'
 import { scoreCustomers } from '../src/value/score-customers.js'
 import { ConsentService } from '../src/consent/consent-service.js'
 import { createApiKey } from '../src/server/access/keys.js'
-import { collectorFor, freshStore, TEST_POLICY } from './helpers/stores.js'
+import { allRows, collectorFor, freshStore, TEST_POLICY } from './helpers/stores.js'
 
 describe('customer value from the store', () => {
   it('fits on the demo orders, scores every buyer and shows it in the profile API', async () => {
@@ -22,7 +22,7 @@ describe('customer value from the store', () => {
 
       const app = await buildApp({ store, collector, consent: new ConsentService(store, TEST_POLICY), defaultCountry: 'DE', logLevel: 'silent' })
       const headers = { authorization: `Bearer ${(await createApiKey(store, { role: 'admin', name: 'test' })).secret}` }
-      const buyer = (await store.listOrders())[0]!.profileId
+      const buyer = (await allRows(store.orderPages()))[0]!.profileId
       const res = await app.inject({ method: 'GET', url: `/v1/profiles/${buyer}`, headers })
       const value = res.json().computed.value
       expect(value).toMatchObject({ currency: 'EUR', horizonDays: 365, discountRate: 0.1, model: 'bgnbd+gammagamma' })
@@ -33,7 +33,7 @@ describe('customer value from the store', () => {
       expect(value.rfm.score).toMatch(/^[1-5]{3}$/)
       expect(typeof value.cluster).toBe('string')
       // Demo orders carry their cost: repeat buyers get a margin share between 35 % and 50 %.
-      const repeatBuyer = (await store.listOrders()).find((o, i, all) => all.findIndex((p) => p.profileId === o.profileId) !== i)!.profileId
+      const repeatBuyer = (await allRows(store.orderPages())).find((o, i, all) => all.findIndex((p) => p.profileId === o.profileId) !== i)!.profileId
       const profitability = (await app.inject({ method: 'GET', url: `/v1/profiles/${repeatBuyer}`, headers })).json().computed.value.profitability
       expect(profitability.marginShare).toBeGreaterThan(0.35)
       expect(profitability.marginShare).toBeLessThan(0.5)

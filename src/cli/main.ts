@@ -4,7 +4,7 @@ import { AppError } from '../core/errors.js'
 import { createSource, listSourcesWithKeys } from '../collect/sources.js'
 import { demoCommand } from './demo-command.js'
 import { importCommand, importSpendCommand } from './import-command.js'
-import { printResult } from './output.js'
+import { printResult, progress } from './output.js'
 import { runAttribution } from '../journey/run-attribution.js'
 import { channelRulesWith } from '../journey/channel.js'
 import { formatAttribution } from './format-attribution.js'
@@ -144,7 +144,10 @@ export async function main(argv: string[]): Promise<void> {
     .option('--json', 'print one JSON document')
     .action(async (flags) => {
       await withRuntime(flags, async (runtime) => {
+        const total = (await runtime.store.counts()).events
+        const bar = progress('attribution')
         const report = await runAttribution(runtime.store, {
+          onProgress: (read) => bar.update(read, total, 'events read'),
           model: flags.model,
           rules: channelRulesWith(runtime.config.channelRules),
           conversion: flags.conversion,
@@ -153,6 +156,7 @@ export async function main(argv: string[]): Promise<void> {
           ...(flags.from ? { from: flags.from } : {}),
           ...(flags.to ? { to: flags.to } : {}),
         })
+        bar.stop()
         printResult(report, Boolean(flags.json), () => formatAttribution(report))
       })
     })

@@ -5,9 +5,12 @@ export function printResult(result: unknown, json: boolean, human: () => string)
   process.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : `${human()}\n`)
 }
 
-/** A progress bar on a TTY; elsewhere a line to stderr every few seconds. Never on stdout. */
-export function progress(label: string): { update(done: number, total: number, extra?: string): void; stop(): void } {
-  if (process.stderr.isTTY) {
+/**
+ * A progress bar on a TTY; elsewhere, or when the total is not known (0), a line to stderr every
+ * few seconds. Never on stdout.
+ */
+export function progress(label: string, opts: { totalKnown?: boolean } = {}): { update(done: number, total: number, extra?: string): void; stop(): void } {
+  if (process.stderr.isTTY && opts.totalKnown !== false) {
     const bar = new cliProgress.SingleBar(
       { format: `${label} [{bar}] {percentage}% | {value}/{total} | {extra}`, stream: process.stderr, hideCursor: true },
       cliProgress.Presets.shades_classic,
@@ -28,7 +31,7 @@ export function progress(label: string): { update(done: number, total: number, e
   let latest = ''
   return {
     update(done, total, extra = '') {
-      latest = `${label}: ${done}/${total} ${extra}`
+      latest = opts.totalKnown === false ? `${label}: ${done} ${extra}` : `${label}: ${done}/${total} ${extra}`
       const now = Date.now()
       if (now - last < 2000) return
       last = now

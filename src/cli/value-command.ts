@@ -5,7 +5,7 @@ import { fitMbgNbd } from '../value/mbgnbd.js'
 import { fitParetoNbd } from '../value/pareto-nbd.js'
 import { fitModel, predictCustomers, type ModelName } from '../value/predict.js'
 import { readSummaryTable, type SummaryTable } from '../value/read-summary.js'
-import { printResult } from './output.js'
+import { printResult, progress } from './output.js'
 import { repeatBuyers } from '../value/summary.js'
 import type { Runtime } from './runtime.js'
 import { refreshStoreValues } from './value-refresh.js'
@@ -30,7 +30,13 @@ export async function valueFitFromStore(runtime: Runtime, opts: { model: ModelNa
   if (opts.model === 'bgbb') {
     throw new AppError('VALUE_INPUT_INVALID', 'BG/BB needs discrete-opportunity data (frequency,recency,periods,weights); use --summary')
   }
-  const refresh = await refreshStoreValues(runtime.store, runtime.config, { ...(opts.currency ? { currency: opts.currency } : {}), ...(opts.asOf ? { asOf: opts.asOf } : {}) })
+  const bar = progress('value fit', { totalKnown: false })
+  const refresh = await refreshStoreValues(runtime.store, runtime.config, {
+    ...(opts.currency ? { currency: opts.currency } : {}),
+    ...(opts.asOf ? { asOf: opts.asOf } : {}),
+    onProgress: (read) => bar.update(read, read, 'orders read'),
+  })
+  bar.stop()
   // On stderr, so that --json stays one document; the JSON carries them too.
   for (const warning of refresh.warnings) process.stderr.write(`warning: ${warning}\n`)
   if (opts.model === 'pareto' || opts.model === 'mbgnbd') {

@@ -1,4 +1,5 @@
 import { HEURISTIC_MODELS, touchpointCredits, type HeuristicModel } from './heuristic-models.js'
+import { addCredit, JourneyTally, type CreditSums } from './journey-tally.js'
 import type { Channel } from './channel.js'
 import type { Journey } from './journeys.js'
 import { markovAttribution } from './markov.js'
@@ -30,62 +31,78 @@ export interface AttributionReport {
   notes: string[]
 }
 
+export interface AttributeOptions {
+  models: readonly AttributionModel[]
+  markovOrder?: number
+  halfLifeDays?: number
+  topPaths?: number
+  /** Also credit campaigns ("channel/campaign"). */
+  byCampaign?: boolean
+  /** Spend in the period by channel and by "channel/campaign", for CPA and ROAS. */
+  spend?: { byChannel: Record<string, number>; byCampaign: Record<string, number> }
+}
+
 /**
  * Runs the chosen models over the journeys and puts their per-channel credits side by side.
  *
  * @example
  * attribute(journeys, { models: ['last_touch', 'markov'] })
  */
-export function attribute(
-  journeys: Journey[],
-  opts: {
-    models: readonly AttributionModel[]
-    markovOrder?: number
-    halfLifeDays?: number
-    topPaths?: number
-    /** Also credit campaigns ("channel/campaign"). */
-    byCampaign?: boolean
-    /** Spend in the period by channel and by "channel/campaign", for CPA and ROAS. */
-    spend?: { byChannel: Record<string, number>; byCampaign: Record<string, number> }
-  },
-): AttributionReport {
-  const converting = journeys.filter((j) => j.converted)
-  const report: AttributionReport = {
-    journeys: journeys.length,
-    conversions: converting.length,
-    value: roundTo(converting.reduce((s, j) => s + j.value, 0), 4),
-    models: {},
-    topPaths: opts.topPaths === 0 ? [] : topPaths(journeys, opts.topPaths ?? 10),
-    notes: [],
+export function attribute(journeys: Iterable<Journey>, opts: AttributeOptions): AttributionReport {
+  const attribution = startAttribution(opts)
+  for (const j of journeys) attribution.add(j)
+  return attribution.report()
+}
+
+/**
+ * The same models over journeys that arrive one at a time (from the store's stream): each is folded
+ * into the distinct paths by channel and by campaign as it comes, so memory follows the paths.
+ */
+export function startAttribution(opts: AttributeOptions): { add(journey: Journey): void; report(): AttributionReport } {
+  const byChannel = new JourneyTally(opts.halfLifeDays ?? 7)
+  const byCampaign = opts.byCampaign ? new JourneyTally(opts.halfLifeDays ?? 7) : null
+  const campaignKey = (t: Journey['touchpoints'][number]) => `${t.channel}/${t.campaign ?? '-'}`
+  return {
+    add(journey) {
+      byChannel.add(journey)
+      byCampaign?.add(journey, campaignKey)
+    },
+    report() {
+      const report: AttributionReport = {
+        journeys: byChannel.journeys,
+        conversions: byChannel.conversions,
+        value: roundTo(byChannel.value, 4),
+        models: {},
+        topPaths: opts.topPaths === 0 ? [] : topPaths(byChannel, opts.topPaths ?? 10),
+        notes: [],
+      }
+      report.models = runModels(byChannel, opts, report.notes, opts.spend?.byChannel)
+      if (byCampaign) report.campaigns = runModels(byCampaign, opts, report.notes, opts.spend?.byCampaign)
+      return report
+    },
   }
-  report.models = runModels(journeys, opts, report.notes, opts.spend?.byChannel)
-  if (opts.byCampaign) {
-    // The same models over touchpoints keyed "channel/campaign".
-    const keyed = journeys.map((j) => ({ ...j, touchpoints: j.touchpoints.map((t) => ({ ...t, channel: `${t.channel}/${t.campaign ?? '-'}` as Channel })) }))
-    report.campaigns = runModels(keyed, opts, report.notes, opts.spend?.byCampaign)
-  }
-  return report
 }
 
 function runModels(
-  journeys: Journey[],
-  opts: { models: readonly AttributionModel[]; markovOrder?: number; halfLifeDays?: number },
+  tally: JourneyTally,
+  opts: { models: readonly AttributionModel[]; markovOrder?: number },
   notes: string[],
   spend: Record<string, number> | undefined,
 ): Partial<Record<AttributionModel, Record<string, ChannelCredit>>> {
-  const converting = journeys.filter((j) => j.converted)
   const out: Partial<Record<AttributionModel, Record<string, ChannelCredit>>> = {}
   for (const model of opts.models) {
     if (model === 'markov') {
-      const m = markovAttribution(journeys, opts.markovOrder ?? 1)
+      const m = markovAttribution(tally.weightedPaths(), opts.markovOrder ?? 1)
       out.markov = credits(m.conversions, m.value)
     } else if (model === 'shapley') {
-      const s = shapleyAttribution(journeys, { permutations: 500 })
+      const s = shapleyAttribution(tally.weightedPaths(), { permutations: 500 })
       out.shapley = credits(s.conversions, s.value)
       if (!s.exact) notes.push(`shapley over ${s.channels.length} keys: sampled from ${s.permutations} permutations; standard errors ${JSON.stringify(roundAll(s.standardErrors))}`)
       notes.push(...negativeShapleyNotes(s.conversions))
+    } else if (model === 'time_decay') {
+      out.time_decay = rounded(tally.timeDecay)
     } else {
-      out[model] = heuristic(converting, model, opts.halfLifeDays ?? 7)
+      out[model] = positional(tally, model)
     }
     if (spend) addSpend(out[model]!, spend)
   }
@@ -120,39 +137,31 @@ function roundAll(r: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(r).map(([k, v]) => [k, roundTo(v, 4)]))
 }
 
-function heuristic(converting: Journey[], model: HeuristicModel, halfLifeDays: number): Record<string, ChannelCredit> {
-  const out: Record<string, ChannelCredit> = {}
-  for (const j of converting) {
-    touchpointCredits(j, model, halfLifeDays).forEach((credit, i) => {
-      if (credit === 0) return
-      const c = j.touchpoints[i]!.channel
-      const acc = (out[c] ??= { conversions: 0, value: 0 })
-      acc.conversions += credit
-      acc.value += credit * j.value
+/** A positional model's credits: the same for every journey of a path, so counted once per path. */
+function positional(tally: JourneyTally, model: Exclude<HeuristicModel, 'time_decay'>): Record<string, ChannelCredit> {
+  const sums: CreditSums = new Map()
+  for (const path of tally.weightedPaths()) {
+    if (path.conversions === 0) continue
+    const journey: Journey = { touchpoints: path.channels.map((c) => ({ channel: c as Channel, campaign: null, at: 0 })), converted: true, value: 0, endsAt: 0 }
+    touchpointCredits(journey, model).forEach((credit, i) => {
+      if (credit !== 0) addCredit(sums, path.channels[i]!, credit * path.conversions, credit * path.value)
     })
   }
-  for (const acc of Object.values(out)) {
-    acc.conversions = roundTo(acc.conversions, 4)
-    acc.value = roundTo(acc.value, 4)
-  }
-  return out
+  return rounded(sums)
+}
+
+function rounded(sums: CreditSums): Record<string, ChannelCredit> {
+  return Object.fromEntries([...sums].map(([key, c]) => [key, { conversions: roundTo(c.conversions, 4), value: roundTo(c.value, 4) }]))
 }
 
 function credits(conversions: Record<string, number>, value: Record<string, number>): Record<string, ChannelCredit> {
   return Object.fromEntries(Object.keys(conversions).map((c) => [c, { conversions: roundTo(conversions[c]!, 4), value: roundTo(value[c] ?? 0, 4) }]))
 }
 
-function topPaths(journeys: Journey[], limit: number): AttributionReport['topPaths'] {
-  const paths = new Map<string, { journeys: number; conversions: number }>()
-  for (const j of journeys) {
-    const path = j.touchpoints.map((t) => t.channel).join(' > ')
-    const acc = paths.get(path) ?? { journeys: 0, conversions: 0 }
-    acc.journeys++
-    if (j.converted) acc.conversions++
-    paths.set(path, acc)
-  }
-  return [...paths]
-    .sort((a, b) => b[1].journeys - a[1].journeys || (a[0] < b[0] ? -1 : 1))
+function topPaths(tally: JourneyTally, limit: number): AttributionReport['topPaths'] {
+  return [...tally.weightedPaths()]
+    .map((p) => ({ path: p.channels.join(' > '), journeys: p.journeys, conversions: p.conversions }))
+    .sort((a, b) => b.journeys - a.journeys || (a.path < b.path ? -1 : 1))
     .slice(0, limit)
-    .map(([path, acc]) => ({ path, ...acc, conversionRate: roundTo(acc.conversions / acc.journeys, 4) }))
+    .map((p) => ({ ...p, conversionRate: roundTo(p.conversions / p.journeys, 4) }))
 }

@@ -6,6 +6,7 @@ import { HEURISTIC_MODELS, touchpointCredits } from './heuristic-models.js'
 import { buildJourneys, type Journey } from './journeys.js'
 import { markovAttribution } from './markov.js'
 import { shapleyAttribution } from './shapley.js'
+import { pathsOf } from './journey-tally.js'
 
 const journey = (path: string, converted = true, value = 100): Journey => ({
   touchpoints: path.split(' > ').map((c, i) => ({ channel: c as Channel, campaign: null, at: i * 86_400_000 })),
@@ -24,7 +25,7 @@ describe('Markov attribution: the worked example of the ChannelAttribution white
   //   P = (3/8) / (1 − 2/8) = 0.5, so B's removal effect is 0.5; without A nothing converts: effect 1.
   // The 3 conversions split 1 : 0.5, so A gets 2 and B gets 1. First and last touch give all 3 to A.
   const journeys = ['A > B > A > B > B > A', 'A > B > B > A > A', 'A > A'].map((p) => journey(p))
-  const m = markovAttribution(journeys, 1)
+  const m = markovAttribution(pathsOf(journeys), 1)
 
   it('gives the transition probabilities', () => {
     expect(m.transitions.A).toEqual({ B: 3 / 8, '(conversion)': 3 / 8, A: 2 / 8 })
@@ -73,8 +74,8 @@ describe('credits add up', () => {
         const journeys = raw.map(toJourney)
         const conversions = journeys.filter((j) => j.converted).length
         const sum = (r: Record<string, number>) => Object.values(r).reduce((s, v) => s + v, 0)
-        const markov = markovAttribution(journeys, 2)
-        const shapley = shapleyAttribution(journeys)
+        const markov = markovAttribution(pathsOf(journeys), 2)
+        const shapley = shapleyAttribution(pathsOf(journeys))
         if (markov.conversionProbability > 0) expect(sum(markov.conversions)).toBeCloseTo(conversions, 8)
         if (conversions > 0 && Object.values(shapley.conversions).some((v) => v !== 0)) expect(sum(shapley.conversions)).toBeCloseTo(conversions, 8)
       }),
@@ -126,7 +127,7 @@ describe('Shapley sampling beyond 15 channels', () => {
     const journeys: Journey[] = []
     for (let i = 0; i < 40; i++) journeys.push(journey(names.join(' > '), i % 2 === 0))
     for (const name of names) for (let i = 0; i < 4; i++) journeys.push(journey(name, i === 0))
-    const sampled = shapleyAttribution(journeys, { permutations: 400, seed: 3 })
+    const sampled = shapleyAttribution(pathsOf(journeys), { permutations: 400, seed: 3 })
     expect(sampled.exact).toBe(false)
     expect(sampled.permutations).toBe(400)
     const conversions = journeys.filter((j) => j.converted).length

@@ -1,4 +1,4 @@
-import type { Journey } from './journeys.js'
+import type { WeightedPath } from './journey-tally.js'
 
 export interface MarkovResult {
   order: number
@@ -25,36 +25,39 @@ const NULL_ID = -3
  * conversion, the others in null), and each channel's removal effect — the share of conversion
  * probability lost when the channel is removed (its states lead to null). Conversions are split
  * in proportion to the removal effects. States are integers (channel indexes in base 32), so
- * millions of journeys of order 3 stay cheap.
+ * millions of journeys of order 3 stay cheap. Journeys come as distinct paths with their counts
+ * (`pathsOf`, or a JourneyTally fed from the store); a path of n journeys counts as n.
  */
-export function markovAttribution(journeys: Journey[], order = 1): MarkovResult {
+export function markovAttribution(input: Iterable<WeightedPath>, order = 1): MarkovResult {
   if (order < 1 || order > 3) throw new RangeError(`order must be 1, 2 or 3, got ${order}`)
-  const channels = [...new Set(journeys.flatMap((j) => j.touchpoints.map((t) => t.channel as string)))].sort()
+  const paths = [...input]
+  const channels = [...new Set(paths.flatMap((p) => p.channels))].sort()
   if (channels.length > 31) throw new RangeError(`Markov attribution takes at most 31 channels, got ${channels.length}`)
   const index = new Map(channels.map((c, i) => [c, i]))
   // A state is the last `order` channels: 1 + index of each, in base 32 (0 = no channel yet).
   const counts = new Map<number, Map<number, number>>()
-  const add = (from: number, to: number) => {
+  const add = (from: number, to: number, n: number) => {
+    if (n === 0) return
     let row = counts.get(from)
     if (!row) counts.set(from, (row = new Map()))
-    row.set(to, (row.get(to) ?? 0) + 1)
+    row.set(to, (row.get(to) ?? 0) + n)
   }
   const modulus = 32 ** order
   let totalConversions = 0
   let totalValue = 0
-  for (const j of journeys) {
+  for (const p of paths) {
     let previous = START_ID
     let state = 0
-    for (const t of j.touchpoints) {
-      state = (state * 32 + index.get(t.channel)! + 1) % modulus
-      add(previous, state)
+    for (const channel of p.channels) {
+      state = (state * 32 + index.get(channel)! + 1) % modulus
+      add(previous, state, p.journeys)
       previous = state
     }
-    add(previous, j.converted ? CONVERSION_ID : NULL_ID)
-    if (j.converted) {
-      totalConversions++
-      totalValue += j.value
-    }
+    // Converting journeys end in conversion, the others in null.
+    add(previous, CONVERSION_ID, p.conversions)
+    add(previous, NULL_ID, p.journeys - p.conversions)
+    totalConversions += p.conversions
+    totalValue += p.value
   }
   const probabilities = new Map<number, [number, number][]>()
   for (const [from, row] of counts) {

@@ -1,5 +1,5 @@
 import { Random } from '../core/random.js'
-import type { Journey } from './journeys.js'
+import type { WeightedPath } from './journey-tally.js'
 
 export interface ShapleyResult {
   channels: string[]
@@ -24,36 +24,24 @@ const EXACT_UP_TO = 15
  * are summed, then scaled to add up to the conversions. Exact for sets of up to 15 channels;
  * larger sets are sampled by random permutations, with the sampling error reported.
  */
-export function shapleyAttribution(journeys: Journey[], opts: { permutations?: number; seed?: number; minJourneys?: number } = {}): ShapleyResult {
-  const channels = [...new Set(journeys.flatMap((j) => j.touchpoints.map((t) => t.channel as string)))].sort()
+export function shapleyAttribution(input: Iterable<WeightedPath>, opts: { permutations?: number; seed?: number; minJourneys?: number } = {}): ShapleyResult {
+  const paths = [...input]
+  const channels = [...new Set(paths.flatMap((p) => p.channels))].sort()
   const index = new Map(channels.map((c, i) => [c, i]))
-  const minJourneys = opts.minJourneys ?? (journeys.length >= 10_000 ? 30 : 1)
-  // Journeys grouped by their set of channels (sorted channel indexes joined as the key).
+  const journeyCount = paths.reduce((n, p) => n + p.journeys, 0)
+  const minJourneys = opts.minJourneys ?? (journeyCount >= 10_000 ? 30 : 1)
+  // Paths grouped by their set of channels (sorted channel indexes joined as the key).
   const sets = new Map<string, { members: number[]; journeys: number; conversions: number }>()
   let totalConversions = 0
   let totalValue = 0
-  // A journey's channel set as a bit mask while there are few channels: grouping stays cheap at millions of journeys.
-  const keyOfMask = channels.length <= 30 ? new Map<number, string>() : null
-  for (const j of journeys) {
-    let key: string | undefined
-    if (keyOfMask) {
-      let mask = 0
-      for (const t of j.touchpoints) mask |= 1 << index.get(t.channel)!
-      key = keyOfMask.get(mask)
-      if (key === undefined) {
-        key = membersOf(j, index).join(',')
-        keyOfMask.set(mask, key)
-      }
-    } else {
-      key = membersOf(j, index).join(',')
-    }
-    const acc = sets.get(key) ?? { members: membersOf(j, index), journeys: 0, conversions: 0 }
-    acc.journeys++
-    if (j.converted) {
-      acc.conversions++
-      totalConversions++
-      totalValue += j.value
-    }
+  for (const p of paths) {
+    const members = membersOf(p, index)
+    const key = members.join(',')
+    const acc = sets.get(key) ?? { members, journeys: 0, conversions: 0 }
+    acc.journeys += p.journeys
+    acc.conversions += p.conversions
+    totalConversions += p.conversions
+    totalValue += p.value
     sets.set(key, acc)
   }
   const memo = new Map<string, number>()
@@ -96,9 +84,9 @@ export function shapleyAttribution(journeys: Journey[], opts: { permutations?: n
 
 type Split = { shares: number[]; standardErrors: number[] }
 
-/** The sorted channel indexes a journey touched. */
-function membersOf(j: Journey, index: Map<string, number>): number[] {
-  return [...new Set(j.touchpoints.map((t) => index.get(t.channel)!))].sort((a, b) => a - b)
+/** The sorted channel indexes a path touched. */
+function membersOf(p: WeightedPath, index: Map<string, number>): number[] {
+  return [...new Set(p.channels.map((c) => index.get(c)!))].sort((a, b) => a - b)
 }
 
 /** The Shapley split of the set's worth among its members, over all 2^k coalitions. */

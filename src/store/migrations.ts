@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import { Migrator, sql, type ColumnDefinitionBuilder, type CreateTableBuilder, type Kysely, type Migration, type MigrationProvider } from 'kysely'
 import { hashSecret } from '../core/ids.js'
+import { journeyColumns } from './migrations/0010-journey-columns.js'
+import { valueRunVersions } from './migrations/0011-value-run-versions.js'
 
 /** Migrations run in name order at every start; each runs once. Both dialects share them. */
 function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
@@ -263,6 +265,8 @@ function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
       await db.schema.alterTable('quarantine').addColumn('severity', 'text', (c) => c.notNull().defaultTo('rejected')).execute()
     },
   },
+  '0010_journey_columns': journeyColumns,
+  '0011_value_run_versions': valueRunVersions(dialect),
   }
 }
 

@@ -23,8 +23,17 @@ export function toEventRow({ event: e, profileId, identityKey }: StoredEvent): D
     revenue: e.revenue,
     cost: e.cost,
     currency: e.currency,
+    ...campaignColumns(e),
     payload: JSON.stringify(payload),
   }
+}
+
+/** The campaign context (UTM) and referrer an event carries, as attribution reads them: non-empty strings only. */
+export function campaignColumns(e: Pick<CollectedEvent, 'context'>): Pick<Database['events'], 'utm_source' | 'utm_medium' | 'utm_campaign' | 'referrer'> {
+  const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null)
+  const campaign = isPlainObject(e.context.campaign) ? e.context.campaign : {}
+  const page = isPlainObject(e.context.page) ? e.context.page : {}
+  return { utm_source: text(campaign.source), utm_medium: text(campaign.medium), utm_campaign: text(campaign.name), referrer: text(page.referrer) }
 }
 
 /** The person's traits an event carries: identify's traits plus context.traits (group traits describe the account). */

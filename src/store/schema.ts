@@ -67,6 +67,11 @@ export interface Database {
     revenue: number | null
     cost: number | null
     currency: string | null
+    /** Campaign context and referrer, for attribution without payloads (migration 0010). */
+    utm_source: string | null
+    utm_medium: string | null
+    utm_campaign: string | null
+    referrer: string | null
     payload: string
   }
   name_terms: { identity_key: string; term: string }

@@ -9,6 +9,8 @@ import { fromJsonText } from '../core/json-shape.js'
 import { escapeLike, mentionPatterns } from './erasure-plan.js'
 import { EVENT_KEY_SQL, eventKey } from './store.js'
 import { personTraits } from './rows.js'
+import { journeyEventPages, orderPages } from './journey-reads.js'
+import { computedValuesOf, computedValuesOfKind, latestValueRun, putValueRun } from './value-runs.js'
 import type { Database } from './schema.js'
 import type { ConsentRecord, Suppression } from '../core/consent.js'
 import type {
@@ -366,36 +368,12 @@ export class SqlStore implements Store {
     return { events, profiles, quarantined: of('rejected'), warnings: of('warning') }
   }
 
-  async listOrders(): Promise<OrderRow[]> {
-    const rows = await this.db
-      .selectFrom('events')
-      .select(['profile_id', 'ts', 'revenue', 'cost', 'currency'])
-      .where('event', '=', 'Order Completed')
-      .where('revenue', 'is not', null)
-      .orderBy('profile_id')
-      .orderBy('ts')
-      .execute()
-    return rows.map((r) => ({ profileId: r.profile_id, timestamp: r.ts, revenue: Number(r.revenue), cost: r.cost === null ? null : Number(r.cost), currency: r.currency }))
+  orderPages(opts: { pageRows?: number } = {}): AsyncIterable<OrderRow[]> {
+    return orderPages(this.db, opts)
   }
 
-  async listJourneyEvents(opts: { from?: string; to?: string }): Promise<JourneyEventRow[]> {
-    let query = this.db
-      .selectFrom('events')
-      .select(['profile_id', 'ts', 'type', 'event', 'channel', 'revenue', 'payload'])
-      .where((eb) => eb.or([eb('type', 'in', ['page', 'screen']), eb('type', '=', 'track')]))
-    if (opts.from) query = query.where('ts', '>=', opts.from)
-    if (opts.to) query = query.where('ts', '<', opts.to)
-    const rows = await query.orderBy('profile_id').orderBy('ts').orderBy('message_id').execute()
-    return rows.map((r) => {
-      const payload = JSON.parse(r.payload) as CollectedEvent
-      const campaign = (payload.context.campaign ?? {}) as Record<string, unknown>
-      const page = (payload.context.page ?? {}) as Record<string, unknown>
-      const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined)
-      const row: JourneyEventRow = { profileId: r.profile_id, timestamp: r.ts, type: r.type, event: r.event, channel: r.channel, revenue: r.revenue === null ? null : Number(r.revenue) }
-      const extras = { utmSource: text(campaign.source), utmMedium: text(campaign.medium), utmCampaign: text(campaign.name), referrer: text(page.referrer) }
-      for (const [k, v] of Object.entries(extras)) if (v !== undefined) (row as unknown as Record<string, string>)[k] = v
-      return row
-    })
+  journeyEventPages(opts: { from?: string; to?: string; pageRows?: number }): AsyncIterable<JourneyEventRow[]> {
+    return journeyEventPages(this.db, opts)
   }
 
   async putSpend(rows: SpendRecord[]): Promise<void> {
@@ -415,36 +393,20 @@ export class SqlStore implements Store {
     return rows.map((r) => ({ date: r.day, channel: r.channel, campaign: r.campaign, cost: Number(r.cost) }))
   }
 
-  async putComputedValues(values: ComputedValue[]): Promise<void> {
-    for (let i = 0; i < values.length; i += 1000) {
-      const chunk = values.slice(i, i + 1000)
-      await this.db
-        .insertInto('computed_values')
-        .values(chunk.map((v) => ({ profile_id: v.profileId, kind: v.kind, computed_at: v.computedAt, data: JSON.stringify(v.data) })))
-        .onConflict((oc) =>
-          oc.columns(['profile_id', 'kind']).doUpdateSet((eb) => ({ computed_at: eb.ref('excluded.computed_at'), data: eb.ref('excluded.data') })),
-        )
-        .execute()
-    }
+  putValueRun(run: { computedAt: string; data: Record<string, unknown> }, values: Iterable<ComputedValue[]>): Promise<void> {
+    return putValueRun(this.db, run, values)
   }
 
-  async getComputedValues(profileId: string): Promise<ComputedValue[]> {
-    const rows = await this.db.selectFrom('computed_values').selectAll().where('profile_id', '=', profileId).orderBy('kind').execute()
-    return rows.map(toComputedValue)
+  getComputedValues(profileId: string): Promise<ComputedValue[]> {
+    return computedValuesOf(this.db, profileId)
   }
 
-  async listComputedValues(kind: string): Promise<ComputedValue[]> {
-    const rows = await this.db.selectFrom('computed_values').selectAll().where('kind', '=', kind).orderBy('profile_id').execute()
-    return rows.map(toComputedValue)
+  listComputedValues(kind: string): Promise<ComputedValue[]> {
+    return computedValuesOfKind(this.db, kind)
   }
 
-  async putValueRun(computedAt: string, data: Record<string, unknown>): Promise<void> {
-    await this.db.insertInto('value_runs').values({ computed_at: computedAt, data: JSON.stringify(data) }).execute()
-  }
-
-  async latestValueRun(): Promise<{ computedAt: string; data: Record<string, unknown> } | null> {
-    const row = await this.db.selectFrom('value_runs').selectAll().orderBy('id', 'desc').limit(1).executeTakeFirst()
-    return row ? { computedAt: row.computed_at, data: JSON.parse(row.data) as Record<string, unknown> } : null
+  latestValueRun(): Promise<{ computedAt: string; data: Record<string, unknown> } | null> {
+    return latestValueRun(this.db)
   }
 
   async listIdentifiers(): Promise<IdentifierRow[]> {
@@ -483,10 +445,6 @@ function toConsentRecord(r: ConsentRow): ConsentRecord {
     evidence: r.evidence === null ? null : (JSON.parse(r.evidence) as ConsentRecord['evidence']),
     messageId: r.message_id,
   }
-}
-
-function toComputedValue(r: Database['computed_values']): ComputedValue {
-  return { profileId: r.profile_id, kind: r.kind, computedAt: r.computed_at, data: JSON.parse(r.data) as Record<string, unknown> }
 }
 
 function toIdentifierRow(r: Database['identifiers']): IdentifierRow {

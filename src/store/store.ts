@@ -214,18 +214,21 @@ export interface Store {
   listQuarantine(opts: { limit: number; cursor?: string; source?: string; severity?: QuarantineSeverity }): Promise<Page<QuarantineEntry>>
   /** Stored events, live profiles, rejected messages (quarantined) and data-quality warnings. */
   counts(): Promise<{ events: number; profiles: number; quarantined: number; warnings: number }>
-  /** Every order with a revenue, by the profile that holds it now. */
-  listOrders(): Promise<OrderRow[]>
-  /** Replaces the computed values of a kind for the given profiles. */
-  putComputedValues(values: ComputedValue[]): Promise<void>
+  /** Every order with a revenue, by the profile that holds it now, ordered by profile and time, in pages. */
+  orderPages(opts?: { pageRows?: number }): AsyncIterable<OrderRow[]>
+  /**
+   * Stores a value refresh: its values (in pages) beside the current run's, then its summary, which
+   * makes them current at once. Until then reads see the previous run; a run that fails halfway
+   * leaves it in place. Older runs' values are deleted after.
+   */
+  putValueRun(run: { computedAt: string; data: Record<string, unknown> }, values: Iterable<ComputedValue[]>): Promise<void>
+  /** The current run's computed values of a profile. */
   getComputedValues(profileId: string): Promise<ComputedValue[]>
-  /** Every profile's computed value of a kind, by profile id. */
+  /** Every profile's computed value of a kind in the current run, by profile id. */
   listComputedValues(kind: string): Promise<ComputedValue[]>
-  /** Keeps the outcome of a value refresh (fits, clusters, model check). */
-  putValueRun(computedAt: string, data: Record<string, unknown>): Promise<void>
   latestValueRun(): Promise<{ computedAt: string; data: Record<string, unknown> } | null>
-  /** Events for journeys, ordered by profile and time, optionally within [from, to). */
-  listJourneyEvents(opts: { from?: string; to?: string }): Promise<JourneyEventRow[]>
+  /** Events for journeys (columns, no payload), ordered by profile and time, optionally within [from, to), in pages. */
+  journeyEventPages(opts: { from?: string; to?: string; pageRows?: number }): AsyncIterable<JourneyEventRow[]>
   /** Replaces the spend of the given days, channels and campaigns; all rows or none. */
   putSpend(rows: SpendRecord[]): Promise<void>
   listSpend(): Promise<SpendRecord[]>

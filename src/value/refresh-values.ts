@@ -4,7 +4,8 @@ import { fitBgNbd } from './bgnbd.js'
 import type { FitResult } from './fit.js'
 import { fitGammaGamma } from './gamma-gamma.js'
 import { scoreCustomers, type ScoreOptions } from './score-customers.js'
-import { buildSummaries, type Transaction } from './summary.js'
+import type { CustomerSummary } from './summary.js'
+import { readOrderSummaries } from './order-summaries.js'
 import type { RfmData } from './rfm-data.js'
 import { clusterCustomers, type Clustering } from './cluster-customers.js'
 import { holdoutCheck, type HoldoutRow } from './holdout-check.js'
@@ -12,9 +13,9 @@ import { repeatBuyers } from './summary.js'
 
 /** The store methods the refresh needs, declared here so that value/ stays free of the store. */
 export interface ValueSource {
-  listOrders(): Promise<OrderRow[]>
-  putComputedValues(values: ComputedValue[]): Promise<void>
-  putValueRun(computedAt: string, data: Record<string, unknown>): Promise<void>
+  /** Orders ordered by profile and time, in pages. */
+  orderPages(): AsyncIterable<OrderRow[]>
+  putValueRun(run: { computedAt: string; data: Record<string, unknown> }, values: Iterable<ComputedValue[]>): Promise<void>
 }
 
 export interface RefreshSummary {
@@ -46,25 +47,17 @@ const STALE_AFTER_DAYS = 180
  */
 export async function refreshValues(
   source: ValueSource,
-  opts: ScoreOptions & { asOf?: Date; currency?: string; holdoutDays?: number; clusters?: number },
+  opts: ScoreOptions & { asOf?: Date; currency?: string; holdoutDays?: number; clusters?: number; onProgress?: (ordersRead: number) => void },
 ): Promise<RefreshSummary> {
-  const orders = await source.listOrders()
-  const currencies = [...new Set(orders.map((o) => o.currency ?? 'unknown'))].sort()
-  const currency = opts.currency ?? (currencies.length === 1 ? currencies[0]! : undefined)
-  if (currency === undefined) {
-    throw new AppError('VALUE_INPUT_INVALID', `orders are in several currencies (${currencies.join(', ')}); choose one with --currency`)
-  }
   const asOf = opts.asOf ?? new Date()
-  const transactions: Transaction[] = orders
-    .filter((o) => (o.currency ?? 'unknown') === currency && Date.parse(o.timestamp) <= asOf.getTime())
-    .map((o) => ({ customerId: o.profileId, at: Date.parse(o.timestamp), value: Math.max(0, o.revenue), ...(o.cost === null ? {} : { cost: o.cost }) }))
-  const summaries = buildSummaries(transactions, { calibrationEnd: asOf.getTime(), unit: 'days' })
+  const holdoutDays = opts.holdoutDays ?? 90
+  const read = await readOrderSummaries(source, { asOf, holdoutDays, ...(opts.currency ? { currency: opts.currency } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) })
+  const { currency, summaries, newest } = read
   const rfm = { x: Float64Array.from(summaries, (s) => s.frequency), tx: Float64Array.from(summaries, (s) => s.recency), T: Float64Array.from(summaries, (s) => s.T) }
   const counts = fitBgNbd(rfm)
   const { keep: repeatIndex, zeroValue } = repeatBuyers(Float64Array.from(summaries, (s) => s.frequency), Float64Array.from(summaries, (s) => s.monetaryValue))
   const repeat = repeatIndex.map((i) => summaries[i]!)
   const warnings: string[] = []
-  const newest = transactions.reduce((max, t) => Math.max(max, t.at), Number.NEGATIVE_INFINITY)
   const staleDays = Math.floor((asOf.getTime() - newest) / 86_400_000)
   if (Number.isFinite(newest) && staleDays > STALE_AFTER_DAYS) {
     warnings.push(
@@ -97,23 +90,29 @@ export async function refreshValues(
           { ...(opts.clusters ? { k: opts.clusters } : { kRange: [2, 6] as [number, number] }), seed: 42 },
         )
       : null
-  const holdout = checkOnHoldout(transactions, asOf, opts.holdoutDays ?? 90)
+  const holdout = checkOnHoldout(read.holdoutSummaries, holdoutDays)
   const computedAt = new Date().toISOString()
-  await source.putComputedValues(
-    summaries.map((s, i) => ({
-      profileId: s.customerId,
-      kind: 'value',
-      computedAt,
-      data: {
-        ...scores[i]!,
-        ...(clustering ? { cluster: clustering.assignments[i]!.label, potential: clustering.assignments[i]!.potential } : {}),
-        currency,
-        horizonDays: opts.horizonDays,
-        discountRate: opts.discountRate,
-        model: spend ? 'bgnbd+gammagamma' : 'bgnbd',
-      },
-    })),
-  )
+  // Built a page at a time as the store takes them, so that a million profiles' JSON is never held at once.
+  function* values(): Generator<ComputedValue[]> {
+    for (let from = 0; from < summaries.length; from += 5000) {
+      yield summaries.slice(from, from + 5000).map((s, k) => {
+        const i = from + k
+        return {
+          profileId: s.customerId,
+          kind: 'value',
+          computedAt,
+          data: {
+            ...scores[i]!,
+            ...(clustering ? { cluster: clustering.assignments[i]!.label, potential: clustering.assignments[i]!.potential } : {}),
+            currency,
+            horizonDays: opts.horizonDays,
+            discountRate: opts.discountRate,
+            model: spend ? 'bgnbd+gammagamma' : 'bgnbd',
+          },
+        }
+      })
+    }
+  }
   const result: RefreshSummary = {
     customers: summaries.length,
     currency,
@@ -128,14 +127,12 @@ export async function refreshValues(
     warnings,
   }
   const { rfm: _rfm, ...kept } = result
-  await source.putValueRun(computedAt, kept as unknown as Record<string, unknown>)
+  await source.putValueRun({ computedAt, data: kept as unknown as Record<string, unknown> }, values())
   return result
 }
 
 /** Fits on the orders before the holdout and compares with what the holdout brought; null when that cannot fit. */
-function checkOnHoldout(transactions: Transaction[], asOf: Date, holdoutDays: number): RefreshSummary['holdoutCheck'] {
-  const calibrationEnd = asOf.getTime() - holdoutDays * 86_400_000
-  const summaries = buildSummaries(transactions, { calibrationEnd, observationEnd: asOf.getTime(), unit: 'days' })
+function checkOnHoldout(summaries: CustomerSummary[], holdoutDays: number): RefreshSummary['holdoutCheck'] {
   try {
     const fit = fitBgNbd({ x: Float64Array.from(summaries, (s) => s.frequency), tx: Float64Array.from(summaries, (s) => s.recency), T: Float64Array.from(summaries, (s) => s.T) })
     return { holdoutDays, rows: holdoutCheck(summaries, fit.params, holdoutDays) }

@@ -4,7 +4,7 @@ import type { Store } from '../../src/store/store.js'
 import { mintKey } from '../../src/core/api-key.js'
 import { hashSecret } from '../../src/core/ids.js'
 import { ConsentService } from '../../src/consent/consent-service.js'
-import { collectorFor, freshStore, TEST_POLICY, type StoreKind } from '../helpers/stores.js'
+import { allRows, collectorFor, freshStore, TEST_POLICY, type StoreKind } from '../helpers/stores.js'
 
 const items = (...raws: Record<string, unknown>[]): RawItem[] => raws.map((raw, i) => ({ raw, path: `batch[${i}]` }))
 
@@ -189,13 +189,15 @@ export function storeContract(kind: StoreKind): void {
         'shop',
       )
       const id = (await store.findProfileIdByIdentifier('userId:v1'))!
-      expect(await store.listOrders()).toEqual([
+      expect(await allRows(store.orderPages())).toEqual([
         { profileId: id, timestamp: '2024-01-01T00:00:00.000Z', revenue: 10, cost: null, currency: 'EUR' },
         { profileId: id, timestamp: '2024-02-01T00:00:00.000Z', revenue: 20.5, cost: 11.5, currency: 'EUR' },
       ])
-      await store.putComputedValues([{ profileId: id, kind: 'value', computedAt: '2024-03-01T00:00:00.000Z', data: { clv: 12.5, probabilityAlive: 0.8 } }])
-      await store.putComputedValues([{ profileId: id, kind: 'value', computedAt: '2024-03-02T00:00:00.000Z', data: { clv: 13, probabilityAlive: 0.7 } }])
+      const run = (computedAt: string, data: Record<string, unknown>) => store.putValueRun({ computedAt, data: {} }, [[{ profileId: id, kind: 'value', computedAt, data }]])
+      await run('2024-03-01T00:00:00.000Z', { clv: 12.5, probabilityAlive: 0.8 })
+      await run('2024-03-02T00:00:00.000Z', { clv: 13, probabilityAlive: 0.7 })
       expect((await store.getProfile(id))!.computed).toEqual({ value: { computedAt: '2024-03-02T00:00:00.000Z', clv: 13, probabilityAlive: 0.7 } })
+      expect(await store.listComputedValues('value')).toHaveLength(1)
     })
   })
 
@@ -210,11 +212,49 @@ export function storeContract(kind: StoreKind): void {
         'web',
       )
       const id = (await store.findProfileIdByIdentifier('userId:ju'))!
-      expect(await store.listJourneyEvents({ from: '2024-01-01T00:00:00.000Z' })).toEqual([
+      expect(await allRows(store.journeyEventPages({ from: '2024-01-01T00:00:00.000Z' }))).toEqual([
         { profileId: id, timestamp: '2024-01-02T00:00:00.000Z', type: 'page', event: null, channel: 'web', revenue: null, utmSource: 'google', utmMedium: 'cpc', utmCampaign: 'brand', referrer: 'https://www.google.de/' },
         { profileId: id, timestamp: '2024-01-03T00:00:00.000Z', type: 'track', event: 'Order Completed', channel: 'web', revenue: 50 },
       ])
-      expect(await store.listJourneyEvents({ to: '2024-01-03T00:00:00.000Z' })).toHaveLength(1)
+      expect(await allRows(store.journeyEventPages({ to: '2024-01-03T00:00:00.000Z' }))).toHaveLength(1)
+    })
+
+    it('pages through events that share a profile, a time and a message id without skipping or repeating one', async () => {
+      const at = '2024-05-01T00:00:00Z'
+      for (const source of ['web', 'app']) {
+        await collector.collect(
+          items(
+            { type: 'page', userId: 'pg', messageId: 'same', timestamp: at },
+            { type: 'track', userId: 'pg', event: 'Order Completed', messageId: 'o-same', timestamp: at, properties: { revenue: source === 'web' ? 1 : 2 } },
+            { type: 'page', userId: 'pg2', messageId: 'other', timestamp: at },
+          ),
+          source,
+        )
+      }
+      const whole = await allRows(store.journeyEventPages({}))
+      expect(whole).toHaveLength(6)
+      for (const pageRows of [1, 2, 5]) {
+        expect(await allRows(store.journeyEventPages({ pageRows }))).toEqual(whole)
+        expect((await allRows(store.orderPages({ pageRows }))).map((o) => o.revenue).sort()).toEqual([1, 2])
+      }
+    })
+
+    it('keeps the current value run when a new one fails halfway, and makes the new one current at once when it completes', async () => {
+      await collector.collect(items({ type: 'identify', userId: 'vr', messageId: 'vr-1', timestamp: '2024-01-01T00:00:00Z' }), 'web')
+      const id = (await store.findProfileIdByIdentifier('userId:vr'))!
+      const value = (computedAt: string, clv: number) => ({ profileId: id, kind: 'value', computedAt, data: { clv } })
+      await store.putValueRun({ computedAt: '2024-02-01T00:00:00.000Z', data: { run: 1 } }, [[value('2024-02-01T00:00:00.000Z', 1)]])
+      function* failing() {
+        yield [value('2024-03-01T00:00:00.000Z', 2)]
+        throw new Error('the refresh died here')
+      }
+      await expect(store.putValueRun({ computedAt: '2024-03-01T00:00:00.000Z', data: { run: 2 } }, failing())).rejects.toThrow('the refresh died here')
+      expect(await store.getComputedValues(id)).toEqual([value('2024-02-01T00:00:00.000Z', 1)])
+      expect(await store.latestValueRun()).toEqual({ computedAt: '2024-02-01T00:00:00.000Z', data: { run: 1 } })
+      await store.putValueRun({ computedAt: '2024-04-01T00:00:00.000Z', data: { run: 3 } }, [[value('2024-04-01T00:00:00.000Z', 3)]])
+      expect(await store.listComputedValues('value')).toEqual([value('2024-04-01T00:00:00.000Z', 3)])
+      // The failed run's and the replaced run's rows are gone, not only hidden.
+      expect(JSON.parse((await store.dumpTables()).computed_values!)).toHaveLength(1)
     })
   })
 
@@ -292,7 +332,7 @@ export function storeContract(kind: StoreKind): void {
       // A second profile that merged into the person's (its anonymous id linked later) goes too.
       await collector.collect(items({ type: 'alias', previousId: 'anon-gone-2', userId: person.userId, messageId: 'e5', timestamp: '2026-01-04T00:00:00Z' }), 'web')
       const id = (await store.findProfileIdByIdentifier(`userId:${person.userId}`))!
-      await store.putComputedValues([{ profileId: id, kind: 'value', computedAt: '2026-01-05T00:00:00.000Z', data: { clv: 12 } }])
+      await store.putValueRun({ computedAt: '2026-01-05T00:00:00.000Z', data: {} }, [[{ profileId: id, kind: 'value', computedAt: '2026-01-05T00:00:00.000Z', data: { clv: 12 } }]])
       expect(JSON.stringify(await store.dumpTables())).toContain(person.email)
 
       const erasedAt = '2026-03-01T00:00:00.000Z'

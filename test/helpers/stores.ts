@@ -59,3 +59,10 @@ export function collectorFor(store: Store, overrides: { mergeUserIds?: boolean; 
     ...(overrides.maxAckDelayMs ? { maxAckDelayMs: overrides.maxAckDelayMs } : {}),
   })
 }
+
+/** Every row of a paged store read (journeyEventPages, orderPages), in order. */
+export async function allRows<T>(pages: AsyncIterable<T[]>): Promise<T[]> {
+  const rows: T[] = []
+  for await (const page of pages) rows.push(...page)
+  return rows
+}

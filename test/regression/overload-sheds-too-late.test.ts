@@ -35,7 +35,12 @@ describe('collection under overload', () => {
     expect(refused.length).toBeGreaterThan(0)
     expect(accepted.length).toBeGreaterThan(0)
     expect(Number(refused[0]!.headers['retry-after'])).toBeGreaterThanOrEqual(1)
-    expect(refused[0]!.json()).toMatchObject({ statusCode: 429, code: 'OVERLOADED', message: expect.stringMatching(/^collection (would take \d+ ms to acknowledge|is answering in \d+ ms) \(bound 20 ms\); retry after \d+ s$/) })
+    // Whichever of the shedder's signals tripped first: on a machine busy with other work, the event loop's.
+    expect(refused[0]!.json()).toMatchObject({
+      statusCode: 429,
+      code: 'OVERLOADED',
+      message: expect.stringMatching(/^collection (would take \d+ ms to acknowledge \(bound 20 ms\)|is answering in \d+ ms \(bound 20 ms\)|is at capacity \(event loop busy, admitting \d+ % of requests\)); retry after \d+ s$/),
+    })
     const storedByAck = accepted.reduce((n, r) => n + (r.json() as { stored: number }).stored, 0)
     expect(storedByAck).toBe(accepted.length * 200)
     expect((await t.store.counts()).events).toBe(storedByAck + 200)

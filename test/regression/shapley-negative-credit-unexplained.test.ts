@@ -3,6 +3,7 @@ import { attribute } from '../../src/journey/attribute.js'
 import type { Channel } from '../../src/journey/channel.js'
 import type { Journey } from '../../src/journey/journeys.js'
 import { shapleyAttribution } from '../../src/journey/shapley.js'
+import { pathsOf } from '../../src/journey/journey-tally.js'
 import { formatAttribution } from '../../src/cli/format-attribution.js'
 
 // Issue 10.11: Shapley gave call_center −47.8 conversions on the demo, and neither the output nor
@@ -24,7 +25,7 @@ describe('a channel whose presence lowers the conversion rate', () => {
   ]
 
   it('gets a negative Shapley credit: its marginal worth v({email, call_center}) − v({email}) is below zero', () => {
-    const s = shapleyAttribution(journeys)
+    const s = shapleyAttribution(pathsOf(journeys))
     expect(s.conversions.call_center).toBeLessThan(0)
     expect(s.conversions.email! + s.conversions.call_center!).toBeCloseTo(212, 6)
   })

@@ -121,9 +121,9 @@ class SqliteWriteTx implements WriteTx {
       ),
       insertEvent: db.prepare(
         `INSERT INTO events (message_id, profile_id, identity_key, type, event, ts, received_at, source, channel,
-           user_id, anonymous_id, has_traits, revenue, cost, currency, payload)
+           user_id, anonymous_id, has_traits, revenue, cost, currency, utm_source, utm_medium, utm_campaign, referrer, payload)
          VALUES (@message_id, @profile_id, @identity_key, @type, @event, @ts, @received_at, @source, @channel,
-           @user_id, @anonymous_id, @has_traits, @revenue, @cost, @currency, @payload)
+           @user_id, @anonymous_id, @has_traits, @revenue, @cost, @currency, @utm_source, @utm_medium, @utm_campaign, @referrer, @payload)
          ON CONFLICT (source, message_id) DO NOTHING`,
       ),
       insertTerm: db.prepare('INSERT INTO name_terms (identity_key, term) VALUES (?, ?) ON CONFLICT DO NOTHING'),
