@@ -52,9 +52,18 @@ export class JourneyTally {
     })
   }
 
-  /** The distinct paths, in the order they first arrived (Markov's and Shapley's results do not depend on it). */
-  *weightedPaths(): Generator<WeightedPath> {
-    for (const [path, stats] of this.paths) yield { channels: Array.from(path, (ch) => this.keys[ch.charCodeAt(0)]!), ...stats }
+  /**
+   * The distinct paths, in the order they first arrived, made one at a time as they are read; the
+   * result can be iterated again (Markov and Shapley read it twice) without holding them all.
+   */
+  weightedPaths(): Iterable<WeightedPath> {
+    const paths = this.paths
+    const keys = this.keys
+    return {
+      *[Symbol.iterator]() {
+        for (const [path, stats] of paths) yield { channels: Array.from(path, (ch) => keys[ch.charCodeAt(0)]!), ...stats }
+      },
+    }
   }
 
   get distinctPaths(): number {
@@ -78,6 +87,13 @@ export function pathsOf(journeys: Iterable<Journey>): WeightedPath[] {
   const tally = new JourneyTally()
   for (const j of journeys) tally.add(j)
   return [...tally.weightedPaths()]
+}
+
+/** The sorted channels (keys) the paths touch. */
+export function channelsOfPaths(paths: Iterable<WeightedPath>): string[] {
+  const seen = new Set<string>()
+  for (const p of paths) for (const c of p.channels) seen.add(c)
+  return [...seen].sort()
 }
 
 export function addCredit(sums: CreditSums, key: string, conversions: number, value: number): void {

@@ -1,4 +1,4 @@
-import type { WeightedPath } from './journey-tally.js'
+import { channelsOfPaths, type WeightedPath } from './journey-tally.js'
 
 export interface MarkovResult {
   order: number
@@ -26,12 +26,12 @@ const NULL_ID = -3
  * probability lost when the channel is removed (its states lead to null). Conversions are split
  * in proportion to the removal effects. States are integers (channel indexes in base 32), so
  * millions of journeys of order 3 stay cheap. Journeys come as distinct paths with their counts
- * (`pathsOf`, or a JourneyTally fed from the store); a path of n journeys counts as n.
+ * (`pathsOf`, or a JourneyTally fed from the store); a path of n journeys counts as n. `paths` is
+ * read twice.
  */
-export function markovAttribution(input: Iterable<WeightedPath>, order = 1): MarkovResult {
+export function markovAttribution(paths: Iterable<WeightedPath>, order = 1): MarkovResult {
   if (order < 1 || order > 3) throw new RangeError(`order must be 1, 2 or 3, got ${order}`)
-  const paths = [...input]
-  const channels = [...new Set(paths.flatMap((p) => p.channels))].sort()
+  const channels = channelsOfPaths(paths)
   if (channels.length > 31) throw new RangeError(`Markov attribution takes at most 31 channels, got ${channels.length}`)
   const index = new Map(channels.map((c, i) => [c, i]))
   // A state is the last `order` channels: 1 + index of each, in base 32 (0 = no channel yet).
@@ -113,3 +113,4 @@ function conversionProbability(probabilities: Map<number, [number, number][]>, m
   }
   return p.get(START_ID) ?? 0
 }
+

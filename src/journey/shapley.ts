@@ -1,5 +1,5 @@
 import { Random } from '../core/random.js'
-import type { WeightedPath } from './journey-tally.js'
+import { channelsOfPaths, type WeightedPath } from './journey-tally.js'
 
 export interface ShapleyResult {
   channels: string[]
@@ -22,19 +22,19 @@ const EXACT_UP_TO = 15
  * Each journey's channel set shares its worth by the Shapley value — every channel's average
  * marginal worth over the orders in which the channels can join — and the shares of all journeys
  * are summed, then scaled to add up to the conversions. Exact for sets of up to 15 channels;
- * larger sets are sampled by random permutations, with the sampling error reported.
+ * larger sets are sampled by random permutations, with the sampling error reported. `paths` is
+ * read twice.
  */
-export function shapleyAttribution(input: Iterable<WeightedPath>, opts: { permutations?: number; seed?: number; minJourneys?: number } = {}): ShapleyResult {
-  const paths = [...input]
-  const channels = [...new Set(paths.flatMap((p) => p.channels))].sort()
+export function shapleyAttribution(paths: Iterable<WeightedPath>, opts: { permutations?: number; seed?: number; minJourneys?: number } = {}): ShapleyResult {
+  const channels = channelsOfPaths(paths)
   const index = new Map(channels.map((c, i) => [c, i]))
-  const journeyCount = paths.reduce((n, p) => n + p.journeys, 0)
-  const minJourneys = opts.minJourneys ?? (journeyCount >= 10_000 ? 30 : 1)
   // Paths grouped by their set of channels (sorted channel indexes joined as the key).
   const sets = new Map<string, { members: number[]; journeys: number; conversions: number }>()
+  let journeyCount = 0
   let totalConversions = 0
   let totalValue = 0
   for (const p of paths) {
+    journeyCount += p.journeys
     const members = membersOf(p, index)
     const key = members.join(',')
     const acc = sets.get(key) ?? { members, journeys: 0, conversions: 0 }
@@ -44,6 +44,7 @@ export function shapleyAttribution(input: Iterable<WeightedPath>, opts: { permut
     totalValue += p.value
     sets.set(key, acc)
   }
+  const minJourneys = opts.minJourneys ?? (journeyCount >= 10_000 ? 30 : 1)
   const memo = new Map<string, number>()
   const worth = (members: number[]): number => {
     if (members.length === 0) return 0

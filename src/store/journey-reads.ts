@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely'
 import type { JourneyEventRow } from '../core/journey-event.js'
 import type { OrderRow } from '../core/computed.js'
 import type { Database } from './schema.js'
+import { nextTurn } from './next-turn.js'
 
 /** Rows per page: large enough that a page's round trip is small beside its rows, small enough to stay a few MB. */
 export const READ_PAGE_ROWS = 5000
@@ -70,6 +71,7 @@ function isAfter(a: EventPosition) {
 async function* keysetPages<R extends EventPosition, T>(limit: number, page: (after: R | undefined, limit: number) => Promise<R[]>, map: (row: R) => T): AsyncGenerator<T[]> {
   let after: R | undefined
   for (;;) {
+    await nextTurn()
     const rows = await page(after, limit)
     if (rows.length > 0) yield rows.map(map)
     if (rows.length < limit) return

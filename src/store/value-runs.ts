@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { ComputedValue } from '../core/computed.js'
 import type { Database } from './schema.js'
+import { nextTurn } from './next-turn.js'
 
 /** Rows per insert and per delete: one short transaction each, so that ingest never waits long. */
 const SLICE_ROWS = 2000
@@ -17,6 +18,7 @@ export async function putValueRun(db: Kysely<Database>, run: { computedAt: strin
   for (const page of values) {
     for (let i = 0; i < page.length; i += SLICE_ROWS) {
       const slice = page.slice(i, i + SLICE_ROWS)
+      await nextTurn()
       await db
         .insertInto('computed_values')
         .values(slice.map((v) => ({ profile_id: v.profileId, kind: v.kind, computed_at: run.computedAt, data: JSON.stringify(v.data) })))
@@ -66,6 +68,7 @@ async function deleteRunsOtherThan(db: Kysely<Database>, keep: string | null): P
       .where('profile_id', 'in', old)
       .executeTakeFirst()
     if (Number(result.numDeletedRows) === 0) return
+    await nextTurn()
   }
 }
 

@@ -1,15 +1,17 @@
 import type { OrderRow } from '../core/computed.js'
 import { AppError } from '../core/errors.js'
-import { buildSummaries, type CustomerSummary, type Transaction } from './summary.js'
+import { buildSummaries, type Transaction } from './summary.js'
+import { GrowingColumns, SummaryColumnsBuilder, type SummaryColumns } from './summary-columns.js'
+import type { HoldoutData } from './holdout-check.js'
 
 const DAY_MS = 86_400_000
 
 export interface OrderSummaries {
   currency: string
   /** Per customer up to asOf, sorted by customer id. */
-  summaries: CustomerSummary[]
-  /** Per customer with calibration up to asOf − holdoutDays and the holdout up to asOf. */
-  holdoutSummaries: CustomerSummary[]
+  summaries: SummaryColumns
+  /** Per customer with calibration up to asOf − holdoutDays and the holdout up to asOf, in the store's profile order. */
+  holdout: HoldoutData
   /** Epoch ms of the newest order up to asOf (−∞ without any). */
   newest: number
 }
@@ -26,7 +28,8 @@ export async function readOrderSummaries(
 ): Promise<OrderSummaries> {
   const calibrationEnd = opts.asOf.getTime()
   const holdoutStart = calibrationEnd - opts.holdoutDays * DAY_MS
-  const byCurrency = new Map<string, Omit<OrderSummaries, 'currency'>>()
+  const byCurrency = new Map<string, { summaries: SummaryColumnsBuilder; holdout: GrowingColumns; newest: number }>()
+  const empty = () => ({ summaries: new SummaryColumnsBuilder(), holdout: new GrowingColumns(4), newest: Number.NEGATIVE_INFINITY })
   let profileOrders: OrderRow[] = []
   const summarize = () => {
     const byCur = new Map<string, Transaction[]>()
@@ -34,7 +37,7 @@ export async function readOrderSummaries(
       const currency = o.currency ?? 'unknown'
       if (opts.currency !== undefined && currency !== opts.currency) continue
       let acc = byCurrency.get(currency)
-      if (!acc) byCurrency.set(currency, (acc = { summaries: [], holdoutSummaries: [], newest: Number.NEGATIVE_INFINITY }))
+      if (!acc) byCurrency.set(currency, (acc = empty()))
       const at = Date.parse(o.timestamp)
       if (at > calibrationEnd) continue
       acc.newest = Math.max(acc.newest, at)
@@ -44,8 +47,8 @@ export async function readOrderSummaries(
     }
     for (const [currency, transactions] of byCur) {
       const acc = byCurrency.get(currency)!
-      acc.summaries.push(...buildSummaries(transactions, { calibrationEnd, unit: 'days' }))
-      acc.holdoutSummaries.push(...buildSummaries(transactions, { calibrationEnd: holdoutStart, observationEnd: calibrationEnd, unit: 'days' }))
+      for (const c of buildSummaries(transactions, { calibrationEnd, unit: 'days' })) acc.summaries.push(c)
+      for (const h of buildSummaries(transactions, { calibrationEnd: holdoutStart, observationEnd: calibrationEnd, unit: 'days' })) acc.holdout.push([h.frequency, h.recency, h.T, h.holdoutFrequency ?? 0])
     }
     profileOrders = []
   }
@@ -64,8 +67,8 @@ export async function readOrderSummaries(
   if (currency === undefined) {
     throw new AppError('VALUE_INPUT_INVALID', `orders are in several currencies (${currencies.join(', ')}); choose one with --currency`)
   }
-  const chosen = byCurrency.get(currency) ?? { summaries: [], holdoutSummaries: [], newest: Number.NEGATIVE_INFINITY }
-  // Customer-id order, as buildSummaries gives for a whole list: the same fit whatever order the database sorts text in.
-  const byId = (a: CustomerSummary, b: CustomerSummary) => (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : 0)
-  return { currency, summaries: chosen.summaries.sort(byId), holdoutSummaries: chosen.holdoutSummaries.sort(byId), newest: chosen.newest }
+  const chosen = byCurrency.get(currency) ?? empty()
+  const [x, tx, T, holdoutFrequency] = chosen.holdout.views() as [Float64Array, Float64Array, Float64Array, Float64Array]
+  // Customer-id order, as buildSummaries gives for a whole list: the same scores whatever order the database sorts text in.
+  return { currency, summaries: chosen.summaries.sortedById(), holdout: { x, tx, T, holdoutFrequency }, newest: chosen.newest }
 }

@@ -3,12 +3,12 @@ import { AppError } from '../core/errors.js'
 import { fitBgNbd } from './bgnbd.js'
 import type { FitResult } from './fit.js'
 import { fitGammaGamma } from './gamma-gamma.js'
-import { scoreCustomers, type ScoreOptions } from './score-customers.js'
-import type { CustomerSummary } from './summary.js'
+import { scoreAt, scoreColumns, type ScoreOptions } from './score-customers.js'
 import { readOrderSummaries } from './order-summaries.js'
 import type { RfmData } from './rfm-data.js'
-import { clusterCustomers, type Clustering } from './cluster-customers.js'
-import { holdoutCheck, type HoldoutRow } from './holdout-check.js'
+import { clusterCustomers, placeOf, type Clustering } from './cluster-customers.js'
+import { roundTo } from '../core/values.js'
+import { holdoutCheck, type HoldoutData, type HoldoutRow } from './holdout-check.js'
 import { repeatBuyers } from './summary.js'
 
 /** The store methods the refresh needs, declared here so that value/ stays free of the store. */
@@ -26,7 +26,7 @@ export interface RefreshSummary {
   gammaGamma: FitResult<string> | null
   /** Why there is no spend model (and so no CLV), when there is none. */
   spendProblem: string | null
-  clustering: Omit<Clustering, 'assignments'> | null
+  clustering: Omit<Clustering, 'assignment'> | null
   /** The recency/frequency data the count models were fitted on (days). */
   rfm: RfmData
   /** Calibration up to asOf − holdoutDays against the holdout; null when the data are too short. */
@@ -53,10 +53,10 @@ export async function refreshValues(
   const holdoutDays = opts.holdoutDays ?? 90
   const read = await readOrderSummaries(source, { asOf, holdoutDays, ...(opts.currency ? { currency: opts.currency } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) })
   const { currency, summaries, newest } = read
-  const rfm = { x: Float64Array.from(summaries, (s) => s.frequency), tx: Float64Array.from(summaries, (s) => s.recency), T: Float64Array.from(summaries, (s) => s.T) }
+  const n = summaries.ids.length
+  const rfm = { x: summaries.frequency, tx: summaries.recency, T: summaries.T }
   const counts = fitBgNbd(rfm)
-  const { keep: repeatIndex, zeroValue } = repeatBuyers(Float64Array.from(summaries, (s) => s.frequency), Float64Array.from(summaries, (s) => s.monetaryValue))
-  const repeat = repeatIndex.map((i) => summaries[i]!)
+  const { keep: repeat, zeroValue } = repeatBuyers(summaries.frequency, summaries.monetaryValue)
   const warnings: string[] = []
   const staleDays = Math.floor((asOf.getTime() - newest) / 86_400_000)
   if (Number.isFinite(newest) && staleDays > STALE_AFTER_DAYS) {
@@ -68,53 +68,61 @@ export async function refreshValues(
   let spendProblem: string | null = repeat.length < 10 ? `Gamma-Gamma needs at least 10 repeat buyers, got ${repeat.length}` : null
   if (!spendProblem) {
     try {
-      spend = fitGammaGamma({ x: Float64Array.from(repeat, (s) => s.frequency), zbar: Float64Array.from(repeat, (s) => s.monetaryValue) })
+      spend = fitGammaGamma({ x: Float64Array.from(repeat, (i) => summaries.frequency[i]!), zbar: Float64Array.from(repeat, (i) => summaries.monetaryValue[i]!) })
     } catch (err) {
       // Spend that does not vary between customers has no finite Gamma-Gamma fit: score without CLV and say why.
       if (!(err instanceof AppError)) throw err
       spendProblem = err.message
     }
   }
-  const scores = scoreCustomers(summaries, counts.params as never, (spend?.params as never) ?? null, opts)
+  const scores = scoreColumns(summaries, counts.params as never, (spend?.params as never) ?? null, opts)
+  // Clustering reads the scores as the profile API shows them (rounded), a row at a time.
+  const shown = (column: Float64Array) => Float64Array.from(column, (v) => (Number.isNaN(v) ? 0 : roundTo(v, 4)))
+  const [clv, alive, expected365] = [shown(scores.clv), shown(scores.probabilityAlive), shown(scores.expectedPurchases365d)]
   const clustering =
-    summaries.length >= 20
+    n >= 20
       ? clusterCustomers(
-          summaries.map((s, i) => ({
-            clv: scores[i]!.clv ?? 0,
-            probabilityAlive: scores[i]!.probabilityAlive,
-            expectedPurchases365d: scores[i]!.expectedPurchases365d,
-            frequency: s.frequency,
-            monetaryValue: s.monetaryValue,
-            daysSinceLastPurchase: s.T - s.recency,
-          })),
+          {
+            length: n,
+            row: (i) => ({
+              clv: clv[i]!,
+              probabilityAlive: alive[i]!,
+              expectedPurchases365d: expected365[i]!,
+              frequency: summaries.frequency[i]!,
+              monetaryValue: summaries.monetaryValue[i]!,
+              daysSinceLastPurchase: summaries.T[i]! - summaries.recency[i]!,
+            }),
+          },
           { ...(opts.clusters ? { k: opts.clusters } : { kRange: [2, 6] as [number, number] }), seed: 42 },
         )
       : null
-  const holdout = checkOnHoldout(read.holdoutSummaries, holdoutDays)
+  const holdout = checkOnHoldout(read.holdout, holdoutDays)
   const computedAt = new Date().toISOString()
   // Built a page at a time as the store takes them, so that a million profiles' JSON is never held at once.
   function* values(): Generator<ComputedValue[]> {
-    for (let from = 0; from < summaries.length; from += 5000) {
-      yield summaries.slice(from, from + 5000).map((s, k) => {
-        const i = from + k
-        return {
-          profileId: s.customerId,
+    for (let from = 0; from < n; from += 5000) {
+      const page: ComputedValue[] = []
+      for (let i = from; i < Math.min(n, from + 5000); i++) {
+        const place = clustering ? placeOf(clustering, i, clv[i]!) : null
+        page.push({
+          profileId: summaries.ids[i]!,
           kind: 'value',
           computedAt,
           data: {
-            ...scores[i]!,
-            ...(clustering ? { cluster: clustering.assignments[i]!.label, potential: clustering.assignments[i]!.potential } : {}),
+            ...scoreAt(summaries, scores, i),
+            ...(place ? { cluster: place.label, potential: place.potential } : {}),
             currency,
             horizonDays: opts.horizonDays,
             discountRate: opts.discountRate,
             model: spend ? 'bgnbd+gammagamma' : 'bgnbd',
           },
-        }
-      })
+        })
+      }
+      yield page
     }
   }
   const result: RefreshSummary = {
-    customers: summaries.length,
+    customers: n,
     currency,
     asOf: asOf.toISOString(),
     bgnbd: counts,
@@ -132,10 +140,10 @@ export async function refreshValues(
 }
 
 /** Fits on the orders before the holdout and compares with what the holdout brought; null when that cannot fit. */
-function checkOnHoldout(summaries: CustomerSummary[], holdoutDays: number): RefreshSummary['holdoutCheck'] {
+function checkOnHoldout(data: HoldoutData, holdoutDays: number): RefreshSummary['holdoutCheck'] {
   try {
-    const fit = fitBgNbd({ x: Float64Array.from(summaries, (s) => s.frequency), tx: Float64Array.from(summaries, (s) => s.recency), T: Float64Array.from(summaries, (s) => s.T) })
-    return { holdoutDays, rows: holdoutCheck(summaries, fit.params, holdoutDays) }
+    const fit = fitBgNbd({ x: data.x, tx: data.tx, T: data.T })
+    return { holdoutDays, rows: holdoutCheck(data, fit.params, holdoutDays) }
   } catch (err) {
     if (err instanceof AppError) return null // too little history before the holdout: no check this time
     throw err
