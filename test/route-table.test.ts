@@ -34,6 +34,7 @@ const EXPECTED: [method: string, url: string, access: string][] = [
   ['GET', '/v1/quarantine', 'admin personal'],
   ['GET', '/v1/identity/conflicts', 'admin personal'],
   ['GET', '/v1/stats', 'analyst admin'],
+  ['GET', '/v1/stats/events', 'analyst admin'],
   ['GET', '/v1/value', 'analyst admin'],
   ['GET', '/v1/attribution', 'analyst admin'],
 ]

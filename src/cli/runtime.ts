@@ -1,7 +1,7 @@
 import { Collector } from '../collect/collector.js'
 import { loadConfig, type Config } from '../config/config.js'
 import { ConsentService } from '../consent/consent-service.js'
-import { consentPolicy, type ConsentPolicy } from '../consent/rules.js'
+import { policyOf } from '../consent/rules.js'
 import { openStore } from '../store/open-store.js'
 import type { Store } from '../store/store.js'
 
@@ -11,11 +11,6 @@ export interface Runtime {
   collector: Collector
   consent: ConsentService
   close(): Promise<void>
-}
-
-/** The consent policy the configuration asks for. */
-export function policyOf(config: Config): ConsentPolicy {
-  return consentPolicy({ jurisdiction: config.jurisdiction, purposes: config.consentPurposes, rules: config.consentRules })
 }
 
 /** Opens the configured store, the one collector in front of it and the consent service. */

@@ -7,7 +7,7 @@ import { buildApp } from '../server/app.js'
 import { channelRulesWith } from '../journey/channel.js'
 import { openRuntime } from './runtime.js'
 import { ensureAdminKey } from '../server/access/keys.js'
-import { refreshStoreValues } from './value-refresh.js'
+import { runRefreshInWorker } from '../refresh/run-in-worker.js'
 
 /** Starts the server; an empty store gets the demo company, loaded in the background while the API already answers. */
 export async function serveCommand(config: Config): Promise<void> {
@@ -32,16 +32,20 @@ export async function serveCommand(config: Config): Promise<void> {
   const banner = keysBanner(admin?.secret ?? null, created)
   if (banner) app.log.warn({ newKeys: created.length + (admin ? 1 : 0) }, banner)
 
-  const refresh = async () => {
-    const started = Date.now()
-    try {
-      const r = await refreshStoreValues(runtime.store, config)
-      app.log.info(`values refreshed: ${r.customers} profiles scored (${r.currency}) in ${((Date.now() - started) / 1000).toFixed(1)} s`)
-    } catch (err) {
-      // Too few orders yet, several currencies, …: the reason is logged and the next run tries again.
-      app.log.warn({ err }, `value refresh skipped: ${(err as Error).message}`)
-    }
-  }
+  // Value models, attribution and consent figures, on a worker thread so that collection and reads
+  // keep their latency; one run at a time.
+  let refreshing: Promise<void> | null = null
+  const refresh = () =>
+    (refreshing ??= runRefreshInWorker(config)
+      .then(
+        (r) => {
+          const part = (p: object) => ('skipped' in p ? `skipped (${String(p.skipped)})` : JSON.stringify(p))
+          app.log.info(`refreshed in ${r.seconds} s: values ${part(r.value)}, attribution ${part(r.attribution)}, consent figures ${part(r.consentFigures)}`)
+        },
+        // A failed refresh leaves the previous results in place; the next run tries again.
+        (err: unknown) => app.log.warn({ err }, `refresh failed: ${(err as Error).message}`),
+      )
+      .finally(() => (refreshing = null)))
   if (config.valueRefreshMinutes > 0) setInterval(() => void refresh(), config.valueRefreshMinutes * 60_000).unref()
 
   if (config.demo && isEmpty) {

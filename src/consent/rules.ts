@@ -96,3 +96,8 @@ export function consentPolicy(overrides: PolicyOverrides = {}): ConsentPolicy {
   }
   return { jurisdiction, purposes, defaults, evidenceRequired: base.evidenceRequired }
 }
+
+/** The consent policy a configuration asks for (its jurisdiction, purposes and rules). */
+export function policyOf(config: { jurisdiction: PolicyOverrides['jurisdiction']; consentPurposes: PolicyOverrides['purposes']; consentRules: PolicyOverrides['rules'] }): ConsentPolicy {
+  return consentPolicy({ jurisdiction: config.jurisdiction, purposes: config.consentPurposes, rules: config.consentRules })
+}

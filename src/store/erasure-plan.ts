@@ -19,6 +19,15 @@ export function erasurePlan(profiles: string[], identifiers: { key: string; valu
   const lists = { profiles, keys, eventKeys: events.map(eventKey), patterns }
   const step = (table: string, sql: string): ErasureStep => ({ table, sql, lists })
   return [
+    // The running counts lose what goes, before it goes (they hold no personal data).
+    step(
+      'event_counts',
+      `UPDATE event_counts SET n = event_counts.n - gone.n
+       FROM (SELECT substr(ts, 1, 10) AS day, source, channel, type, count(*) AS n FROM events
+             WHERE profile_id {in:profiles} OR identity_key {in:keys} GROUP BY substr(ts, 1, 10), source, channel, type) AS gone
+       WHERE event_counts.day = gone.day AND event_counts.source = gone.source AND event_counts.channel = gone.channel AND event_counts.type = gone.type`,
+    ),
+    step('counters', "UPDATE counters SET n = n - (SELECT count(*) FROM profiles WHERE id {in:profiles} AND merged_into IS NULL) WHERE name = 'live_profiles'"),
     step('events', 'DELETE FROM events WHERE profile_id {in:profiles} OR identity_key {in:keys}'),
     step('name_terms', 'DELETE FROM name_terms WHERE identity_key {in:keys}'),
     step('consent_records', 'DELETE FROM consent_records WHERE identity_key {in:keys}'),
@@ -33,7 +42,7 @@ export function erasurePlan(profiles: string[], identifiers: { key: string; valu
   ]
 }
 
-/** The tables an erasure deletes from, in its order. */
+/** The tables an erasure deletes from (or, for the running counts, subtracts from), in its order. */
 export const ERASED_TABLES: readonly string[] = erasurePlan([], [], []).map((step) => step.table)
 
 /**

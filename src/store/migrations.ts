@@ -3,6 +3,7 @@ import { Migrator, sql, type ColumnDefinitionBuilder, type CreateTableBuilder, t
 import { hashSecret } from '../core/ids.js'
 import { journeyColumns } from './migrations/0010-journey-columns.js'
 import { valueRunVersions } from './migrations/0011-value-run-versions.js'
+import { aggregates } from './migrations/0012-aggregates.js'
 
 /** Migrations run in name order at every start; each runs once. Both dialects share them. */
 function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
@@ -267,6 +268,7 @@ function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
   },
   '0010_journey_columns': journeyColumns,
   '0011_value_run_versions': valueRunVersions(dialect),
+  '0012_aggregates': aggregates,
   }
 }
 

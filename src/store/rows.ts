@@ -83,3 +83,16 @@ function withoutNul(text: string): string {
 export function toAuditRow(e: NewAuditEntry): Omit<Database['audit_log'], 'id'> {
   return { at: e.at, key_id: e.keyId, actor: e.actor, role: e.role, action: e.action, profile_id: e.profileId, purpose: e.purpose, detail: JSON.stringify(e.detail) }
 }
+
+/** Events per (UTC day, source, channel, type), as event_counts keeps them. */
+export function countByDay(rows: readonly Pick<Database['events'], 'ts' | 'source' | 'channel' | 'type'>[]): { day: string; source: string; channel: string; type: string; n: number }[] {
+  const counts = new Map<string, { day: string; source: string; channel: string; type: string; n: number }>()
+  for (const r of rows) {
+    const day = r.ts.slice(0, 10)
+    const key = JSON.stringify([day, r.source, r.channel, r.type])
+    const acc = counts.get(key)
+    if (acc) acc.n++
+    else counts.set(key, { day, source: r.source, channel: r.channel, type: r.type, n: 1 })
+  }
+  return [...counts.values()]
+}

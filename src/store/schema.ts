@@ -75,6 +75,12 @@ export interface Database {
     payload: string
   }
   name_terms: { identity_key: string; term: string }
+  /** Events per UTC day, source, channel and type, kept by every write (migration 0012). */
+  event_counts: { day: string; source: string; channel: string; type: string; n: number | string }
+  /** Running totals: 'live_profiles'. */
+  counters: { name: string; n: number | string }
+  /** The latest result of each periodic refresh by kind (attribution, consent figures), as JSON. */
+  aggregates: { kind: string; computed_at: string; data: string }
   computed_values: { profile_id: string; kind: string; computed_at: string; data: string }
   value_runs: { id: Generated<number>; computed_at: string; data: string }
   spend: { day: string; channel: string; campaign: string; cost: number }

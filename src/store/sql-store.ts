@@ -10,6 +10,7 @@ import { escapeLike, mentionPatterns } from './erasure-plan.js'
 import { EVENT_KEY_SQL, eventKey } from './store.js'
 import { personTraits } from './rows.js'
 import { journeyEventPages, orderPages } from './journey-reads.js'
+import { eventCounts, latestAggregate, putAggregate, storeCounts, type EventCount } from './aggregate-reads.js'
 import { computedValuesOf, computedValuesOfKind, latestValueRun, putValueRun } from './value-runs.js'
 import type { Database } from './schema.js'
 import type { ConsentRecord, Suppression } from '../core/consent.js'
@@ -353,19 +354,20 @@ export class SqlStore implements Store {
     return { items, nextCursor: rows.length > opts.limit ? String(items.at(-1)?.id) : null }
   }
 
-  async counts(): Promise<{ events: number; profiles: number; quarantined: number; warnings: number }> {
-    const count = async (table: 'events' | 'profiles' | 'quarantine', where?: ReturnType<typeof sql<boolean>>) => {
-      let q = this.db.selectFrom(table).select((eb) => eb.fn.countAll<number | string>().as('n'))
-      if (where) q = q.where(where)
-      return Number((await q.executeTakeFirstOrThrow()).n)
-    }
-    const [events, profiles, bySeverity] = await Promise.all([
-      count('events'),
-      count('profiles', sql<boolean>`merged_into is null`),
-      this.db.selectFrom('quarantine').select((eb) => ['severity', eb.fn.countAll<number | string>().as('n')]).groupBy('severity').execute(),
-    ])
-    const of = (severity: QuarantineSeverity) => Number(bySeverity.find((r) => r.severity === severity)?.n ?? 0)
-    return { events, profiles, quarantined: of('rejected'), warnings: of('warning') }
+  counts(): Promise<{ events: number; profiles: number; quarantined: number; warnings: number }> {
+    return storeCounts(this.db)
+  }
+
+  eventCounts(opts: { from?: string; to?: string }): Promise<EventCount[]> {
+    return eventCounts(this.db, opts)
+  }
+
+  putAggregate(kind: string, computedAt: string, data: unknown): Promise<void> {
+    return putAggregate(this.db, kind, computedAt, data)
+  }
+
+  latestAggregate(kind: string): Promise<{ computedAt: string; data: unknown } | null> {
+    return latestAggregate(this.db, kind)
   }
 
   orderPages(opts: { pageRows?: number } = {}): AsyncIterable<OrderRow[]> {

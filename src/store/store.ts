@@ -5,6 +5,9 @@ import type { IdentityConflict, IdentityLink, IdentityMerge } from '../core/iden
 import type { Profile } from '../core/profile.js'
 import type { ConsentChange, ConsentRecord, Suppression } from '../core/consent.js'
 import type { ApiKey as ApiKeyRow } from '../core/api-key.js'
+import type { EventCount } from './aggregate-reads.js'
+
+export type { EventCount } from './aggregate-reads.js'
 
 export interface Source {
   name: string
@@ -212,8 +215,13 @@ export interface Store {
   listMerges(profileId: string): Promise<IdentityMerge[]>
   listConflicts(limit: number): Promise<(IdentityConflict & { at: string })[]>
   listQuarantine(opts: { limit: number; cursor?: string; source?: string; severity?: QuarantineSeverity }): Promise<Page<QuarantineEntry>>
-  /** Stored events, live profiles, rejected messages (quarantined) and data-quality warnings. */
+  /** Stored events, live profiles, rejected messages (quarantined) and data-quality warnings, from running counts. */
   counts(): Promise<{ events: number; profiles: number; quarantined: number; warnings: number }>
+  /** Events per UTC day, source, channel and type within [from, to) (YYYY-MM-DD), from running counts. */
+  eventCounts(opts: { from?: string; to?: string }): Promise<EventCount[]>
+  /** Keeps the latest result of a periodic refresh of this kind (attribution, consent figures). */
+  putAggregate(kind: string, computedAt: string, data: unknown): Promise<void>
+  latestAggregate(kind: string): Promise<{ computedAt: string; data: unknown } | null>
   /** Every order with a revenue, by the profile that holds it now, ordered by profile and time, in pages. */
   orderPages(opts?: { pageRows?: number }): AsyncIterable<OrderRow[]>
   /**

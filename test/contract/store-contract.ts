@@ -258,6 +258,42 @@ export function storeContract(kind: StoreKind): void {
     })
   })
 
+  /** The running counts (event_counts, counters) against the rows themselves. */
+  async function expectCountsMatchRows() {
+    const tables = await store.dumpTables()
+    const events = JSON.parse(tables.events!) as { ts: string; source: string; channel: string; type: string }[]
+    const profiles = JSON.parse(tables.profiles!) as { merged_into: string | null }[]
+    const counts = await store.counts()
+    expect(counts.events).toBe(events.length)
+    expect(counts.profiles).toBe(profiles.filter((p) => p.merged_into === null).length)
+    const byDay = new Map<string, number>()
+    for (const e of events) byDay.set(JSON.stringify([e.ts.slice(0, 10), e.source, e.channel, e.type]), (byDay.get(JSON.stringify([e.ts.slice(0, 10), e.source, e.channel, e.type])) ?? 0) + 1)
+    expect(new Map((await store.eventCounts({})).map((c) => [JSON.stringify([c.day, c.source, c.channel, c.type]), c.events]))).toEqual(byDay)
+  }
+
+  describe('running counts', () => {
+    it('count every stored event by day, source, channel and type and every live profile, through duplicates and merges', async () => {
+      const batch = items(
+        { type: 'page', anonymousId: 'rc-a', messageId: 'rc-1', timestamp: '2024-06-01T10:00:00Z' },
+        { type: 'page', anonymousId: 'rc-a', messageId: 'rc-2', timestamp: '2024-06-02T10:00:00Z' },
+        { type: 'track', userId: 'rc-u', event: 'Order Completed', messageId: 'rc-3', timestamp: '2024-06-02T11:00:00Z', properties: { revenue: 5 } },
+      )
+      await collector.collect(batch, 'web')
+      await collector.collect(batch, 'web') // duplicates: stored once, counted once
+      await collector.collect(items({ type: 'screen', anonymousId: 'rc-a', messageId: 'rc-1', timestamp: '2024-06-02T12:00:00Z' }), 'app')
+      expect(await store.counts()).toMatchObject({ events: 4, profiles: 2 })
+      // The anonymous visitor turns out to be the buyer: two profiles become one.
+      await collector.collect(items({ type: 'identify', anonymousId: 'rc-a', userId: 'rc-u', messageId: 'rc-4', timestamp: '2024-06-03T10:00:00Z' }), 'web')
+      expect(await store.counts()).toMatchObject({ events: 5, profiles: 1 })
+      expect(await store.eventCounts({ from: '2024-06-02', to: '2024-06-03' })).toEqual([
+        { day: '2024-06-02', source: 'app', channel: 'app', type: 'screen', events: 1 },
+        { day: '2024-06-02', source: 'web', channel: 'web', type: 'page', events: 1 },
+        { day: '2024-06-02', source: 'web', channel: 'web', type: 'track', events: 1 },
+      ])
+      await expectCountsMatchRows()
+    })
+  })
+
   describe('quarantine', () => {
     it('keeps rejected events with their reason and raw payload, and stores the valid ones of the batch', async () => {
       const results = await collector.collect(
@@ -349,6 +385,7 @@ export function storeContract(kind: StoreKind): void {
       }
       expect(tables.identifiers).toContain('stays@example.com')
       expect(await store.getProfile(id)).toBeNull()
+      await expectCountsMatchRows()
 
       // The same email comes back from an old CRM export, with its old opt-in: no marketing.
       await collector.collect(

@@ -3,12 +3,20 @@ import { runAttribution } from '../../journey/run-attribution.js'
 import type { Store } from '../../store/store.js'
 import type { Access } from '../access/guard.js'
 import type { ChannelRules } from '../../journey/channel.js'
+import { AGGREGATE_KINDS } from '../../refresh/refresh-all.js'
 
 /** Which touchpoints earn the conversions: every model's per-channel credits and the top paths. */
 export function attributionRoutes(app: FastifyInstance, deps: { store: Store; rules?: ChannelRules }): void {
   app.get<{ Querystring: { model?: string; from?: string; to?: string; conversion?: string; lookbackDays?: string; markovOrder?: string } }>('/v1/attribution', { config: { access: { roles: ['analyst', 'admin'] } satisfies Access } }, async (request) => {
     const q = request.query
-    return runAttribution(deps.store, {
+    // Without parameters: the periodic refresh's result (every model, the whole history), so that
+    // the dashboard's default view never computes over every event per request (issue 15).
+    if (Object.keys(q).length === 0 || (Object.keys(q).length === 1 && q.model === 'all')) {
+      const kept = await deps.store.latestAggregate(AGGREGATE_KINDS.attribution)
+      if (kept) return { computedAt: kept.computedAt, fromRefresh: true, ...(kept.data as object) }
+    }
+    const computedAt = new Date().toISOString()
+    const report = await runAttribution(deps.store, {
       model: q.model ?? 'all',
       ...(deps.rules ? { rules: deps.rules } : {}),
       ...(q.from ? { from: q.from } : {}),
@@ -17,5 +25,6 @@ export function attributionRoutes(app: FastifyInstance, deps: { store: Store; ru
       ...(q.lookbackDays ? { lookbackDays: Number(q.lookbackDays) } : {}),
       ...(q.markovOrder ? { markovOrder: Number(q.markovOrder) } : {}),
     })
+    return { computedAt, fromRefresh: false, ...report }
   })
 }

@@ -12,6 +12,7 @@ import type { Store } from '../../store/store.js'
 import { auditEntry, type AuditLog } from '../access/audit.js'
 import { principalOf, type Access } from '../access/guard.js'
 import { PERSONAL_READ } from './profiles.js'
+import { AGGREGATE_KINDS } from '../../refresh/refresh-all.js'
 
 const ADMIN_PERSONAL = { access: { roles: ['admin'], personal: true } satisfies Access }
 const AGGREGATES = { access: { roles: ['analyst', 'admin'] } satisfies Access }
@@ -60,6 +61,11 @@ export function consentRoutes(app: FastifyInstance, deps: { store: Store; consen
 
   app.get<{ Querystring: { from?: string; to?: string; interval?: string } }>('/v1/consent/figures', { config: AGGREGATES }, async (request) => {
     const { from, to, interval } = request.query
+    // For the whole history: the periodic refresh's figures, when it has run (issue 15).
+    if (from === undefined && to === undefined && (interval === undefined || ['day', 'week', 'month'].includes(interval))) {
+      const kept = await store.latestAggregate(AGGREGATE_KINDS.consentFigures((interval ?? 'month') as Interval))
+      if (kept) return { computedAt: kept.computedAt, fromRefresh: true, ...(kept.data as object) }
+    }
     return consent.figures({ ...(from ? { from } : {}), ...(to ? { to } : {}), ...(interval ? { interval: interval as Interval } : {}) })
   })
 

@@ -81,7 +81,11 @@ export class PostgresWriter {
  * the same conflict handling. The staging table is made inside the transaction if the session
  * lacks it, so a rollback cannot leave it half-known; its rows go at commit.
  */
-async function copyInsert(c: PoolClient, table: string, rows: Record<string, string | number | null>[], onConflict: string): Promise<void> {
+/**
+ * Inserts rows by COPY into a session staging table and one statement from there: `insert` is
+ * given the column list and the staging table's name and writes that statement.
+ */
+async function copyInsert(c: PoolClient, table: string, rows: Record<string, string | number | null>[], insert: (columns: string, staging: string) => string): Promise<void> {
   if (rows.length === 0) return
   const staging = `${table}_in`
   const keys = Object.keys(rows[0]!)
@@ -89,7 +93,7 @@ async function copyInsert(c: PoolClient, table: string, rows: Record<string, str
   await c.query(`CREATE TEMP TABLE IF NOT EXISTS ${staging} (LIKE ${table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`)
   const text = rows.map((row) => copyTextRow(keys.map((k) => row[k] ?? null))).join('')
   await pipeline(Readable.from([text]), c.query(copyFrom(`COPY ${staging} (${columns}) FROM STDIN`)))
-  await c.query(`INSERT INTO ${table} (${columns}) SELECT ${columns} FROM ${staging} ${onConflict}`)
+  await c.query(insert(columns, staging))
 }
 
 /** Inserts rows whose columns are all text (or NULL) as one statement of text arrays. */
@@ -146,6 +150,7 @@ class PostgresWriteTx implements WriteTx {
   async createProfiles(ids: string[], createdAt: string): Promise<void> {
     if (ids.length === 0) return
     await this.c.query('INSERT INTO profiles (id, created_at, merged_into) SELECT unnest($1::text[]), $2, NULL', [ids, createdAt])
+    await this.c.query("UPDATE counters SET n = n + $1 WHERE name = 'live_profiles'", [ids.length])
   }
 
   async putIdentifiers(rows: IdentifierRow[]): Promise<void> {
@@ -165,6 +170,7 @@ class PostgresWriteTx implements WriteTx {
   }
 
   async recordMerge(merge: IdentityMerge): Promise<void> {
+    await this.c.query("UPDATE counters SET n = n - (SELECT count(*) FROM profiles WHERE id = $1 AND merged_into IS NULL) WHERE name = 'live_profiles'", [merge.fromProfile])
     await this.c.query('UPDATE profiles SET merged_into = $1 WHERE id = $2', [merge.intoProfile, merge.fromProfile])
     await this.c.query('INSERT INTO identity_merges (from_profile, into_profile, message_id, at) VALUES ($1, $2, $3, $4)', [
       merge.fromProfile,
@@ -186,7 +192,17 @@ class PostgresWriteTx implements WriteTx {
 
   async insertEvents(events: StoredEvent[]): Promise<void> {
     if (events.length === 0) return
-    await copyInsert(this.c, 'events', events.map(toEventRow), 'ON CONFLICT (source, message_id) DO NOTHING')
+    // The events that were new, counted into event_counts in the same statement.
+    await copyInsert(
+      this.c,
+      'events',
+      events.map(toEventRow),
+      (columns, staging) => `WITH stored AS (
+         INSERT INTO events (${columns}) SELECT ${columns} FROM ${staging} ON CONFLICT (source, message_id) DO NOTHING RETURNING ts, source, channel, type)
+       INSERT INTO event_counts (day, source, channel, type, n)
+       SELECT substr(ts, 1, 10), source, channel, type, count(*) FROM stored GROUP BY substr(ts, 1, 10), source, channel, type
+       ON CONFLICT (day, source, channel, type) DO UPDATE SET n = event_counts.n + excluded.n`,
+    )
     const terms = events.flatMap((e) => e.nameTerms.map((t) => [e.identityKey, t] as const))
     if (terms.length > 0) {
       await this.c.query(

@@ -1,6 +1,7 @@
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3'
 import type { IdentityConflict, IdentityLink, IdentityMerge } from '../../core/identity-link.js'
-import { toAuditRow, toConsentRow, toEventRow, toQuarantineRow } from '../rows.js'
+import { countByDay, toAuditRow, toConsentRow, toEventRow, toQuarantineRow } from '../rows.js'
+import type { Database } from '../schema.js'
 import type { Suppression } from '../../core/consent.js'
 import { erasurePlan } from '../erasure-plan.js'
 import { eventKey, type ErasureReport, type EventKey, type IdentifierRow, type NewAuditEntry, type NewConsentRow, type NewQuarantineEntry, type StoredEvent, type WriteTx } from '../store.js'
@@ -109,6 +110,12 @@ class SqliteWriteTx implements WriteTx {
          WHERE (identity_links.ts, identity_links.message_id) > (excluded.ts, excluded.message_id)`,
       ),
       createProfile: db.prepare('INSERT INTO profiles (id, created_at, merged_into) VALUES (?, ?, NULL)'),
+      addLiveProfiles: db.prepare("UPDATE counters SET n = n + ? WHERE name = 'live_profiles'"),
+      dropLiveProfile: db.prepare("UPDATE counters SET n = n - (SELECT count(*) FROM profiles WHERE id = ? AND merged_into IS NULL) WHERE name = 'live_profiles'"),
+      addEventCount: db.prepare(
+        `INSERT INTO event_counts (day, source, channel, type, n) VALUES (@day, @source, @channel, @type, @n)
+         ON CONFLICT (day, source, channel, type) DO UPDATE SET n = n + excluded.n`,
+      ),
       putIdentifier: db.prepare(
         `INSERT INTO identifiers (key, kind, value, profile_id, first_seen) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (key) DO UPDATE SET profile_id = excluded.profile_id`,
@@ -182,6 +189,7 @@ class SqliteWriteTx implements WriteTx {
 
   async createProfiles(ids: string[], createdAt: string): Promise<void> {
     for (const id of ids) this.s.createProfile!.run(id, createdAt)
+    if (ids.length > 0) this.s.addLiveProfiles!.run(ids.length)
   }
 
   async putIdentifiers(rows: IdentifierRow[]): Promise<void> {
@@ -193,6 +201,7 @@ class SqliteWriteTx implements WriteTx {
   }
 
   async recordMerge(merge: IdentityMerge): Promise<void> {
+    this.s.dropLiveProfile!.run(merge.fromProfile)
     this.s.markMerged!.run(merge.intoProfile, merge.fromProfile)
     this.s.insertMerge!.run(merge.fromProfile, merge.intoProfile, merge.messageId, merge.at)
   }
@@ -202,10 +211,13 @@ class SqliteWriteTx implements WriteTx {
   }
 
   async insertEvents(events: StoredEvent[]): Promise<void> {
+    const stored: Database['events'][] = []
     for (const e of events) {
-      this.s.insertEvent!.run(toEventRow(e))
+      const row = toEventRow(e)
+      if (this.s.insertEvent!.run(row).changes === 1) stored.push(row)
       for (const term of e.nameTerms) this.s.insertTerm!.run(e.identityKey, term)
     }
+    for (const count of countByDay(stored)) this.s.addEventCount!.run(count)
   }
 
   async quarantine(entries: NewQuarantineEntry[]): Promise<void> {

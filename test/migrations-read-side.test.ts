@@ -45,8 +45,8 @@ const campaignPage = { ...base, message_id: 'm-1', type: 'page', ts: '2026-01-01
 const oddPage = { ...base, message_id: 'm-2', type: 'page', ts: '2026-01-02T00:00:00.000Z', payload: '{"type":"page","properties":{"title":"\\ud800"},"context":{"campaign":{"source":"news","medium":"","name":7}}}' }
 const order = { ...base, message_id: 'm-3', type: 'track', event: 'Order Completed', ts: '2026-01-03T00:00:00.000Z', revenue: 40, currency: 'EUR', payload: '{"type":"track"}' }
 
-describe.each(['sqlite', 'postgres'] as const)('migrations 0010 and 0011 on an existing %s store', (kind) => {
-  it('fills the campaign columns from the stored payloads and keeps the last refresh current', async () => {
+describe.each(['sqlite', 'postgres'] as const)('migrations 0010 to 0012 on an existing %s store', (kind) => {
+  it('fills the campaign columns from the stored payloads, keeps the last refresh current and counts what is stored', async () => {
     const { store, drop } = await oldStore(kind, async (db) => {
       await db.insertInto('profiles').values({ id: 'p1', created_at: base.received_at, merged_into: null }).execute()
       await db.insertInto('events').values([campaignPage, oddPage, order]).execute()
@@ -61,6 +61,9 @@ describe.each(['sqlite', 'postgres'] as const)('migrations 0010 and 0011 on an e
       ])
       expect(await allRows(store.orderPages())).toEqual([{ profileId: 'p1', timestamp: order.ts, revenue: 40, cost: null, currency: 'EUR' }])
       expect(await store.getComputedValues('p1')).toEqual([{ profileId: 'p1', kind: 'value', computedAt: '2026-01-04T00:00:00.000Z', data: { clv: 5 } }])
+      // 0012 counts what is there.
+      expect(await store.counts()).toMatchObject({ events: 3, profiles: 1 })
+      expect((await store.eventCounts({})).map((c) => [c.day, c.type, c.events])).toEqual([['2026-01-01', 'page', 1], ['2026-01-02', 'page', 1], ['2026-01-03', 'track', 1]])
     } finally {
       await store.close()
       await drop()
