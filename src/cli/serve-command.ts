@@ -8,6 +8,7 @@ import { channelRulesWith } from '../journey/channel.js'
 import { openRuntime } from './runtime.js'
 import { ensureAdminKey } from '../server/access/keys.js'
 import { runRefreshInWorker } from '../refresh/run-in-worker.js'
+import { refreshAll } from '../refresh/refresh-all.js'
 
 /** Starts the server; an empty store gets the demo company, loaded in the background while the API already answers. */
 export async function serveCommand(config: Config): Promise<void> {
@@ -36,7 +37,7 @@ export async function serveCommand(config: Config): Promise<void> {
   // keep their latency; one run at a time.
   let refreshing: Promise<void> | null = null
   const refresh = () =>
-    (refreshing ??= runRefreshInWorker(config)
+    (refreshing ??= (app.log.info('refresh started'), config.refreshInWorker ? runRefreshInWorker(config) : refreshAll(runtime.store, config))
       .then(
         (r) => {
           const part = (p: object) => ('skipped' in p ? `skipped (${String(p.skipped)})` : JSON.stringify(p))

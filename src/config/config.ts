@@ -65,7 +65,12 @@ export const CONFIG_KEYS: Record<string, KeyDoc> = {
   },
   valueRefreshMinutes: {
     env: 'SALESTWIN_VALUE_REFRESH_MINUTES',
-    description: 'How often the server refits the value models and rescores every profile (0: never).',
+    description: 'How often the server refreshes what it precomputes: refits the value models and rescores every profile, recomputes attribution and the consent figures (0: never).',
+    isSecret: false,
+  },
+  refreshInWorker: {
+    env: 'SALESTWIN_REFRESH_IN_WORKER',
+    description: "Run the periodic refresh on a worker thread with its own store connection, so that collection and reads keep their latency (false: on the server's own thread, for comparison).",
     isSecret: false,
   },
   discountRate: {
@@ -153,6 +158,7 @@ const ConfigSchema = z.object({
   defaultCurrency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code').default('EUR'),
   maxQueuedEvents: z.coerce.number().int().min(100).default(200_000),
   valueRefreshMinutes: z.coerce.number().min(0).default(60),
+  refreshInWorker: boolish.default(true),
   discountRate: z.coerce.number().min(0).max(1).default(0.1),
   clvHorizonDays: z.coerce.number().int().min(30).max(3650).default(365),
   jurisdiction: z.enum(JURISDICTIONS).default('DE'),
