@@ -47,6 +47,12 @@ describe('customer value from the store', () => {
       expect(run.clustering.clusters.reduce((n: number, c: { size: number }) => n + c.size, 0)).toBe(summary.customers)
       for (const c of run.clustering.clusters) expect(c.label).toMatch(/loyal|active|new|risk|lapsed/)
       expect(run.holdoutCheck.rows[0]).toMatchObject({ frequency: '0', customers: expect.any(Number), actualMean: expect.any(Number), expectedMean: expect.any(Number) })
+      // The CLV distribution over every scored customer, for the dashboard's chart.
+      const clvs = (await store.listComputedValues('value')).map((v) => (v.data as { clv: number }).clv).sort((a, b) => a - b)
+      expect(run.clvDistribution.customers).toBe(summary.customers)
+      expect(run.clvDistribution.histogram.reduce((n: number, b: { customers: number }) => n + b.customers, 0)).toBe(summary.customers)
+      expect(run.clvDistribution.quantiles.p50).toBeCloseTo(clvs[Math.floor(clvs.length / 2)]!, 1)
+      expect(run.probabilityAliveDistribution.quantiles.p99).toBeLessThanOrEqual(1)
       await app.close()
     } finally {
       await store.close()

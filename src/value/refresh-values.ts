@@ -8,6 +8,7 @@ import { readOrderSummaries } from './order-summaries.js'
 import type { RfmData } from './rfm-data.js'
 import { clusterCustomers, placeOf, type Clustering } from './cluster-customers.js'
 import { roundTo } from '../core/values.js'
+import { valueDistribution, type ValueDistribution } from './value-distribution.js'
 import { holdoutCheck, type HoldoutData, type HoldoutRow } from './holdout-check.js'
 import { repeatBuyers } from './summary.js'
 
@@ -27,6 +28,10 @@ export interface RefreshSummary {
   /** Why there is no spend model (and so no CLV), when there is none. */
   spendProblem: string | null
   clustering: Omit<Clustering, 'assignment'> | null
+  /** How CLV is spread over the scored customers (null without a spend model). */
+  clvDistribution: ValueDistribution | null
+  /** How P(alive) is spread. */
+  probabilityAliveDistribution: ValueDistribution | null
   /** The recency/frequency data the count models were fitted on (days). */
   rfm: RfmData
   /** Calibration up to asOf − holdoutDays against the holdout; null when the data are too short. */
@@ -129,6 +134,8 @@ export async function refreshValues(
     gammaGamma: spend,
     spendProblem,
     clustering: clustering ? { k: clustering.k, silhouette: clustering.silhouette, clusters: clustering.clusters } : null,
+    clvDistribution: spend ? valueDistribution(scores.clv) : null,
+    probabilityAliveDistribution: valueDistribution(scores.probabilityAlive, 10),
     rfm,
     holdoutCheck: holdout,
     zeroValueRepeatBuyers: zeroValue,
