@@ -29,13 +29,22 @@ describe('the periodic refresh', () => {
 
   it('runs on a worker thread over the same store, and the API then serves what it kept', async () => {
     const outcome = await runRefreshInWorker(loadConfig({ flags: { db: file } }))
-    expect(outcome).toMatchObject({ value: { customers: expect.any(Number), currency: 'EUR' }, attribution: { journeys: expect.any(Number) }, consentFigures: { intervals: 3 } })
+    expect(outcome).toMatchObject({ value: { customers: expect.any(Number), currency: 'EUR' }, attribution: { journeys: expect.any(Number), months: expect.any(Number) }, consentFigures: { intervals: 3 } })
     const live = (await get('/v1/attribution?model=all&lookbackDays=30')).json()
     const kept = (await get('/v1/attribution')).json()
     expect(kept).toMatchObject({ fromRefresh: true, computedAt: expect.any(String) })
     // The same report, computed by the worker and here.
     expect(kept.models).toEqual(live.models)
     expect(kept.journeys).toBe(live.journeys)
+    // Per month: the journeys that end in it; every journey ends in exactly one month.
+    const months = Array.from({ length: 19 }, (_, i) => new Date(Date.UTC(2025, 4 + i, 1)).toISOString().slice(0, 7))
+    const monthly = await Promise.all(months.map(async (m) => (await get(`/v1/attribution?month=${m}`)).json()))
+    const kept1 = monthly.filter((r) => r.fromRefresh)
+    expect(kept1.length).toBeGreaterThan(12)
+    expect(kept1.reduce((n, r) => n + r.journeys, 0)).toBe(kept.journeys)
+    expect(kept1.reduce((n, r) => n + r.conversions, 0)).toBe(kept.conversions)
+    expect((await get('/v1/attribution?month=2026-13')).json()).toMatchObject({ statusCode: 400, message: 'month must be YYYY-MM, got "2026-13"' })
+    expect((await get('/v1/attribution?month=1999-01')).statusCode).toBe(404)
     const figures = (await get('/v1/consent/figures?interval=week')).json()
     expect(figures).toMatchObject({ fromRefresh: true })
     expect(figures.series.length).toBeGreaterThan(10)

@@ -27,6 +27,19 @@ export interface AttributionOptions {
 
 /** Builds the journeys of [from, to) from the store's pages and runs the chosen models over them. */
 export async function runAttribution(source: JourneySource, opts: AttributionOptions): Promise<AttributionReport & { withoutTouchpoints: number }> {
+  const { all } = await runAttributionByMonth(source, { ...opts, byMonth: false })
+  return all
+}
+
+/**
+ * The same, and with `byMonth` also one report per calendar month (UTC) of the journeys that end in
+ * it — a conversion with its touchpoints of the lookback before it, or an open journey by its last
+ * touchpoint — all from one read of the store: what the periodic refresh keeps per period.
+ */
+export async function runAttributionByMonth(
+  source: JourneySource,
+  opts: AttributionOptions & { byMonth: boolean },
+): Promise<{ all: AttributionReport & { withoutTouchpoints: number }; months: Record<string, AttributionReport> }> {
   const models: readonly AttributionModel[] =
     opts.model === 'all' ? ATTRIBUTION_MODELS : ATTRIBUTION_MODELS.includes(opts.model as AttributionModel) ? [opts.model as AttributionModel] : []
   if (models.length === 0) throw new AppError('REQUEST_INVALID', `model must be all or one of ${ATTRIBUTION_MODELS.join(', ')}, got "${opts.model}"`)
@@ -34,8 +47,10 @@ export async function runAttribution(source: JourneySource, opts: AttributionOpt
   if (![1, 2, 3].includes(order)) throw new AppError('REQUEST_INVALID', `markovOrder must be 1, 2 or 3, got ${order}`)
   const period = { ...(opts.from ? { from: timeParam('from', opts.from) } : {}), ...(opts.to ? { to: timeParam('to', opts.to) } : {}) }
   const spendRows = await source.listSpend()
-  const spend = spendRows.length > 0 ? spendInPeriod(spendRows, opts.from && new Date(opts.from).toISOString(), opts.to && new Date(opts.to).toISOString()) : undefined
-  const attribution = startAttribution({ models, markovOrder: order, byCampaign: true, ...(spend ? { spend } : {}) })
+  const spendOf = (from?: string, to?: string) => (spendRows.length > 0 ? spendInPeriod(spendRows, from, to) : undefined)
+  const start = (spend: ReturnType<typeof spendOf>) => startAttribution({ models, markovOrder: order, byCampaign: true, ...(spend ? { spend } : {}) })
+  const all = start(spendOf(opts.from && new Date(opts.from).toISOString(), opts.to && new Date(opts.to).toISOString()))
+  const months = new Map<string, ReturnType<typeof start>>()
   // Journeys are cut per profile as the pages arrive and folded into the models' paths at once:
   // memory follows the distinct paths, not the events (issue 15).
   const cutter = cutJourneys(
@@ -44,7 +59,14 @@ export async function runAttribution(source: JourneySource, opts: AttributionOpt
       ...(opts.rules ? { rules: opts.rules } : {}),
       lookbackDays: opts.lookbackDays ?? 30,
     },
-    (journey) => attribution.add(journey),
+    (journey) => {
+      all.add(journey)
+      if (!opts.byMonth) return
+      const month = new Date(journey.endsAt).toISOString().slice(0, 7)
+      let m = months.get(month)
+      if (!m) months.set(month, (m = start(spendOf(`${month}-01T00:00:00.000Z`, nextMonth(month)))))
+      m.add(journey)
+    },
   )
   let read = 0
   for await (const page of source.journeyEventPages(period)) {
@@ -53,7 +75,13 @@ export async function runAttribution(source: JourneySource, opts: AttributionOpt
     opts.onProgress?.(read)
   }
   const withoutTouchpoints = cutter.end()
-  const report = attribution.report()
+  const report = all.report()
   if (withoutTouchpoints > 0) report.notes.push(`${withoutTouchpoints} conversions had no touchpoint in the lookback window; they are counted here and credited to no channel`)
-  return { ...report, withoutTouchpoints }
+  return { all: { ...report, withoutTouchpoints }, months: Object.fromEntries([...months].sort().map(([month, m]) => [month, m.report()])) }
+}
+
+/** The first instant of the month after `YYYY-MM`, as ISO-8601. */
+function nextMonth(month: string): string {
+  const [y, m] = month.split('-').map(Number) as [number, number]
+  return new Date(Date.UTC(y, m, 1)).toISOString()
 }

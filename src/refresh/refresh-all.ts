@@ -1,7 +1,7 @@
 import type { Config } from '../config/config.js'
 import { consentFigures } from '../consent/figures.js'
 import { channelRulesWith } from '../journey/channel.js'
-import { runAttribution } from '../journey/run-attribution.js'
+import { runAttributionByMonth } from '../journey/run-attribution.js'
 import type { Store } from '../store/store.js'
 import { policyOf } from '../consent/rules.js'
 import { refreshValues } from '../value/refresh-values.js'
@@ -9,20 +9,22 @@ import { refreshValues } from '../value/refresh-values.js'
 /** The kinds of aggregates the refresh keeps, as the API reads them. */
 export const AGGREGATE_KINDS = {
   attribution: 'attribution',
+  /** Journeys that end in one calendar month, YYYY-MM. */
+  attributionOfMonth: (month: string) => `attribution:${month}`,
   consentFigures: (interval: 'day' | 'week' | 'month') => `consent_figures:${interval}`,
 } as const
 
 export interface RefreshOutcome {
   /** Per part: what it made, or why it did not (too few orders, several currencies, …). */
   value: { customers: number; currency: string } | { skipped: string }
-  attribution: { journeys: number } | { skipped: string }
+  attribution: { journeys: number; months: number } | { skipped: string }
   consentFigures: { intervals: number } | { skipped: string }
   seconds: number
 }
 
 /**
  * The periodic refresh: value models (scores every profile), attribution over the whole history
- * (every model) and the consent figures (by day, week and month), each kept for the API to serve
+ * and per calendar month (every model) and the consent figures (by day, week and month), each kept for the API to serve
  * without computing per request (issue 15). A part that fails leaves its previous result in place
  * and says why; the others still run.
  */
@@ -32,9 +34,10 @@ export async function refreshAll(store: Store, config: Config): Promise<RefreshO
   const value = await refreshValues(store, { discountRate: config.discountRate, horizonDays: config.clvHorizonDays }).then((r) => ({ customers: r.customers, currency: r.currency }), skipped)
   const attribution = await (async () => {
     const computedAt = new Date().toISOString()
-    const report = await runAttribution(store, { model: 'all', rules: channelRulesWith(config.channelRules) })
-    await store.putAggregate(AGGREGATE_KINDS.attribution, computedAt, report)
-    return { journeys: report.journeys }
+    const { all, months } = await runAttributionByMonth(store, { model: 'all', rules: channelRulesWith(config.channelRules), byMonth: true })
+    await store.putAggregate(AGGREGATE_KINDS.attribution, computedAt, all)
+    for (const [month, report] of Object.entries(months)) await store.putAggregate(AGGREGATE_KINDS.attributionOfMonth(month), computedAt, report)
+    return { journeys: all.journeys, months: Object.keys(months).length }
   })().catch(skipped)
   const figures = await (async () => {
     const computedAt = new Date().toISOString()
