@@ -65,7 +65,7 @@ export class ConsentService {
 
   /** Consent figures over the whole store (see {@link consentFigures}). */
   async figures(opts: FigureOptions = {}) {
-    const [records, firstSeen] = await Promise.all([this.store.listConsentRecords(), this.store.profilesFirstSeen()])
+    const [records, firstSeen] = await Promise.all([this.store.listConsentDecisions(), this.store.profilesFirstSeen()])
     return consentFigures(records, firstSeen, this.policy, opts)
   }
 }

@@ -30,6 +30,10 @@ export interface PurposeChannelFigure {
 }
 
 const RANK: Record<ConsentState, number> = { unknown: 0, opt_in: 1, opt_out: 2 }
+const STATES: readonly ConsentState[] = ['unknown', 'opt_in', 'opt_out']
+
+/** What the figures read of a consent record: the store's lean read of the ledger (no evidence). */
+export type FigureRecord = Pick<ConsentRecord, 'id' | 'purpose' | 'channel' | 'state' | 'occurredAt' | 'recordedAt'> & { profileId: string }
 
 /**
  * Consent figures for the dashboard: per purpose and channel the opt-in, opt-out and unknown
@@ -42,7 +46,7 @@ const RANK: Record<ConsentState, number> = { unknown: 0, opt_in: 1, opt_out: 2 }
  * consentFigures(records, firstSeen, policy, { interval: 'month' })
  */
 export function consentFigures(
-  records: readonly (ConsentRecord & { profileId: string })[],
+  records: readonly FigureRecord[],
   profilesFirstSeen: readonly string[],
   policy: ConsentPolicy,
   opts: FigureOptions = {},
@@ -55,19 +59,40 @@ export function consentFigures(
   if (from > to) throw new AppError('REQUEST_INVALID', `from must not be after to, got ${from} > ${to}`)
   const direct = opts.directChannels ?? (['email', 'sms', 'phone'] as const)
 
-  // In the order the gate takes them: by when each takes effect (an opt-out at its receipt at the latest).
-  const ordered = [...records]
-    .map((r) => ({ ...r, at: effectiveAt(r) }))
-    .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : RANK[a.state] - RANK[b.state] || a.id - b.id))
-  const states = new Map<string, ConsentState>() // profile|purpose|channel → latest state
+  // In the order the gate takes them: by when each takes effect (an opt-out at its receipt at the
+  // latest). Kept lean for a million people: an index order over the records, profiles as numbers,
+  // and each person's state per purpose and channel in a Map keyed by one number.
+  const effective = records.map((r) => effectiveAt(r))
+  const order = Array.from({ length: records.length }, (_, i) => i).sort((i, j) => {
+    const a = records[i]!
+    const b = records[j]!
+    return effective[i]! < effective[j]! ? -1 : effective[i]! > effective[j]! ? 1 : RANK[a.state] - RANK[b.state] || a.id - b.id
+  })
+  const profileIndex = new Map<string, number>()
+  const profileOf = (id: string) => {
+    let i = profileIndex.get(id)
+    if (i === undefined) profileIndex.set(id, (i = profileIndex.size))
+    return i
+  }
+  const purposeIndex = new Map<string, number>()
+  const stateKey = (profile: number, purpose: string, channel: ConsentChannel) => {
+    let p = purposeIndex.get(purpose)
+    if (p === undefined) {
+      if (purposeIndex.size === 1024) throw new Error('consent figures take at most 1,024 purposes')
+      purposeIndex.set(purpose, (p = purposeIndex.size))
+    }
+    return (profile * 1024 + p) * CONSENT_CHANNELS.length + CONSENT_CHANNELS.indexOf(channel)
+  }
+  const states = new Map<number, number>() // (profile, purpose, channel) → index in STATES
   const counts = new Map<string, { optIn: number; optOut: number }>() // purpose.channel → counts
-  const apply = (r: ConsentRecord & { profileId: string }) => {
+  const apply = (r: FigureRecord) => {
     const channels = r.channel === 'all' ? CONSENT_CHANNELS : [r.channel]
+    const profile = profileOf(r.profileId)
     for (const channel of channels) {
-      const key = `${r.profileId}|${r.purpose}|${channel}`
-      const before = states.get(key) ?? 'unknown'
+      const key = stateKey(profile, r.purpose, channel)
+      const before = STATES[states.get(key) ?? 0]!
       if (before === r.state) continue
-      states.set(key, r.state)
+      states.set(key, RANK[r.state])
       const c = counts.get(`${r.purpose}.${channel}`) ?? { optIn: 0, optOut: 0 }
       if (before === 'opt_in') c.optIn--
       if (before === 'opt_out') c.optOut--
@@ -83,14 +108,14 @@ export function consentFigures(
   let seen = 0
   for (let at = periodEnd(from, interval); ; at = periodEnd(at, interval)) {
     const end = at < to ? at : to
-    while (next < ordered.length && ordered[next]!.at < end) apply(ordered[next++]!)
+    while (next < order.length && effective[order[next]!]! < end) apply(records[order[next++]!]!)
     while (seen < firstSeen.length && firstSeen[seen]! < end) seen++
     const optInRate: Record<string, number> = {}
     for (const [key, c] of counts) optInRate[key] = rate(c.optIn, seen)
     series.push({ at: end, profiles: seen, optInRate })
     if (end >= to) break
   }
-  while (next < ordered.length && ordered[next]!.at <= to) apply(ordered[next++]!)
+  while (next < order.length && effective[order[next]!]! <= to) apply(records[order[next++]!]!)
   const profiles = firstSeen.filter((t) => t <= to).length
 
   const current: PurposeChannelFigure[] = []
@@ -106,12 +131,15 @@ export function consentFigures(
   }
 
   // Reachable for marketing on at least one direct channel: decided people one by one, the rest by the defaults.
-  const allowedBy = (profileId: string | null, channel: ConsentChannel) => {
-    const state = profileId === null ? 'unknown' : (states.get(`${profileId}|marketing|${channel}`) ?? 'unknown')
+  const allowedBy = (profile: number | null, channel: ConsentChannel) => {
+    const state = profile === null ? 'unknown' : STATES[states.get(stateKey(profile, 'marketing', channel)) ?? 0]!
     if (state === 'opt_out') return false
     return state === 'opt_in' || policy.defaults.marketing![channel] === 'allowed_unless_objected'
   }
-  const decided = new Set(ordered.filter((r) => r.purpose === 'marketing' && r.at <= to).map((r) => r.profileId))
+  const decided = new Set<number>()
+  records.forEach((r, i) => {
+    if (r.purpose === 'marketing' && effective[i]! <= to) decided.add(profileOf(r.profileId))
+  })
   let reachable = [...decided].filter((p) => direct.some((ch) => allowedBy(p, ch))).length
   if (direct.some((ch) => allowedBy(null, ch))) reachable += Math.max(0, profiles - decided.size)
 

@@ -41,7 +41,7 @@ export async function refreshAll(store: Store, config: Config): Promise<RefreshO
   })().catch(skipped)
   const figures = await (async () => {
     const computedAt = new Date().toISOString()
-    const [records, firstSeen] = await Promise.all([store.listConsentRecords(), store.profilesFirstSeen()])
+    const [records, firstSeen] = await Promise.all([store.listConsentDecisions(), store.profilesFirstSeen()])
     const policy = policyOf(config)
     for (const interval of ['day', 'week', 'month'] as const) {
       await store.putAggregate(AGGREGATE_KINDS.consentFigures(interval), computedAt, consentFigures(records, firstSeen, policy, { interval }))

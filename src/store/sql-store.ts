@@ -18,6 +18,7 @@ import type {
   ApiKeyRow,
   AuditEntry,
   ComputedValue,
+  ConsentDecisionRow,
   EventKey,
   SpendRecord,
   JourneyEventRow,
@@ -126,6 +127,23 @@ export class SqlStore implements Store {
       .orderBy('consent_records.id')
       .execute()
     return rows.map((r) => ({ ...toConsentRecord(r), profileId: r.profile_id }))
+  }
+
+  async listConsentDecisions(): Promise<ConsentDecisionRow[]> {
+    const rows = await this.db
+      .selectFrom('consent_records')
+      .innerJoin('identifiers', 'identifiers.key', 'consent_records.identity_key')
+      .select(['consent_records.id', 'identifiers.profile_id', 'consent_records.purpose', 'consent_records.channel', 'consent_records.state', 'consent_records.occurred_at', 'consent_records.recorded_at'])
+      .execute()
+    return rows.map((r) => ({
+      id: Number(r.id),
+      profileId: r.profile_id,
+      purpose: r.purpose,
+      channel: r.channel as ConsentRecord['channel'],
+      state: r.state as ConsentRecord['state'],
+      occurredAt: r.occurred_at,
+      recordedAt: r.recorded_at,
+    }))
   }
 
   async profilesFirstSeen(): Promise<string[]> {

@@ -39,6 +39,9 @@ export interface NewConsentRow {
   recordedAt: string
 }
 
+/** A consent decision as the figures read it. */
+export type ConsentDecisionRow = Pick<ConsentRecord, 'id' | 'purpose' | 'channel' | 'state' | 'occurredAt' | 'recordedAt'> & { profileId: string }
+
 /** What an erasure removed, by table. */
 export type ErasureReport = Record<string, number>
 
@@ -197,6 +200,8 @@ export interface Store {
   consentRecordsOf(profileId: string): Promise<ConsentRecord[]>
   /** Every consent record with the profile that holds it now, oldest first. */
   listConsentRecords(): Promise<(ConsentRecord & { profileId: string })[]>
+  /** Every consent decision with the profile that holds it now, lean (no evidence), in no order: what the figures read. */
+  listConsentDecisions(): Promise<ConsentDecisionRow[]>
   /** Each profile's first event time, sorted: who counts as a customer when. */
   profilesFirstSeen(): Promise<string[]>
   findSuppressions(hashes: string[]): Promise<Suppression[]>
