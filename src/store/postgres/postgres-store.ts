@@ -25,7 +25,9 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
   const pool = new pg.Pool({
     connectionString: url,
     max: opts.poolSize ?? 10,
-    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    // JIT compilation pays for long analytical queries; for ours — a page of 5,000 rows by index — it
+    // added ~280 ms to a query of 11 ms (issue 15, BENCHMARKS.md), so it is off for salestwin's sessions.
+    options: ['-c jit=off', ...(schema ? [`-c search_path=${schema}`] : [])].join(' '),
   })
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) })
   try {
