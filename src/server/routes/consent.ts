@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify'
 import type { ConsentService } from '../../consent/consent-service.js'
-import type { Interval } from '../../consent/figures.js'
 import { parseConsentBody } from '../../consent/parse-consent.js'
 import { exportPerson, erasePerson } from '../../consent/privacy.js'
 import { pseudonymizedProfiles } from '../../consent/pseudonymized-export.js'
@@ -12,7 +11,7 @@ import type { Store } from '../../store/store.js'
 import { auditEntry, type AuditLog } from '../access/audit.js'
 import { principalOf, type Access } from '../access/guard.js'
 import { PERSONAL_READ } from './profiles.js'
-import { AGGREGATE_KINDS } from '../../refresh/refresh-all.js'
+import { consentFiguresFor } from '../../refresh/kept-results.js'
 
 const ADMIN_PERSONAL = { access: { roles: ['admin'], personal: true } satisfies Access }
 const AGGREGATES = { access: { roles: ['analyst', 'admin'] } satisfies Access }
@@ -59,15 +58,9 @@ export function consentRoutes(app: FastifyInstance, deps: { store: Store; consen
     return erasePerson(store, consent, request.params.id, (id, removed) => auditEntry(request, 'profile.erase', id, { removed }))
   })
 
-  app.get<{ Querystring: { from?: string; to?: string; interval?: string } }>('/v1/consent/figures', { config: AGGREGATES }, async (request) => {
-    const { from, to, interval } = request.query
-    // For the whole history: the periodic refresh's figures, when it has run (issue 15).
-    if (from === undefined && to === undefined && (interval === undefined || ['day', 'week', 'month'].includes(interval))) {
-      const kept = await store.latestAggregate(AGGREGATE_KINDS.consentFigures((interval ?? 'month') as Interval))
-      if (kept) return { computedAt: kept.computedAt, fromRefresh: true, ...(kept.data as object) }
-    }
-    return consent.figures({ ...(from ? { from } : {}), ...(to ? { to } : {}), ...(interval ? { interval: interval as Interval } : {}) })
-  })
+  app.get<{ Querystring: { from?: string; to?: string; interval?: string } }>('/v1/consent/figures', { config: AGGREGATES }, async (request) =>
+    consentFiguresFor(store, consent, request.query),
+  )
 
   app.get('/v1/exports/profiles', { config: AGGREGATES }, async () => pseudonymizedProfiles(store, consent.policy))
 }
