@@ -5,7 +5,7 @@ import { createSource, listSourcesWithKeys } from '../collect/sources.js'
 import { demoCommand } from './demo-command.js'
 import { importCommand, importSpendCommand } from './import-command.js'
 import { printResult, progress } from './output.js'
-import { refreshAll } from '../refresh/refresh-all.js'
+import { describeRefresh, refreshAll } from '../refresh/refresh-all.js'
 import { runAttribution } from '../journey/run-attribution.js'
 import { channelRulesWith } from '../journey/channel.js'
 import { formatAttribution } from './format-attribution.js'
@@ -105,8 +105,7 @@ export async function main(argv: string[]): Promise<void> {
     .action(async (flags) => {
       await withRuntime(flags, async (runtime) => {
         const outcome = await refreshAll(runtime.store, runtime.config)
-        const part = (p: object) => ('skipped' in p ? `skipped: ${String(p.skipped)}` : JSON.stringify(p))
-        printResult(outcome, Boolean(flags.json), () => `refreshed in ${outcome.seconds} s\n  values ${part(outcome.value)}\n  attribution ${part(outcome.attribution)}\n  consent figures ${part(outcome.consentFigures)}`)
+        printResult(outcome, Boolean(flags.json), () => describeRefresh(outcome))
       })
     })
 

@@ -8,7 +8,7 @@ import { channelRulesWith } from '../journey/channel.js'
 import { openRuntime } from './runtime.js'
 import { ensureAdminKey } from '../server/access/keys.js'
 import { runRefreshInWorker } from '../refresh/run-in-worker.js'
-import { refreshAll } from '../refresh/refresh-all.js'
+import { describeRefresh, refreshAll } from '../refresh/refresh-all.js'
 
 /** Starts the server; an empty store gets the demo company, loaded in the background while the API already answers. */
 export async function serveCommand(config: Config): Promise<void> {
@@ -39,10 +39,7 @@ export async function serveCommand(config: Config): Promise<void> {
   const refresh = () =>
     (refreshing ??= (app.log.info('refresh started'), config.refreshInWorker ? runRefreshInWorker(config) : refreshAll(runtime.store, config))
       .then(
-        (r) => {
-          const part = (p: object) => ('skipped' in p ? `skipped (${String(p.skipped)})` : JSON.stringify(p))
-          app.log.info(`refreshed in ${r.seconds} s: values ${part(r.value)}, attribution ${part(r.attribution)}, consent figures ${part(r.consentFigures)}`)
-        },
+        (r) => app.log.info(describeRefresh(r)),
         // A failed refresh leaves the previous results in place; the next run tries again.
         (err: unknown) => app.log.warn({ err }, `refresh failed: ${(err as Error).message}`),
       )

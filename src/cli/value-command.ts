@@ -8,7 +8,7 @@ import { readSummaryTable, type SummaryTable } from '../value/read-summary.js'
 import { printResult, progress } from './output.js'
 import { repeatBuyers } from '../value/summary.js'
 import type { Runtime } from './runtime.js'
-import { refreshStoreValues } from './value-refresh.js'
+import { refreshStoreValues } from '../refresh/value-refresh.js'
 
 /** Reads a summary CSV file into a table, with the file named in any error. */
 export function loadSummary(file: string): SummaryTable {

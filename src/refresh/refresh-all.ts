@@ -4,7 +4,7 @@ import { channelRulesWith } from '../journey/channel.js'
 import { runAttributionByMonth } from '../journey/run-attribution.js'
 import type { Store } from '../store/store.js'
 import { policyOf } from '../consent/rules.js'
-import { refreshValues } from '../value/refresh-values.js'
+import { refreshStoreValues } from './value-refresh.js'
 
 /** The kinds of aggregates the refresh keeps, as the API reads them. */
 export const AGGREGATE_KINDS = {
@@ -31,7 +31,7 @@ export interface RefreshOutcome {
 export async function refreshAll(store: Store, config: Config): Promise<RefreshOutcome> {
   const started = Date.now()
   const skipped = (err: unknown) => ({ skipped: (err as Error).message })
-  const value = await refreshValues(store, { discountRate: config.discountRate, horizonDays: config.clvHorizonDays }).then((r) => ({ customers: r.customers, currency: r.currency }), skipped)
+  const value = await refreshStoreValues(store, config).then((r) => ({ customers: r.customers, currency: r.currency }), skipped)
   const attribution = await (async () => {
     const computedAt = new Date().toISOString()
     const { all, months } = await runAttributionByMonth(store, { model: 'all', rules: channelRulesWith(config.channelRules), byMonth: true })
@@ -49,4 +49,10 @@ export async function refreshAll(store: Store, config: Config): Promise<RefreshO
     return { intervals: 3 }
   })().catch(skipped)
   return { value, attribution, consentFigures: figures, seconds: Math.round((Date.now() - started) / 100) / 10 }
+}
+
+/** One line per part: what it made, or why it was skipped. */
+export function describeRefresh(outcome: RefreshOutcome): string {
+  const part = (p: object) => ('skipped' in p ? `skipped (${String(p.skipped)})` : JSON.stringify(p))
+  return `refreshed in ${outcome.seconds} s: values ${part(outcome.value)}, attribution ${part(outcome.attribution)}, consent figures ${part(outcome.consentFigures)}`
 }

@@ -6,7 +6,8 @@ import type { RefreshOutcome } from './refresh-all.js'
  * Runs {@link refreshAll} in a worker thread and resolves with its outcome. From source (tests,
  * tsx) the worker is the .ts file, loaded through tsx; from dist/ it is plain JavaScript.
  */
-export function runRefreshInWorker(config: Config): Promise<RefreshOutcome> {
+export async function runRefreshInWorker(config: Config): Promise<RefreshOutcome> {
+  // Rejected, not thrown: the server's timer only handles a failed promise.
   if (config.store.kind === 'sqlite' && config.store.path === ':memory:') {
     throw new Error('a store in memory cannot be shared with a worker thread; use a file or PostgreSQL')
   }
