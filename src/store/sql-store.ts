@@ -117,10 +117,13 @@ export class SqlStore implements Store {
     return rows.map(toConsentRecord)
   }
 
+  /** Consent records joined to the profile that holds each now. */
+  private consentWithProfile() {
+    return this.db.selectFrom('consent_records').innerJoin('identifiers', 'identifiers.key', 'consent_records.identity_key')
+  }
+
   async listConsentRecords(): Promise<(ConsentRecord & { profileId: string })[]> {
-    const rows = await this.db
-      .selectFrom('consent_records')
-      .innerJoin('identifiers', 'identifiers.key', 'consent_records.identity_key')
+    const rows = await this.consentWithProfile()
       .selectAll('consent_records')
       .select('identifiers.profile_id')
       .orderBy('consent_records.occurred_at')
@@ -130,9 +133,7 @@ export class SqlStore implements Store {
   }
 
   async listConsentDecisions(): Promise<ConsentDecisionRow[]> {
-    const rows = await this.db
-      .selectFrom('consent_records')
-      .innerJoin('identifiers', 'identifiers.key', 'consent_records.identity_key')
+    const rows = await this.consentWithProfile()
       .select(['consent_records.id', 'identifiers.profile_id', 'consent_records.purpose', 'consent_records.channel', 'consent_records.state', 'consent_records.occurred_at', 'consent_records.recorded_at'])
       .execute()
     return rows.map((r) => ({

@@ -1,4 +1,3 @@
-import { allRows } from '../helpers/stores.js'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -10,6 +9,7 @@ import { migrationProvider } from '../../src/store/migrations.js'
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 import { eventKey } from '../../src/store/store.js'
 import { sendBatchAs, testApp, type TestApp } from '../helpers/app.js'
+import { allRows } from '../helpers/stores.js'
 
 // Issue 10.4: message ids were unique across all sources, so the web key could send
 // {messageId: "crm-order-1001"} and the CRM's real order with that id was answered "duplicate"
