@@ -17,6 +17,8 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import { cpus, totalmem } from 'node:os'
 import { benchArg, benchArgs, log, median } from './args.js'
 import { eventBatches } from './event-mix.js'
+import { openStore } from '../src/store/open-store.js'
+import type { Store } from '../src/store/store.js'
 
 const DB = benchArg('db', '')
 if (!DB) throw new Error('--db <sqlite file or postgres:// URL> is required')
@@ -104,7 +106,17 @@ async function openLoop(rate: number, seconds: number, send: (i: number) => Prom
   return { requests: results.length, failed: results.filter((r) => !r.ok).length, p50Ms: quantile(results.map((r) => r.ms), 0.5), p99Ms: quantile(results.map((r) => r.ms), 0.99) }
 }
 
-const counts = JSON.parse(execFileSync(process.execPath, ['-e', `import('./dist/store/open-store.js').then(async ({ openStore }) => { const s = await openStore(${JSON.stringify(DB.startsWith('postgres') ? { kind: 'postgres', url: DB } : { kind: 'sqlite', path: DB })}); console.log(JSON.stringify(await s.counts())); await s.close() })`], { encoding: 'utf8', env })) as { events: number; profiles: number }
+/** Reads the store here directly, and closes it again before the server opens it. */
+async function fromStore<T>(read: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore(DB.startsWith('postgres') ? { kind: 'postgres', url: DB } : { kind: 'sqlite', path: DB })
+  try {
+    return await read(store)
+  } finally {
+    await store.close()
+  }
+}
+
+const counts = await fromStore((s) => s.counts())
 log(`store ${DB}: ${counts.events} events, ${counts.profiles} profiles`)
 
 const batch: Record<string, { seconds: number; peakRssMb: number; runs: { seconds: number; peakRssMb: number }[] }> = {}
@@ -127,7 +139,8 @@ const agent = JSON.parse(cli('keys', 'create', '--role', 'agent', '--name', 'ben
 const asAgent = { headers: { authorization: `Bearer ${agent}` } }
 const writeKey = JSON.parse(cli('sources', 'create', `bench${Date.now()}`, '--json')).writeKey as string
 const asAnalyst = { headers: { authorization: `Bearer ${analyst}` } }
-const someProfiles = (JSON.parse(execFileSync(process.execPath, ['-e', `import('./dist/store/open-store.js').then(async ({ openStore }) => { const s = await openStore(${JSON.stringify(DB.startsWith('postgres') ? { kind: 'postgres', url: DB } : { kind: 'sqlite', path: DB })}); console.log(JSON.stringify((await s.listComputedValues('value')).filter((_, i) => i % 37 === 0).slice(0, 500).map((v) => v.profileId))); await s.close() })`], { encoding: 'utf8', env, maxBuffer: 512 * 2 ** 20 })) as string[])
+// Profiles to read: some of those the refresh just scored.
+const someProfiles = await fromStore(async (s) => (await s.listComputedValues('value')).filter((_, i) => i % 37 === 0).slice(0, 500).map((v) => v.profileId))
 log(`${someProfiles.length} profiles to read`)
 
 const endpoints = ['/v1/stats', '/v1/stats/events?from=2026-01-01&to=2026-04-01', '/v1/value', '/v1/attribution', '/v1/consent/figures', '/v1/consent/figures?interval=week', '/v1/profiles/:id']

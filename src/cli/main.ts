@@ -1,5 +1,4 @@
 import { Command, Option } from 'commander'
-import { loadConfig, type Config } from '../config/config.js'
 import { AppError } from '../core/errors.js'
 import { createSource, listSourcesWithKeys } from '../collect/sources.js'
 import { demoCommand } from './demo-command.js'
