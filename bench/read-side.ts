@@ -9,7 +9,10 @@
  *   4. collection and profile reads under open-loop load while the server's periodic refresh runs
  *      on its worker thread, against the same load without a refresh: ack and read p99.
  *
- *   npm run bench:read-side -- --db /path/demo.db [--runs 3] [--rate 20] [--seconds 15] [--ingest-rate 20] [--skip-batch] [--json]
+ *   npm run bench:read-side -- --db /path/demo.db [--runs 3] [--rate 20] [--seconds 15] [--ingest-rate 20] [--parts batch,endpoints,worker,server-thread] [--json]
+ *
+ * --parts picks what runs (default all): `batch` (1), `endpoints` (3), `worker` and `server-thread`
+ * (4, the refresh on each). The refresh of (2) always runs: the others read what it keeps.
  *
  * Make the store first, e.g. `salestwin demo --customers 1000000 --db /path/demo.db`.
  */
@@ -26,6 +29,9 @@ const RUNS = Number(benchArg('runs', '3'))
 const RATE = Number(benchArg('rate', '20'))
 const SECONDS = Number(benchArg('seconds', '15'))
 const INGEST_RATE = Number(benchArg('ingest-rate', '20'))
+const PART_NAMES = ['batch', 'endpoints', 'worker', 'server-thread'] as const
+const PARTS = new Set(benchArg('parts', PART_NAMES.join(',')).split(','))
+for (const part of PARTS) if (!(PART_NAMES as readonly string[]).includes(part)) throw new Error(`--parts takes ${PART_NAMES.join(', ')}; got "${part}"`)
 const PORT = 4952
 const env = { ...process.env, SALESTWIN_LOG_LEVEL: 'warn' }
 
@@ -116,11 +122,11 @@ async function fromStore<T>(read: (store: Store) => Promise<T>): Promise<T> {
   }
 }
 
-const counts = await fromStore((s) => s.counts())
+const counts = await fromStore((s) => s.events.counts())
 log(`store ${DB}: ${counts.events} events, ${counts.profiles} profiles`)
 
 const batch: Record<string, { seconds: number; peakRssMb: number; runs: { seconds: number; peakRssMb: number }[] }> = {}
-if (!benchArgs.includes('--skip-batch')) {
+if (PARTS.has('batch')) {
   for (const [name, argv] of [['attribution', ['attribution', '--model', 'all']], ['valueFit', ['value', 'fit']]] as const) {
     const runs: { seconds: number; peakRssMb: number }[] = []
     for (let r = 0; r < RUNS; r++) {
@@ -140,21 +146,21 @@ const asAgent = { headers: { authorization: `Bearer ${agent}` } }
 const writeKey = JSON.parse(cli('sources', 'create', `bench${Date.now()}`, '--json')).writeKey as string
 const asAnalyst = { headers: { authorization: `Bearer ${analyst}` } }
 // Profiles to read: some of those the refresh just scored.
-const someProfiles = await fromStore(async (s) => (await s.listComputedValues('value')).filter((_, i) => i % 37 === 0).slice(0, 500).map((v) => v.profileId))
+const someProfiles = await fromStore(async (s) => (await s.values.ofKind('value')).filter((_, i) => i % 37 === 0).slice(0, 500).map((v) => v.profileId))
 log(`${someProfiles.length} profiles to read`)
 
 const endpoints = ['/v1/stats', '/v1/stats/events?from=2026-01-01&to=2026-04-01', '/v1/value', '/v1/attribution', '/v1/consent/figures', '/v1/consent/figures?interval=week', '/v1/profiles/:id']
 const endpointResults: Record<string, Awaited<ReturnType<typeof openLoop>>> = {}
-const server = await startServer({ SALESTWIN_VALUE_REFRESH_MINUTES: '0' }, () => undefined)
+const server = PARTS.has('endpoints') ? await startServer({ SALESTWIN_VALUE_REFRESH_MINUTES: '0' }, () => undefined) : null
 try {
-  for (const path of endpoints) {
+  for (const path of server ? endpoints : []) {
     const as = path.includes(':id') ? asAgent : asAnalyst
     await openLoop(RATE, 2, (i) => timedFetch(path.replace(':id', someProfiles[i % someProfiles.length]!), as)) // warm-up
     endpointResults[path] = await openLoop(RATE, SECONDS, (i) => timedFetch(path.replace(':id', someProfiles[i % someProfiles.length]!), as))
     log(`${path}: ${JSON.stringify(endpointResults[path])}`)
   }
 } finally {
-  await stopServer(server)
+  if (server) await stopServer(server)
 }
 
 // Collection and reads under open-loop load, before and while the periodic refresh runs: on its
@@ -188,7 +194,9 @@ async function duringRefresh(inWorker: boolean) {
     await stopServer(s)
   }
 }
-const refreshLoad = [await duringRefresh(true), await duringRefresh(false)]
+const refreshLoad = []
+if (PARTS.has('worker')) refreshLoad.push(await duringRefresh(true))
+if (PARTS.has('server-thread')) refreshLoad.push(await duringRefresh(false))
 log(`during the refresh: ${JSON.stringify(refreshLoad)}`)
 
 const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version }

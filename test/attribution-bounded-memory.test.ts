@@ -45,7 +45,7 @@ describe(`attribution with the heap capped at ${HEAP_MB} MB`, () => {
     expect(cli.stderr).not.toContain('heap out of memory')
     expect(cli.code).toBe(0)
     const streamed = JSON.parse(cli.stdout) as ReturnType<typeof attribute>
-    const { journeys, withoutTouchpoints } = journeysFromEvents(await allRows(store.journeyEventPages({})), { lookbackDays: 30 })
+    const { journeys, withoutTouchpoints } = journeysFromEvents(await allRows(store.journeys.eventPages({})), { lookbackDays: 30 })
     const inMemory = attribute(journeys, { models: ATTRIBUTION_MODELS, byCampaign: true })
     expect(streamed.journeys).toBeGreaterThan(3000)
     expect(streamed).toMatchObject({ journeys: inMemory.journeys, conversions: inMemory.conversions, value: inMemory.value, withoutTouchpoints })

@@ -24,8 +24,8 @@ describe('collection API: auth', () => {
     const shop = await createSource(t.store, 'shop')
     const res = await post('/v1/track', { userId: 'u1', event: 'Bought', messageId: 'src-1', writeKey: t.writeKey, source: 'web', context: { source: 'web' } }, { authorization: `Basic ${Buffer.from(`${shop.writeKey}:`).toString('base64')}` })
     expect(res.statusCode).toBe(200)
-    const id = (await t.store.findProfileIdByIdentifier('userId:u1'))!
-    expect((await t.store.listProfileEvents(id, { limit: 5 })).items.map((e) => e.source)).toEqual(['shop'])
+    const id = (await t.store.profiles.idOfIdentifier('userId:u1'))!
+    expect((await t.store.events.timeline(id, { limit: 5 })).items.map((e) => e.source)).toEqual(['shop'])
     const agent = await post('/v1/track', { userId: 'u1', event: 'X', messageId: 'src-2' }, t.as.agent)
     expect(agent.json()).toMatchObject({ statusCode: 403, code: 'ROLE_FORBIDDEN' })
   })
@@ -45,7 +45,7 @@ describe('collection API: auth', () => {
     })
     expect(res.statusCode).toBe(200)
     expect(res.json()).toEqual({ success: true, status: 'stored' })
-    const stored = await t.store.listProfileEvents((await t.store.findProfileIdByIdentifier('userId:u1'))!, { limit: 5 })
+    const stored = await t.store.events.timeline((await t.store.profiles.idOfIdentifier('userId:u1'))!, { limit: 5 })
     expect(stored.items[0]!.payload).not.toHaveProperty('writeKey')
   })
 
@@ -106,7 +106,7 @@ describe('collection API: bad input gets a clear error and nothing is lost', () 
     const entries = quarantine.json().items as { messageId: string; reason: string; raw: { messageId: string } }[]
     expect(entries.map((e) => e.messageId).sort()).toEqual(['anon', 'big', 'neg', 'type', 'when'])
     expect(entries.find((e) => e.messageId === 'when')).toMatchObject({ reason: 'batch[3].timestamp must be ISO-8601, got "yesterday"', raw: batch[3] })
-    expect(await t.store.counts()).toEqual({ events: 2, profiles: 2, quarantined: 5, warnings: 0 })
+    expect(await t.store.events.counts()).toEqual({ events: 2, profiles: 2, quarantined: 5, warnings: 0 })
     const foreign = await t.app.inject({ method: 'GET', url: '/v1/quarantine?cursor=abc', headers: t.as.admin })
     expect(foreign.json()).toEqual({ statusCode: 400, code: 'REQUEST_INVALID', message: 'cursor must be one this API gave out, got "abc"' })
   })
@@ -115,7 +115,7 @@ describe('collection API: bad input gets a clear error and nothing is lost', () 
     const res = await post('/v1/identify', { traits: { name: 'x' }, messageId: 'lonely' })
     expect(res.statusCode).toBe(400)
     expect(res.json()).toEqual({ statusCode: 400, code: 'EVENT_INVALID', message: 'userId or anonymousId is required' })
-    expect((await t.store.counts()).quarantined).toBe(1)
+    expect((await t.store.events.counts()).quarantined).toBe(1)
   })
 
   it('answers 400 when batch is not an array', async () => {
@@ -128,7 +128,7 @@ describe('collection API: bad input gets a clear error and nothing is lost', () 
     const batch = [{ type: 'track', userId: 'u1', event: 'Retry', messageId: 'r-1' }]
     expect((await post('/v1/batch', { batch })).json()).toMatchObject({ stored: 1, duplicates: 0 })
     expect((await post('/v1/batch', { batch })).json()).toMatchObject({ stored: 0, duplicates: 1 })
-    expect((await t.store.counts()).events).toBe(1)
+    expect((await t.store.events.counts()).events).toBe(1)
   })
 
   it('answers 404 in the error shape for an unknown route', async () => {
@@ -147,7 +147,7 @@ describe('collection API: overload', () => {
     expect(res.statusCode).toBe(429)
     expect(res.headers['retry-after']).toBe('1')
     expect(res.json()).toEqual({ statusCode: 429, code: 'OVERLOADED', message: 'collection is 0 events behind; retry after 1 s' })
-    expect((await t.store.counts()).events).toBe(0)
+    expect((await t.store.events.counts()).events).toBe(0)
   })
 })
 
@@ -192,7 +192,7 @@ describe('profile API', () => {
   })
 
   it('pages the timeline and searches by name', async () => {
-    const id = (await t.store.findProfileIdByIdentifier('userId:u-7'))!
+    const id = (await t.store.profiles.idOfIdentifier('userId:u-7'))!
     const page = await t.app.inject({ method: 'GET', url: `/v1/profiles/${id}/events?limit=2`, headers: t.as.agent })
     expect(page.json().items.map((e: { messageId: string }) => e.messageId)).toEqual(['p-3', 'p-2'])
     const next = await t.app.inject({ method: 'GET', url: `/v1/profiles/${id}/events?limit=2&cursor=${page.json().nextCursor}`, headers: t.as.agent })

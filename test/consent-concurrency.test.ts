@@ -34,7 +34,7 @@ describe.each(kinds)('consent under load (%s): no contact after an acknowledged 
       })),
       'web',
     )
-    const identifiers = await t.store.listIdentifiers()
+    const identifiers = await t.store.profiles.identifiers()
     const byProfile = new Map(identifiers.filter((r) => r.kind === 'userId').map((r) => [r.profileId, r.value]))
     ids = [...byProfile.keys()]
     userIdOf = byProfile

@@ -34,7 +34,7 @@ describe('demo company', () => {
       const first = await loadDemo(collector, { customers: 300, seed: 42 })
       expect(first).toMatchObject({ customers: 300, rejected: 0, duplicates: 0 })
       expect(first.stored).toBe(first.events)
-      expect((await store.counts()).profiles).toBe(300)
+      expect((await store.events.counts()).profiles).toBe(300)
       const again = await loadDemo(collector, { customers: 300, seed: 42 })
       expect(again).toMatchObject({ stored: 0, duplicates: first.events })
     } finally {

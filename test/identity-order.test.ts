@@ -33,10 +33,10 @@ function toItems(events: Gen[]): RawItem[] {
 /** The people as sets of identifiers, each with the message ids of its events: ids themselves are random. */
 async function people(store: Store): Promise<string[]> {
   const byProfile = new Map<string, string[]>()
-  for (const row of await store.listIdentifiers()) byProfile.set(row.profileId, [...(byProfile.get(row.profileId) ?? []), row.key])
+  for (const row of await store.profiles.identifiers()) byProfile.set(row.profileId, [...(byProfile.get(row.profileId) ?? []), row.key])
   const out: string[] = []
   for (const [profileId, keys] of byProfile) {
-    const events = (await store.listProfileEvents(profileId, { limit: 500 })).items.map((e) => e.messageId).sort()
+    const events = (await store.events.timeline(profileId, { limit: 500 })).items.map((e) => e.messageId).sort()
     out.push(`${keys.sort().join(',')} | ${events.join(',')}`)
   }
   return out.sort()

@@ -54,16 +54,16 @@ describe.each(['sqlite', 'postgres'] as const)('migrations 0010 to 0012 on an ex
       await db.insertInto('value_runs').values({ computed_at: '2026-01-04T00:00:00.000Z', data: '{}' }).execute()
     })
     try {
-      expect(await allRows(store.journeyEventPages({}))).toEqual([
+      expect(await allRows(store.journeys.eventPages({}))).toEqual([
         { profileId: 'p1', timestamp: campaignPage.ts, type: 'page', event: null, channel: 'web', revenue: null, utmSource: 'google', utmMedium: 'cpc', utmCampaign: 'brand', referrer: 'https://www.google.de/' },
         { profileId: 'p1', timestamp: oddPage.ts, type: 'page', event: null, channel: 'web', revenue: null, utmSource: 'news' },
         { profileId: 'p1', timestamp: order.ts, type: 'track', event: 'Order Completed', channel: 'web', revenue: 40 },
       ])
-      expect(await allRows(store.orderPages())).toEqual([{ profileId: 'p1', timestamp: order.ts, revenue: 40, cost: null, currency: 'EUR' }])
-      expect(await store.getComputedValues('p1')).toEqual([{ profileId: 'p1', kind: 'value', computedAt: '2026-01-04T00:00:00.000Z', data: { clv: 5 } }])
+      expect(await allRows(store.journeys.orderPages())).toEqual([{ profileId: 'p1', timestamp: order.ts, revenue: 40, cost: null, currency: 'EUR' }])
+      expect(await store.values.of('p1')).toEqual([{ profileId: 'p1', kind: 'value', computedAt: '2026-01-04T00:00:00.000Z', data: { clv: 5 } }])
       // 0012 counts what is there.
-      expect(await store.counts()).toMatchObject({ events: 3, profiles: 1 })
-      expect((await store.eventCounts({})).map((c) => [c.day, c.type, c.events])).toEqual([['2026-01-01', 'page', 1], ['2026-01-02', 'page', 1], ['2026-01-03', 'track', 1]])
+      expect(await store.events.counts()).toMatchObject({ events: 3, profiles: 1 })
+      expect((await store.events.countsByDay({})).map((c) => [c.day, c.type, c.events])).toEqual([['2026-01-01', 'page', 1], ['2026-01-02', 'page', 1], ['2026-01-03', 'track', 1]])
     } finally {
       await store.close()
       await drop()

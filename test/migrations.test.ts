@@ -20,10 +20,10 @@ describe('migration 0006 (keys, consent, audit) on an existing store', () => {
 
     const store = await openSqliteStore(file)
     try {
-      expect(await store.listSources()).toEqual([{ name: 'web', createdAt: '2025-01-01T00:00:00.000Z' }])
-      expect(await store.findApiKeyByHash(hashSecret('wk_old_plaintext_key'))).toMatchObject({ role: 'source', source: 'web', name: 'web', revokedAt: null })
+      expect(await store.access.listSources()).toEqual([{ name: 'web', createdAt: '2025-01-01T00:00:00.000Z' }])
+      expect(await store.access.findApiKeyByHash(hashSecret('wk_old_plaintext_key'))).toMatchObject({ role: 'source', source: 'web', name: 'web', revokedAt: null })
       expect(JSON.stringify(await store.dumpTables())).not.toContain('wk_old_plaintext_key')
-      expect(await store.suppressionSalt()).toMatch(/^[0-9a-f]{64}$/)
+      expect(await store.consent.suppressionSalt()).toMatch(/^[0-9a-f]{64}$/)
     } finally {
       await store.close()
     }

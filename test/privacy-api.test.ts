@@ -20,7 +20,7 @@ const putConsent = (id: string, body: unknown, role: keyof TestApp['as'] = 'agen
 async function customer(userId: string, extra: Record<string, unknown> = {}): Promise<string> {
   const res = await batch([{ type: 'identify', userId, messageId: `id-${userId}`, timestamp: '2026-01-01T09:00:00Z', traits: { email: `${userId}@example.com`, ...extra } }])
   expect(res.json().stored).toBe(1)
-  return (await t.store.findProfileIdByIdentifier(`userId:${userId}`))!
+  return (await t.store.profiles.idOfIdentifier(`userId:${userId}`))!
 }
 const mayEmail = async (id: string) => (await get(`/v1/profiles/${id}/may-contact?purpose=marketing&channel=email`)).json()
 
@@ -44,7 +44,7 @@ describe('consent over the API', () => {
       { type: 'identify', userId: 'ev-1', messageId: 'ev-1a', timestamp: '2026-01-01T09:00:00Z', traits: { email: 'ev1@example.com' }, context: { consent: { marketing: { email: { state: 'opt_in', evidence: doi } }, categoryPreferences: { Advertising: true } } } },
       { type: 'track', userId: 'ev-1', event: 'Email Unsubscribed', messageId: 'ev-1b', timestamp: '2026-03-01T09:00:00Z' },
     ])
-    const id = (await t.store.findProfileIdByIdentifier('userId:ev-1'))!
+    const id = (await t.store.profiles.idOfIdentifier('userId:ev-1'))!
     const ledger = (await get(`/v1/profiles/${id}/consent`)).json()
     expect(ledger.jurisdiction).toBe('DE')
     expect(ledger.purposes.marketing.email).toEqual({ allowed: false, state: 'opt_out', since: '2026-03-01T09:00:00.000Z', source: 'web' })
@@ -87,7 +87,7 @@ describe('consent over the API', () => {
     }
     const noChannel = await get(`/v1/profiles/${id}/may-contact?purpose=marketing`)
     expect(noChannel.json()).toMatchObject({ statusCode: 400, code: 'CONSENT_INVALID', message: 'purpose and channel are required, got purpose=marketing channel=(none)' })
-    expect((await t.store.consentRecordsOf(id))).toEqual([]) // nothing half-recorded
+    expect((await t.store.consent.recordsOf(id))).toEqual([]) // nothing half-recorded
   })
 })
 
@@ -124,7 +124,7 @@ describe('GDPR rights over the API', () => {
 
     // The CRM sends the same email again, with the consent it had on file: the profile comes back, not marketable.
     await batch([{ type: 'identify', userId: 'crm-9', messageId: 'crm-9', timestamp: '2026-01-01T11:00:00Z', traits: { email: 'gdpr-2@example.com' }, context: { consent: { marketing: { email: { state: 'opt_in', evidence: doi } } } } }])
-    const back = (await t.store.findProfileIdByIdentifier('email:gdpr-2@example.com'))!
+    const back = (await t.store.profiles.idOfIdentifier('email:gdpr-2@example.com'))!
     expect(await mayEmail(back)).toMatchObject({ allowed: false, reason: 'erased earlier; no fresh consent since' })
   })
 
@@ -156,7 +156,7 @@ describe('consent figures and the analysts', () => {
   it('exports computed values under pseudonyms, leaving out people who objected to analytics', async () => {
     const a = await customer('px-1')
     const b = await customer('px-2')
-    await t.store.putValueRun({ computedAt: '2026-02-01T00:00:00.000Z', data: {} }, [
+    await t.store.values.putRun({ computedAt: '2026-02-01T00:00:00.000Z', data: {} }, [
       [
         { profileId: a, kind: 'value', computedAt: '2026-02-01T00:00:00.000Z', data: { clv: 10 } },
         { profileId: b, kind: 'value', computedAt: '2026-02-01T00:00:00.000Z', data: { clv: 20 } },

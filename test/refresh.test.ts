@@ -56,7 +56,7 @@ describe('the periodic refresh', () => {
     expect(items.length).toBeGreaterThan(20)
     expect(items.every((i) => i.day >= '2026-01-01' && i.day < '2026-02-01')).toBe(true)
     const all = (await get('/v1/stats/events')).json() as { items: { events: number }[] }
-    expect(all.items.reduce((n, i) => n + i.events, 0)).toBe((await t.store.counts()).events)
+    expect(all.items.reduce((n, i) => n + i.events, 0)).toBe((await t.store.events.counts()).events)
     expect((await get('/v1/stats/events?from=january')).json()).toMatchObject({ statusCode: 400, message: 'from must be a day (YYYY-MM-DD), got "january"' })
   })
 })

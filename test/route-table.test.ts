@@ -55,8 +55,8 @@ describe('route table: every route is guarded as intended', () => {
       ],
       'web',
     )
-    profileId = (await t.store.findProfileIdByIdentifier('userId:rt-1'))!
-    doomedProfile = (await t.store.findProfileIdByIdentifier('userId:rt-2'))!
+    profileId = (await t.store.profiles.idOfIdentifier('userId:rt-1'))!
+    doomedProfile = (await t.store.profiles.idOfIdentifier('userId:rt-2'))!
     doomedKey = (await createApiKey(t.store, { role: 'agent', name: 'to revoke' })).id
   })
   afterAll(async () => {
@@ -110,13 +110,13 @@ describe('route table: every route is guarded as intended', () => {
     }
     for (const role of allowed) {
       if (method === 'DELETE' && role !== allowed.at(-1)) continue // erase / revoke once, with the last allowed role
-      const before = (await t.store.listAudit({ limit: 1000 })).items.length
+      const before = (await t.store.access.listAudit({ limit: 1000 })).items.length
       const res = await request(method, url, t.as[role])
       // Served: past the guard, and answered (GET /v1/value is a 404 until the first value refresh).
       expect([401, 403], `${role} on ${method} ${url}: ${res.body}`).not.toContain(res.statusCode)
       expect(res.statusCode, `${role} on ${method} ${url}: ${res.body}`).toBeLessThan(url === '/v1/value' ? 405 : 300)
       // A route that reads or changes a person's data leaves an audit line for the call.
-      const after = (await t.store.listAudit({ limit: 1000 })).items.length
+      const after = (await t.store.access.listAudit({ limit: 1000 })).items.length
       if (access.includes('personal')) expect(after, `audit of ${method} ${url}`).toBeGreaterThan(before)
     }
   })

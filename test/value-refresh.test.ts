@@ -22,7 +22,7 @@ describe('customer value from the store', () => {
 
       const app = await buildApp({ store, collector, consent: new ConsentService(store, TEST_POLICY), defaultCountry: 'DE', logLevel: 'silent' })
       const headers = { authorization: `Bearer ${(await createApiKey(store, { role: 'admin', name: 'test' })).secret}` }
-      const buyer = (await allRows(store.orderPages()))[0]!.profileId
+      const buyer = (await allRows(store.journeys.orderPages()))[0]!.profileId
       const res = await app.inject({ method: 'GET', url: `/v1/profiles/${buyer}`, headers })
       const value = res.json().computed.value
       expect(value).toMatchObject({ currency: 'EUR', horizonDays: 365, discountRate: 0.1, model: 'bgnbd+gammagamma' })
@@ -33,7 +33,7 @@ describe('customer value from the store', () => {
       expect(value.rfm.score).toMatch(/^[1-5]{3}$/)
       expect(typeof value.cluster).toBe('string')
       // Demo orders carry their cost: repeat buyers get a margin share between 35 % and 50 %.
-      const repeatBuyer = (await allRows(store.orderPages())).find((o, i, all) => all.findIndex((p) => p.profileId === o.profileId) !== i)!.profileId
+      const repeatBuyer = (await allRows(store.journeys.orderPages())).find((o, i, all) => all.findIndex((p) => p.profileId === o.profileId) !== i)!.profileId
       const profitability = (await app.inject({ method: 'GET', url: `/v1/profiles/${repeatBuyer}`, headers })).json().computed.value.profitability
       expect(profitability.marginShare).toBeGreaterThan(0.35)
       expect(profitability.marginShare).toBeLessThan(0.5)
@@ -48,7 +48,7 @@ describe('customer value from the store', () => {
       for (const c of run.clustering.clusters) expect(c.label).toMatch(/loyal|active|new|risk|lapsed/)
       expect(run.holdoutCheck.rows[0]).toMatchObject({ frequency: '0', customers: expect.any(Number), actualMean: expect.any(Number), expectedMean: expect.any(Number) })
       // The CLV distribution over every scored customer, for the dashboard's chart.
-      const clvs = (await store.listComputedValues('value')).map((v) => (v.data as { clv: number }).clv).sort((a, b) => a - b)
+      const clvs = (await store.values.ofKind('value')).map((v) => (v.data as { clv: number }).clv).sort((a, b) => a - b)
       expect(run.clvDistribution.customers).toBe(summary.customers)
       expect(run.clvDistribution.histogram.reduce((n: number, b: { customers: number }) => n + b.customers, 0)).toBe(summary.customers)
       expect(run.clvDistribution.quantiles.p50).toBeCloseTo(clvs[Math.floor(clvs.length / 2)]!, 1)

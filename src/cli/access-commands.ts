@@ -106,8 +106,8 @@ async function profileOf(runtime: Runtime, flags: Flags): Promise<string> {
   const value = flags[selector] as string
   const profileId =
     selector === 'profileId'
-      ? await runtime.store.resolveProfileId(value)
-      : await runtime.store.findProfileIdByIdentifier(lookupKey({ [selector]: value }, runtime.config.defaultCountry))
+      ? await runtime.store.profiles.resolve(value)
+      : await runtime.store.profiles.idOfIdentifier(lookupKey({ [selector]: value }, runtime.config.defaultCountry))
   if (!profileId) throw new AppError('PROFILE_NOT_FOUND', `no profile has that ${selector}`)
   return profileId
 }

@@ -32,7 +32,7 @@ export async function importSpendCommand(config: Config, file: string, json: boo
   }
   const runtime = await openRuntime(config)
   try {
-    await runtime.store.putSpend(parsed.rows)
+    await runtime.store.journeys.putSpend(parsed.rows)
     const total = parsed.rows.reduce((s, r) => s + r.cost, 0)
     const result = { file, kind: 'spend', rows: rows.length, stored: parsed.rows.length, totalCost: roundTo(total, 2) }
     printResult(result, json, () => `${file}: ${result.stored} spend rows stored, ${result.totalCost} in all`)
@@ -53,7 +53,7 @@ export async function importCommand(config: Config, kind: ImportKind, file: stri
   const runtime = await openRuntime(config)
   const bar = progress(`import ${kind}`)
   try {
-    const known = (await runtime.store.listSources()).some((s) => s.name === flags.source)
+    const known = (await runtime.store.access.listSources()).some((s) => s.name === flags.source)
     if (!known && !flags.createSource) {
       throw new AppError('SOURCE_NOT_FOUND', `source "${flags.source}" does not exist: create it with \`salestwin sources create ${flags.source}\`, or pass --create-source`)
     }

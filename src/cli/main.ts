@@ -154,9 +154,9 @@ export async function main(argv: string[]): Promise<void> {
     .option('--json', 'print one JSON document')
     .action(async (flags) => {
       await withRuntime(flags, async (runtime) => {
-        const total = (await runtime.store.counts()).events
+        const total = (await runtime.store.events.counts()).events
         const bar = progress('attribution')
-        const report = await runAttribution(runtime.store, {
+        const report = await runAttribution(runtime.store.journeys, {
           onProgress: (read) => bar.update(read, total, 'events read'),
           model: flags.model,
           rules: channelRulesWith(runtime.config.channelRules),

@@ -26,7 +26,7 @@ export async function serveCommand(config: Config): Promise<void> {
   })
   const created = await ensureSources(runtime.store, DEMO_SOURCES)
   const admin = await ensureAdminKey(runtime.store)
-  const isEmpty = (await runtime.store.counts()).events === 0
+  const isEmpty = (await runtime.store.events.counts()).events === 0
   await app.listen({ port: config.port, host: config.host, backlog: 2048 })
   app.log.info(`salestwin on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}, store ${describeStore(config.store)}, consent rules ${config.jurisdiction}`)
   // Keys are stored hashed: a new key can be shown only now. Later ones: salestwin keys create / sources create.

@@ -62,7 +62,7 @@ export async function valueFitFromStore(runtime: Runtime, opts: { model: ModelNa
 
 /** `salestwin value report`: the latest refresh as stored (what GET /v1/value serves). */
 export async function valueReportCommand(runtime: Runtime, json: boolean): Promise<void> {
-  const run = await runtime.store.latestValueRun()
+  const run = await runtime.store.values.latestRun()
   if (!run) throw new AppError('NOT_FOUND', 'no value refresh has run yet; run: salestwin value fit')
   const result = { computedAt: run.computedAt, ...run.data } as { computedAt: string; clustering?: { clusters: { label: string; size: number; meanClv: number; potential: number }[] }; holdoutCheck?: { rows: { frequency: string; customers: number; actualMean: number; expectedMean: number }[] } | null }
   printResult(result, json, () =>

@@ -32,9 +32,9 @@ export class ConsentService {
 
   /** Every consent record of the profile and the suppressions any of its identifiers carry. */
   async ledgerOf(profileId: string): Promise<ConsentLedger> {
-    const [records, identifiers] = await Promise.all([this.store.consentRecordsOf(profileId), this.store.identifiersOf(profileId)])
+    const [records, identifiers] = await Promise.all([this.store.consent.recordsOf(profileId), this.store.profiles.identifiersOf(profileId)])
     const hashes = await this.suppressionHashes(identifiers)
-    const suppressions = await this.store.findSuppressions(hashes.map((h) => h.hash))
+    const suppressions = await this.store.consent.findSuppressions(hashes.map((h) => h.hash))
     return { records, suppressions }
   }
 
@@ -50,7 +50,7 @@ export class ConsentService {
 
   /** Records validated changes for a profile, with their audit lines in the same transaction; resolves when durable. */
   async record(profileId: string, changes: ConsentChange[], audit: NewAuditEntry[] = []): Promise<void> {
-    const identifiers = await this.store.identifiersOf(profileId)
+    const identifiers = await this.store.profiles.identifiersOf(profileId)
     const anchor = anchorOf(identifiers)
     if (!anchor) throw new AppError('PROFILE_NOT_FOUND', `profile "${profileId}" has no identifiers to attach consent to`)
     const recordedAt = new Date().toISOString()
@@ -59,13 +59,13 @@ export class ConsentService {
 
   /** Salted hashes of the identifiers a suppression covers (all but anonymous ids). */
   async suppressionHashes(identifiers: IdentifierRow[]): Promise<Omit<Suppression, 'erasedAt'>[]> {
-    const salt = await (this.salt ??= this.store.suppressionSalt())
+    const salt = await (this.salt ??= this.store.consent.suppressionSalt())
     return identifiers.filter((i) => i.kind !== 'anonymousId').map((i) => ({ hash: suppressionHash(salt, i.kind, i.value), kind: i.kind }))
   }
 
   /** Consent figures over the whole store (see {@link consentFigures}). */
   async figures(opts: FigureOptions = {}) {
-    const [records, firstSeen] = await Promise.all([this.store.listConsentDecisions(), this.store.profilesFirstSeen()])
+    const [records, firstSeen] = await Promise.all([this.store.consent.decisions(), this.store.events.firstSeenTimes()])
     return consentFigures(records, firstSeen, this.policy, opts)
   }
 }

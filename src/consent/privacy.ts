@@ -9,16 +9,16 @@ import type { ConsentService } from './consent-service.js'
  */
 export async function exportPerson(store: Store, consent: ConsentService, profileId: string) {
   // getProfile follows merges itself: the profile's id is the surviving one.
-  const profile = await store.getProfile(profileId)
+  const profile = await store.profiles.get(profileId)
   if (!profile) throw profileNotFound(profileId)
   const id = profile.id
-  const events = await allPages<TimelineEvent>((cursor) => store.listProfileEvents(id, { limit: 500, ...(cursor ? { cursor } : {}) }))
-  const identifiers = await store.identifiersOf(id)
+  const events = await allPages<TimelineEvent>((cursor) => store.events.timeline(id, { limit: 500, ...(cursor ? { cursor } : {}) }))
+  const identifiers = await store.profiles.identifiersOf(id)
   const [ledger, merges, quarantined, access] = await Promise.all([
     consent.summary(id),
-    store.listMerges(id),
-    store.quarantineOfPerson(events.map((e) => ({ source: e.source, messageId: e.messageId })), identifiers.map((i) => i.value)),
-    allPages<AuditEntry>((cursor) => store.listAudit({ limit: 500, profileId: id, ...(cursor ? { cursor } : {}) })),
+    store.profiles.mergesInto(id),
+    store.events.quarantineOfPerson(events.map((e) => ({ source: e.source, messageId: e.messageId })), identifiers.map((i) => i.value)),
+    allPages<AuditEntry>((cursor) => store.access.listAudit({ limit: 500, profileId: id, ...(cursor ? { cursor } : {}) })),
   ])
   return {
     exportedAt: new Date().toISOString(),
@@ -47,7 +47,7 @@ export async function erasePerson(
 ): Promise<{ profileId: string; erasedAt: string; removed: ErasureReport; suppressed: number }> {
   const id = await requireProfileId(store, profileId)
   const erasedAt = new Date().toISOString()
-  const suppressions = (await consent.suppressionHashes(await store.identifiersOf(id))).map((s) => ({ ...s, erasedAt }))
+  const suppressions = (await consent.suppressionHashes(await store.profiles.identifiersOf(id))).map((s) => ({ ...s, erasedAt }))
   const removed = await store.write(async (tx) => {
     const report = await tx.eraseProfile(id, suppressions)
     await tx.appendAudit([audit(id, report)])

@@ -11,7 +11,7 @@ import type { ConsentPolicy } from './rules.js'
  * channel, `all`) are in it.
  */
 export async function pseudonymizedProfiles(store: Store, policy: ConsentPolicy, at = new Date().toISOString()) {
-  const [values, records, salt] = await Promise.all([store.listComputedValues('value'), store.listConsentRecords(), store.suppressionSalt()])
+  const [values, records, salt] = await Promise.all([store.values.ofKind('value'), store.consent.records(), store.consent.suppressionSalt()])
   const byProfile = new Map<string, ConsentRecord[]>()
   for (const r of records) {
     if (!byProfile.has(r.profileId)) byProfile.set(r.profileId, [])

@@ -5,11 +5,11 @@ import { cutJourneys, type JourneyRow } from './journeys-from-events.js'
 import { spendInPeriod, type SpendRow } from './spend.js'
 import type { ChannelRules } from './channel.js'
 
-/** The store methods attribution needs, declared here so that journey/ stays free of the store. */
+/** The store's journey part as attribution reads it, declared here so that journey/ stays free of the store. */
 export interface JourneySource {
   /** Events ordered by profile and time, in pages. */
-  journeyEventPages(opts: { from?: string; to?: string }): AsyncIterable<JourneyRow[]>
-  listSpend(): Promise<SpendRow[]>
+  eventPages(opts: { from?: string; to?: string }): AsyncIterable<JourneyRow[]>
+  spend(): Promise<SpendRow[]>
 }
 
 export interface AttributionOptions {
@@ -46,7 +46,7 @@ export async function runAttributionByMonth(
   const order = opts.markovOrder ?? 1
   if (![1, 2, 3].includes(order)) throw new AppError('REQUEST_INVALID', `markovOrder must be 1, 2 or 3, got ${order}`)
   const period = { ...(opts.from ? { from: timeParam('from', opts.from) } : {}), ...(opts.to ? { to: timeParam('to', opts.to) } : {}) }
-  const spendRows = await source.listSpend()
+  const spendRows = await source.spend()
   const spendOf = (from?: string, to?: string) => (spendRows.length > 0 ? spendInPeriod(spendRows, from, to) : undefined)
   const start = (spend: ReturnType<typeof spendOf>) => startAttribution({ models, markovOrder: order, byCampaign: true, ...(spend ? { spend } : {}) })
   const all = start(spendOf(opts.from && new Date(opts.from).toISOString(), opts.to && new Date(opts.to).toISOString()))
@@ -69,7 +69,7 @@ export async function runAttributionByMonth(
     },
   )
   let read = 0
-  for await (const page of source.journeyEventPages(period)) {
+  for await (const page of source.eventPages(period)) {
     for (const row of page) cutter.add(row)
     read += page.length
     opts.onProgress?.(read)

@@ -26,16 +26,16 @@ export async function attributionFor(store: Store, q: AttributionQuery, rules?: 
   if (q.month !== undefined) {
     if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(q.month)) throw new AppError('REQUEST_INVALID', `month must be YYYY-MM, got "${q.month}"`)
     if (others.length > 0) throw new AppError('REQUEST_INVALID', 'month takes no other parameter: it answers from the periodic refresh')
-    const kept = await store.latestAggregate(AGGREGATE_KINDS.attributionOfMonth(q.month))
+    const kept = await store.results.latest(AGGREGATE_KINDS.attributionOfMonth(q.month))
     if (!kept) throw new AppError('NOT_FOUND', `no attribution kept for ${q.month}: no journey ends in it, or the refresh has not run yet (salestwin refresh)`)
     return { computedAt: kept.computedAt, fromRefresh: true, month: q.month, ...(kept.data as object) }
   }
   if (others.length === 0) {
-    const kept = await store.latestAggregate(AGGREGATE_KINDS.attribution)
+    const kept = await store.results.latest(AGGREGATE_KINDS.attribution)
     if (kept) return { computedAt: kept.computedAt, fromRefresh: true, ...(kept.data as object) }
   }
   const computedAt = new Date().toISOString()
-  const report = await runAttribution(store, {
+  const report = await runAttribution(store.journeys, {
     model: q.model ?? 'all',
     ...(rules ? { rules } : {}),
     ...(q.from ? { from: q.from } : {}),
@@ -51,7 +51,7 @@ export async function attributionFor(store: Store, q: AttributionQuery, rules?: 
 export async function consentFiguresFor(store: Store, consent: ConsentService, q: { from?: string; to?: string; interval?: string }): Promise<Record<string, unknown>> {
   const { from, to, interval } = q
   if (from === undefined && to === undefined && (interval === undefined || ['day', 'week', 'month'].includes(interval))) {
-    const kept = await store.latestAggregate(AGGREGATE_KINDS.consentFigures((interval ?? 'month') as Interval))
+    const kept = await store.results.latest(AGGREGATE_KINDS.consentFigures((interval ?? 'month') as Interval))
     if (kept) return { computedAt: kept.computedAt, fromRefresh: true, ...(kept.data as object) }
   }
   return consent.figures({ ...(from ? { from } : {}), ...(to ? { to } : {}), ...(interval ? { interval: interval as Interval } : {}) })

@@ -34,17 +34,17 @@ export async function refreshAll(store: Store, config: Config): Promise<RefreshO
   const value = await refreshStoreValues(store, config).then((r) => ({ customers: r.customers, currency: r.currency }), skipped)
   const attribution = await (async () => {
     const computedAt = new Date().toISOString()
-    const { all, months } = await runAttributionByMonth(store, { model: 'all', rules: channelRulesWith(config.channelRules), byMonth: true })
-    await store.putAggregate(AGGREGATE_KINDS.attribution, computedAt, all)
-    for (const [month, report] of Object.entries(months)) await store.putAggregate(AGGREGATE_KINDS.attributionOfMonth(month), computedAt, report)
+    const { all, months } = await runAttributionByMonth(store.journeys, { model: 'all', rules: channelRulesWith(config.channelRules), byMonth: true })
+    await store.results.put(AGGREGATE_KINDS.attribution, computedAt, all)
+    for (const [month, report] of Object.entries(months)) await store.results.put(AGGREGATE_KINDS.attributionOfMonth(month), computedAt, report)
     return { journeys: all.journeys, months: Object.keys(months).length }
   })().catch(skipped)
   const figures = await (async () => {
     const computedAt = new Date().toISOString()
-    const [records, firstSeen] = await Promise.all([store.listConsentDecisions(), store.profilesFirstSeen()])
+    const [records, firstSeen] = await Promise.all([store.consent.decisions(), store.events.firstSeenTimes()])
     const policy = policyOf(config)
     for (const interval of ['day', 'week', 'month'] as const) {
-      await store.putAggregate(AGGREGATE_KINDS.consentFigures(interval), computedAt, consentFigures(records, firstSeen, policy, { interval }))
+      await store.results.put(AGGREGATE_KINDS.consentFigures(interval), computedAt, consentFigures(records, firstSeen, policy, { interval }))
     }
     return { intervals: 3 }
   })().catch(skipped)

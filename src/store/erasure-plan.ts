@@ -1,4 +1,4 @@
-import { EVENT_KEY_SQL, eventKey, type EventKey } from './store.js'
+import { EVENT_KEY_SQL, eventKey, type EventKey } from './event-key.js'
 
 /** One DELETE of an erasure, its SQL written with `{in:name}` list markers the dialect fills in. */
 export interface ErasureStep {

@@ -12,8 +12,8 @@ export function profileNotFound(id: string): AppError {
  * @example
  * const id = await requireProfileId(store, request.params.id)
  */
-export async function requireProfileId(store: Pick<Store, 'resolveProfileId'>, id: string): Promise<string> {
-  const resolved = await store.resolveProfileId(id)
+export async function requireProfileId(store: Pick<Store, 'profiles'>, id: string): Promise<string> {
+  const resolved = await store.profiles.resolve(id)
   if (resolved === null) throw profileNotFound(id)
   return resolved
 }

@@ -3,6 +3,41 @@ import type { ComputedValue } from '../core/computed.js'
 import type { Database } from './schema.js'
 import { nextTurn } from './next-turn.js'
 
+/** The value refresh's runs: each run's computed values per profile (CLV, P(alive), cluster, …) and its summary. */
+export interface ValueStore {
+  /**
+   * Stores a value refresh: its values (in pages) beside the current run's, then its summary, which
+   * makes them current at once. Until then reads see the previous run; a run that fails halfway
+   * leaves it in place. Older runs' values are deleted after.
+   */
+  putRun(run: { computedAt: string; data: Record<string, unknown> }, values: Iterable<ComputedValue[]>): Promise<void>
+  latestRun(): Promise<{ computedAt: string; data: Record<string, unknown> } | null>
+  /** The current run's computed values of a profile. */
+  of(profileId: string): Promise<ComputedValue[]>
+  /** Every profile's computed value of a kind in the current run, by profile id. */
+  ofKind(kind: string): Promise<ComputedValue[]>
+}
+
+export class SqlValueStore implements ValueStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  putRun(run: { computedAt: string; data: Record<string, unknown> }, values: Iterable<ComputedValue[]>): Promise<void> {
+    return putValueRun(this.db, run, values)
+  }
+
+  latestRun(): Promise<{ computedAt: string; data: Record<string, unknown> } | null> {
+    return latestValueRun(this.db)
+  }
+
+  of(profileId: string): Promise<ComputedValue[]> {
+    return computedValuesOf(this.db, profileId)
+  }
+
+  ofKind(kind: string): Promise<ComputedValue[]> {
+    return computedValuesOfKind(this.db, kind)
+  }
+}
+
 /** Rows per insert and per delete: one short transaction each, so that ingest never waits long. */
 const SLICE_ROWS = 2000
 
@@ -12,7 +47,7 @@ const SLICE_ROWS = 2000
  * see only the newest run's values, so a run that fails halfway leaves the previous one in place.
  * The older runs' values are deleted after, in slices too.
  */
-export async function putValueRun(db: Kysely<Database>, run: { computedAt: string; data: Record<string, unknown> }, values: Iterable<ComputedValue[]>): Promise<void> {
+async function putValueRun(db: Kysely<Database>, run: { computedAt: string; data: Record<string, unknown> }, values: Iterable<ComputedValue[]>): Promise<void> {
   const current = await currentRun(db)
   await deleteRunsOtherThan(db, current) // what a run that failed halfway left behind
   for (const page of values) {
@@ -30,7 +65,7 @@ export async function putValueRun(db: Kysely<Database>, run: { computedAt: strin
   await deleteRunsOtherThan(db, run.computedAt)
 }
 
-export async function latestValueRun(db: Kysely<Database>): Promise<{ computedAt: string; data: Record<string, unknown> } | null> {
+async function latestValueRun(db: Kysely<Database>): Promise<{ computedAt: string; data: Record<string, unknown> } | null> {
   const row = await db.selectFrom('value_runs').selectAll().orderBy('id', 'desc').limit(1).executeTakeFirst()
   return row ? { computedAt: row.computed_at, data: JSON.parse(row.data) as Record<string, unknown> } : null
 }
@@ -40,7 +75,7 @@ export async function computedValuesOf(db: Kysely<Database>, profileId: string):
   return rows.map(toComputedValue)
 }
 
-export async function computedValuesOfKind(db: Kysely<Database>, kind: string): Promise<ComputedValue[]> {
+async function computedValuesOfKind(db: Kysely<Database>, kind: string): Promise<ComputedValue[]> {
   const rows = await db.selectFrom('computed_values').selectAll().where('kind', '=', kind).where('computed_at', '=', currentRunQuery(db)).orderBy('profile_id').execute()
   return rows.map(toComputedValue)
 }

@@ -12,11 +12,11 @@ import { valueDistribution, type ValueDistribution } from './value-distribution.
 import { holdoutCheck, type HoldoutData, type HoldoutRow } from './holdout-check.js'
 import { repeatBuyers } from './summary.js'
 
-/** The store methods the refresh needs, declared here so that value/ stays free of the store. */
+/** The store parts the refresh needs, declared here so that value/ stays free of the store. */
 export interface ValueSource {
   /** Orders ordered by profile and time, in pages. */
-  orderPages(): AsyncIterable<OrderRow[]>
-  putValueRun(run: { computedAt: string; data: Record<string, unknown> }, values: Iterable<ComputedValue[]>): Promise<void>
+  journeys: { orderPages(): AsyncIterable<OrderRow[]> }
+  values: { putRun(run: { computedAt: string; data: Record<string, unknown> }, values: Iterable<ComputedValue[]>): Promise<void> }
 }
 
 export interface RefreshSummary {
@@ -56,7 +56,7 @@ export async function refreshValues(
 ): Promise<RefreshSummary> {
   const asOf = opts.asOf ?? new Date()
   const holdoutDays = opts.holdoutDays ?? 90
-  const read = await readOrderSummaries(source, { asOf, holdoutDays, ...(opts.currency ? { currency: opts.currency } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) })
+  const read = await readOrderSummaries(source.journeys, { asOf, holdoutDays, ...(opts.currency ? { currency: opts.currency } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) })
   const { currency, summaries, newest } = read
   const n = summaries.ids.length
   const rfm = { x: summaries.frequency, tx: summaries.recency, T: summaries.T }
@@ -142,7 +142,7 @@ export async function refreshValues(
     warnings,
   }
   const { rfm: _rfm, ...kept } = result
-  await source.putValueRun({ computedAt, data: kept as unknown as Record<string, unknown> }, values())
+  await source.values.putRun({ computedAt, data: kept as unknown as Record<string, unknown> }, values())
   return result
 }
 

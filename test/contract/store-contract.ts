@@ -23,17 +23,17 @@ export function storeContract(kind: StoreKind): void {
 
   describe('sources', () => {
     it('creates and lists sources; keys are found by hash only and can be revoked', async () => {
-      await store.createSource('web', '2024-01-01T00:00:00.000Z')
-      await store.createSource('crm', '2024-01-02T00:00:00.000Z')
-      expect(await store.listSources()).toEqual([{ name: 'crm', createdAt: '2024-01-02T00:00:00.000Z' }, { name: 'web', createdAt: '2024-01-01T00:00:00.000Z' }])
+      await store.access.createSource('web', '2024-01-01T00:00:00.000Z')
+      await store.access.createSource('crm', '2024-01-02T00:00:00.000Z')
+      expect(await store.access.listSources()).toEqual([{ name: 'crm', createdAt: '2024-01-02T00:00:00.000Z' }, { name: 'web', createdAt: '2024-01-01T00:00:00.000Z' }])
       const { secret, key } = mintKey('source', 'web', 'web', '2024-01-03T00:00:00.000Z')
-      await store.putApiKey(key)
-      expect(await store.findApiKeyByHash(hashSecret(secret))).toEqual(key)
-      expect(await store.findApiKeyByHash(secret)).toBeNull()
+      await store.access.putApiKey(key)
+      expect(await store.access.findApiKeyByHash(hashSecret(secret))).toEqual(key)
+      expect(await store.access.findApiKeyByHash(secret)).toBeNull()
       expect(JSON.stringify(await store.dumpTables())).not.toContain(secret)
-      expect(await store.revokeApiKey(key.id, '2024-01-04T00:00:00.000Z')).toBe(true)
-      expect((await store.findApiKeyByHash(hashSecret(secret)))?.revokedAt).toBe('2024-01-04T00:00:00.000Z')
-      expect(await store.revokeApiKey('key_nope', '2024-01-04T00:00:00.000Z')).toBe(false)
+      expect(await store.access.revokeApiKey(key.id, '2024-01-04T00:00:00.000Z')).toBe(true)
+      expect((await store.access.findApiKeyByHash(hashSecret(secret)))?.revokedAt).toBe('2024-01-04T00:00:00.000Z')
+      expect(await store.access.revokeApiKey('key_nope', '2024-01-04T00:00:00.000Z')).toBe(false)
     })
   })
 
@@ -50,8 +50,8 @@ export function storeContract(kind: StoreKind): void {
       )
       // The CRM's older plan arrives later but is older by event time: the web's newer value stays.
       await collector.collect(items({ type: 'identify', userId: 'u1', messageId: 'm5', timestamp: '2023-12-01T00:00:00Z', traits: { plan: 'legacy', phone: '030 1234567' } }), 'crm')
-      const id = await store.findProfileIdByIdentifier('email:ada@example.com')
-      const profile = await store.getProfile(id!)
+      const id = await store.profiles.idOfIdentifier('email:ada@example.com')
+      const profile = await store.profiles.get(id!)
       expect(profile).toMatchObject({
         id,
         identifiers: [
@@ -77,25 +77,25 @@ export function storeContract(kind: StoreKind): void {
       const second = await collector.collect(items(event), 'web')
       expect(first.map((r) => r.status)).toEqual(['stored', 'duplicate'])
       expect(second.map((r) => r.status)).toEqual(['duplicate'])
-      expect((await store.counts()).events).toBe(1)
+      expect((await store.events.counts()).events).toBe(1)
     })
 
     it('merges two profiles when an event links them, records the merge, and leads the old id to the survivor', async () => {
       await collector.collect(items({ type: 'page', anonymousId: 'a1', messageId: 'p1', timestamp: '2024-01-01T00:00:00Z' }), 'web')
       await collector.collect(items({ type: 'track', userId: 'u1', event: 'Called', messageId: 't1', timestamp: '2024-01-02T00:00:00Z' }), 'call_center')
-      const anonProfile = (await store.findProfileIdByIdentifier('anonymousId:a1'))!
-      const userProfile = (await store.findProfileIdByIdentifier('userId:u1'))!
+      const anonProfile = (await store.profiles.idOfIdentifier('anonymousId:a1'))!
+      const userProfile = (await store.profiles.idOfIdentifier('userId:u1'))!
       expect(anonProfile).not.toBe(userProfile)
       await collector.collect(items({ type: 'identify', anonymousId: 'a1', userId: 'u1', messageId: 'i1', timestamp: '2024-01-03T00:00:00Z' }), 'web')
-      const survivor = (await store.findProfileIdByIdentifier('userId:u1'))!
-      expect(await store.findProfileIdByIdentifier('anonymousId:a1')).toBe(survivor)
+      const survivor = (await store.profiles.idOfIdentifier('userId:u1'))!
+      expect(await store.profiles.idOfIdentifier('anonymousId:a1')).toBe(survivor)
       const mergedAway = survivor === anonProfile ? userProfile : anonProfile
-      expect(await store.resolveProfileId(mergedAway)).toBe(survivor)
-      const profile = await store.getProfile(mergedAway)
+      expect(await store.profiles.resolve(mergedAway)).toBe(survivor)
+      const profile = await store.profiles.get(mergedAway)
       expect(profile!.id).toBe(survivor)
       expect(profile!.eventCount).toBe(3)
       expect(profile!.mergedFrom).toEqual([mergedAway])
-      expect(await store.listMerges(survivor)).toEqual([{ fromProfile: mergedAway, intoProfile: survivor, messageId: 'i1', at: expect.any(String) }])
+      expect(await store.profiles.mergesInto(survivor)).toEqual([{ fromProfile: mergedAway, intoProfile: survivor, messageId: 'i1', at: expect.any(String) }])
     })
 
     it('records no merge for profiles that a batch only touches (regression: merges outside the recomputed part)', async () => {
@@ -107,10 +107,10 @@ export function storeContract(kind: StoreKind): void {
         ),
         'web',
       )
-      const bystander = (await store.findProfileIdByIdentifier('userId:bystander'))!
-      expect(await store.resolveProfileId(bystander)).toBe(bystander)
-      expect((await store.getProfile(bystander))!.eventCount).toBe(2)
-      expect(await store.listMerges((await store.findProfileIdByIdentifier('userId:fresh-u'))!)).toEqual([])
+      const bystander = (await store.profiles.idOfIdentifier('userId:bystander'))!
+      expect(await store.profiles.resolve(bystander)).toBe(bystander)
+      expect((await store.profiles.get(bystander))!.eventCount).toBe(2)
+      expect(await store.profiles.mergesInto((await store.profiles.idOfIdentifier('userId:fresh-u'))!)).toEqual([])
     })
 
     it('never merges two different userIds; records the conflict instead', async () => {
@@ -121,37 +121,37 @@ export function storeContract(kind: StoreKind): void {
         ),
         'web',
       )
-      const alice = await store.findProfileIdByIdentifier('userId:alice')
-      const bob = await store.findProfileIdByIdentifier('userId:bob')
+      const alice = await store.profiles.idOfIdentifier('userId:alice')
+      const bob = await store.profiles.idOfIdentifier('userId:bob')
       expect(alice).not.toBe(bob)
-      expect(await store.findProfileIdByIdentifier('anonymousId:shared-device')).toBe(alice)
-      expect(await store.listConflicts(10)).toEqual([
+      expect(await store.profiles.idOfIdentifier('anonymousId:shared-device')).toBe(alice)
+      expect(await store.profiles.conflicts(10)).toEqual([
         { messageId: 'c2', a: 'anonymousId:shared-device', b: 'userId:bob', kind: 'userId', reason: 'two-user-ids', at: expect.any(String) },
       ])
       // bob's own event is still his, even though its device belongs to alice
-      expect((await store.getProfile(bob!))!.eventCount).toBe(1)
+      expect((await store.profiles.get(bob!))!.eventCount).toBe(1)
     })
 
     it('re-decides a conflict when an earlier link arrives late', async () => {
       await collector.collect(items({ type: 'identify', anonymousId: 'dev', userId: 'bob', messageId: 'late-2', timestamp: '2024-01-02T00:00:00Z' }), 'web')
       await collector.collect(items({ type: 'identify', anonymousId: 'dev', userId: 'alice', messageId: 'late-1', timestamp: '2024-01-01T00:00:00Z' }), 'web')
-      const alice = await store.findProfileIdByIdentifier('userId:alice')
-      expect(await store.findProfileIdByIdentifier('anonymousId:dev')).toBe(alice)
-      const bob = (await store.findProfileIdByIdentifier('userId:bob'))!
+      const alice = await store.profiles.idOfIdentifier('userId:alice')
+      expect(await store.profiles.idOfIdentifier('anonymousId:dev')).toBe(alice)
+      const bob = (await store.profiles.idOfIdentifier('userId:bob'))!
       expect(bob).not.toBe(alice)
-      const timeline = await store.listProfileEvents(bob, { limit: 10 })
+      const timeline = await store.events.timeline(bob, { limit: 10 })
       expect(timeline.items.map((e) => e.messageId)).toEqual(['late-2'])
     })
 
     it('pages the timeline newest first', async () => {
       const raws = Array.from({ length: 5 }, (_, i) => ({ type: 'track', userId: 'u9', event: `E${i}`, messageId: `tl-${i}`, timestamp: `2024-01-0${i + 1}T00:00:00Z` }))
       await collector.collect(items(...raws), 'web')
-      const id = (await store.findProfileIdByIdentifier('userId:u9'))!
-      const page1 = await store.listProfileEvents(id, { limit: 2 })
+      const id = (await store.profiles.idOfIdentifier('userId:u9'))!
+      const page1 = await store.events.timeline(id, { limit: 2 })
       expect(page1.items.map((e) => e.messageId)).toEqual(['tl-4', 'tl-3'])
-      const page2 = await store.listProfileEvents(id, { limit: 2, cursor: page1.nextCursor! })
+      const page2 = await store.events.timeline(id, { limit: 2, cursor: page1.nextCursor! })
       expect(page2.items.map((e) => e.messageId)).toEqual(['tl-2', 'tl-1'])
-      const page3 = await store.listProfileEvents(id, { limit: 2, cursor: page2.nextCursor! })
+      const page3 = await store.events.timeline(id, { limit: 2, cursor: page2.nextCursor! })
       expect(page3.items.map((e) => e.messageId)).toEqual(['tl-0'])
       expect(page3.nextCursor).toBeNull()
       expect(page1.items[0]!.payload.properties).toEqual({})
@@ -166,15 +166,15 @@ export function storeContract(kind: StoreKind): void {
         ),
         'crm',
       )
-      expect((await store.searchProfiles('hop', 10)).map((p) => p.name)).toEqual(['Grace Hopper'])
-      expect((await store.searchProfiles('ALAN@', 10)).map((p) => p.email)).toEqual(['alan@bletchley.uk'])
-      expect(await store.searchProfiles('zzz', 10)).toEqual([])
+      expect((await store.profiles.search('hop', 10)).map((p) => p.name)).toEqual(['Grace Hopper'])
+      expect((await store.profiles.search('ALAN@', 10)).map((p) => p.email)).toEqual(['alan@bletchley.uk'])
+      expect(await store.profiles.search('zzz', 10)).toEqual([])
       // Whole words and non-ASCII prefixes match; `_` and `%` are characters, not wildcards.
-      expect((await store.searchProfiles('hopper', 10)).map((p) => p.name)).toEqual(['Grace Hopper'])
-      expect((await store.searchProfiles('MÜL', 10)).map((p) => p.name)).toEqual(['Jörg Müller'])
-      expect((await store.searchProfiles('j_m', 10)).map((p) => p.email)).toEqual(['j_mueller@example.de'])
-      expect(await store.searchProfiles('g%', 10)).toEqual([])
-      expect(await store.searchProfiles('a_an', 10)).toEqual([])
+      expect((await store.profiles.search('hopper', 10)).map((p) => p.name)).toEqual(['Grace Hopper'])
+      expect((await store.profiles.search('MÜL', 10)).map((p) => p.name)).toEqual(['Jörg Müller'])
+      expect((await store.profiles.search('j_m', 10)).map((p) => p.email)).toEqual(['j_mueller@example.de'])
+      expect(await store.profiles.search('g%', 10)).toEqual([])
+      expect(await store.profiles.search('a_an', 10)).toEqual([])
     })
   })
 
@@ -188,16 +188,16 @@ export function storeContract(kind: StoreKind): void {
         ),
         'shop',
       )
-      const id = (await store.findProfileIdByIdentifier('userId:v1'))!
-      expect(await allRows(store.orderPages())).toEqual([
+      const id = (await store.profiles.idOfIdentifier('userId:v1'))!
+      expect(await allRows(store.journeys.orderPages())).toEqual([
         { profileId: id, timestamp: '2024-01-01T00:00:00.000Z', revenue: 10, cost: null, currency: 'EUR' },
         { profileId: id, timestamp: '2024-02-01T00:00:00.000Z', revenue: 20.5, cost: 11.5, currency: 'EUR' },
       ])
-      const run = (computedAt: string, data: Record<string, unknown>) => store.putValueRun({ computedAt, data: {} }, [[{ profileId: id, kind: 'value', computedAt, data }]])
+      const run = (computedAt: string, data: Record<string, unknown>) => store.values.putRun({ computedAt, data: {} }, [[{ profileId: id, kind: 'value', computedAt, data }]])
       await run('2024-03-01T00:00:00.000Z', { clv: 12.5, probabilityAlive: 0.8 })
       await run('2024-03-02T00:00:00.000Z', { clv: 13, probabilityAlive: 0.7 })
-      expect((await store.getProfile(id))!.computed).toEqual({ value: { computedAt: '2024-03-02T00:00:00.000Z', clv: 13, probabilityAlive: 0.7 } })
-      expect(await store.listComputedValues('value')).toHaveLength(1)
+      expect((await store.profiles.get(id))!.computed).toEqual({ value: { computedAt: '2024-03-02T00:00:00.000Z', clv: 13, probabilityAlive: 0.7 } })
+      expect(await store.values.ofKind('value')).toHaveLength(1)
     })
   })
 
@@ -211,12 +211,12 @@ export function storeContract(kind: StoreKind): void {
         ),
         'web',
       )
-      const id = (await store.findProfileIdByIdentifier('userId:ju'))!
-      expect(await allRows(store.journeyEventPages({ from: '2024-01-01T00:00:00.000Z' }))).toEqual([
+      const id = (await store.profiles.idOfIdentifier('userId:ju'))!
+      expect(await allRows(store.journeys.eventPages({ from: '2024-01-01T00:00:00.000Z' }))).toEqual([
         { profileId: id, timestamp: '2024-01-02T00:00:00.000Z', type: 'page', event: null, channel: 'web', revenue: null, utmSource: 'google', utmMedium: 'cpc', utmCampaign: 'brand', referrer: 'https://www.google.de/' },
         { profileId: id, timestamp: '2024-01-03T00:00:00.000Z', type: 'track', event: 'Order Completed', channel: 'web', revenue: 50 },
       ])
-      expect(await allRows(store.journeyEventPages({ to: '2024-01-03T00:00:00.000Z' }))).toHaveLength(1)
+      expect(await allRows(store.journeys.eventPages({ to: '2024-01-03T00:00:00.000Z' }))).toHaveLength(1)
     })
 
     it('pages through events that share a profile, a time and a message id without skipping or repeating one', async () => {
@@ -231,28 +231,28 @@ export function storeContract(kind: StoreKind): void {
           source,
         )
       }
-      const whole = await allRows(store.journeyEventPages({}))
+      const whole = await allRows(store.journeys.eventPages({}))
       expect(whole).toHaveLength(6)
       for (const pageRows of [1, 2, 5]) {
-        expect(await allRows(store.journeyEventPages({ pageRows }))).toEqual(whole)
-        expect((await allRows(store.orderPages({ pageRows }))).map((o) => o.revenue).sort()).toEqual([1, 2])
+        expect(await allRows(store.journeys.eventPages({ pageRows }))).toEqual(whole)
+        expect((await allRows(store.journeys.orderPages({ pageRows }))).map((o) => o.revenue).sort()).toEqual([1, 2])
       }
     })
 
     it('keeps the current value run when a new one fails halfway, and makes the new one current at once when it completes', async () => {
       await collector.collect(items({ type: 'identify', userId: 'vr', messageId: 'vr-1', timestamp: '2024-01-01T00:00:00Z' }), 'web')
-      const id = (await store.findProfileIdByIdentifier('userId:vr'))!
+      const id = (await store.profiles.idOfIdentifier('userId:vr'))!
       const value = (computedAt: string, clv: number) => ({ profileId: id, kind: 'value', computedAt, data: { clv } })
-      await store.putValueRun({ computedAt: '2024-02-01T00:00:00.000Z', data: { run: 1 } }, [[value('2024-02-01T00:00:00.000Z', 1)]])
+      await store.values.putRun({ computedAt: '2024-02-01T00:00:00.000Z', data: { run: 1 } }, [[value('2024-02-01T00:00:00.000Z', 1)]])
       function* failing() {
         yield [value('2024-03-01T00:00:00.000Z', 2)]
         throw new Error('the refresh died here')
       }
-      await expect(store.putValueRun({ computedAt: '2024-03-01T00:00:00.000Z', data: { run: 2 } }, failing())).rejects.toThrow('the refresh died here')
-      expect(await store.getComputedValues(id)).toEqual([value('2024-02-01T00:00:00.000Z', 1)])
-      expect(await store.latestValueRun()).toEqual({ computedAt: '2024-02-01T00:00:00.000Z', data: { run: 1 } })
-      await store.putValueRun({ computedAt: '2024-04-01T00:00:00.000Z', data: { run: 3 } }, [[value('2024-04-01T00:00:00.000Z', 3)]])
-      expect(await store.listComputedValues('value')).toEqual([value('2024-04-01T00:00:00.000Z', 3)])
+      await expect(store.values.putRun({ computedAt: '2024-03-01T00:00:00.000Z', data: { run: 2 } }, failing())).rejects.toThrow('the refresh died here')
+      expect(await store.values.of(id)).toEqual([value('2024-02-01T00:00:00.000Z', 1)])
+      expect(await store.values.latestRun()).toEqual({ computedAt: '2024-02-01T00:00:00.000Z', data: { run: 1 } })
+      await store.values.putRun({ computedAt: '2024-04-01T00:00:00.000Z', data: { run: 3 } }, [[value('2024-04-01T00:00:00.000Z', 3)]])
+      expect(await store.values.ofKind('value')).toEqual([value('2024-04-01T00:00:00.000Z', 3)])
       // The failed run's and the replaced run's rows are gone, not only hidden.
       expect(JSON.parse((await store.dumpTables()).computed_values!)).toHaveLength(1)
     })
@@ -263,12 +263,12 @@ export function storeContract(kind: StoreKind): void {
     const tables = await store.dumpTables()
     const events = JSON.parse(tables.events!) as { ts: string; source: string; channel: string; type: string }[]
     const profiles = JSON.parse(tables.profiles!) as { merged_into: string | null }[]
-    const counts = await store.counts()
+    const counts = await store.events.counts()
     expect(counts.events).toBe(events.length)
     expect(counts.profiles).toBe(profiles.filter((p) => p.merged_into === null).length)
     const byDay = new Map<string, number>()
     for (const e of events) byDay.set(JSON.stringify([e.ts.slice(0, 10), e.source, e.channel, e.type]), (byDay.get(JSON.stringify([e.ts.slice(0, 10), e.source, e.channel, e.type])) ?? 0) + 1)
-    expect(new Map((await store.eventCounts({})).map((c) => [JSON.stringify([c.day, c.source, c.channel, c.type]), c.events]))).toEqual(byDay)
+    expect(new Map((await store.events.countsByDay({})).map((c) => [JSON.stringify([c.day, c.source, c.channel, c.type]), c.events]))).toEqual(byDay)
   }
 
   describe('running counts', () => {
@@ -281,11 +281,11 @@ export function storeContract(kind: StoreKind): void {
       await collector.collect(batch, 'web')
       await collector.collect(batch, 'web') // duplicates: stored once, counted once
       await collector.collect(items({ type: 'screen', anonymousId: 'rc-a', messageId: 'rc-1', timestamp: '2024-06-02T12:00:00Z' }), 'app')
-      expect(await store.counts()).toMatchObject({ events: 4, profiles: 2 })
+      expect(await store.events.counts()).toMatchObject({ events: 4, profiles: 2 })
       // The anonymous visitor turns out to be the buyer: two profiles become one.
       await collector.collect(items({ type: 'identify', anonymousId: 'rc-a', userId: 'rc-u', messageId: 'rc-4', timestamp: '2024-06-03T10:00:00Z' }), 'web')
-      expect(await store.counts()).toMatchObject({ events: 5, profiles: 1 })
-      expect(await store.eventCounts({ from: '2024-06-02', to: '2024-06-03' })).toEqual([
+      expect(await store.events.counts()).toMatchObject({ events: 5, profiles: 1 })
+      expect(await store.events.countsByDay({ from: '2024-06-02', to: '2024-06-03' })).toEqual([
         { day: '2024-06-02', source: 'app', channel: 'app', type: 'screen', events: 1 },
         { day: '2024-06-02', source: 'web', channel: 'web', type: 'page', events: 1 },
         { day: '2024-06-02', source: 'web', channel: 'web', type: 'track', events: 1 },
@@ -307,7 +307,7 @@ export function storeContract(kind: StoreKind): void {
         { status: 'stored', messageId: 'q1', warnings: [] },
         { status: 'rejected', messageId: 'q2', reason: 'batch[1].timestamp must be ISO-8601, got "yesterday"' },
       ])
-      const page = await store.listQuarantine({ limit: 10 })
+      const page = await store.events.quarantine({ limit: 10 })
       expect(page.items).toEqual([
         {
           id: expect.any(Number),
@@ -319,7 +319,7 @@ export function storeContract(kind: StoreKind): void {
           raw: { type: 'track', userId: 'u1', event: 'Bad', messageId: 'q2', timestamp: 'yesterday' },
         },
       ])
-      expect(await store.counts()).toEqual({ events: 1, profiles: 1, quarantined: 1, warnings: 0 })
+      expect(await store.events.counts()).toEqual({ events: 1, profiles: 1, quarantined: 1, warnings: 0 })
     })
   })
 
@@ -335,15 +335,15 @@ export function storeContract(kind: StoreKind): void {
         ),
         'web',
       )
-      const anon = (await store.findProfileIdByIdentifier('anonymousId:a9'))!
+      const anon = (await store.profiles.idOfIdentifier('anonymousId:a9'))!
       expect((await consent.mayContact(anon, 'marketing', 'email')).allowed).toBe(true)
       // u9 is another profile until an identify links it: then the later unsubscribe holds for the merged person.
       await collector.collect(items({ type: 'identify', anonymousId: 'a9', userId: 'u9', messageId: 'c3', timestamp: '2026-01-15T00:00:00Z' }), 'web')
-      const merged = (await store.findProfileIdByIdentifier('userId:u9'))!
-      expect(await store.findProfileIdByIdentifier('anonymousId:a9')).toBe(merged)
+      const merged = (await store.profiles.idOfIdentifier('userId:u9'))!
+      expect(await store.profiles.idOfIdentifier('anonymousId:a9')).toBe(merged)
       const verdict = await consent.mayContact(merged, 'marketing', 'email')
       expect(verdict).toMatchObject({ allowed: false, state: 'opt_out' })
-      expect((await store.consentRecordsOf(merged)).map((r) => [r.state, r.occurredAt, r.messageId])).toEqual([
+      expect((await store.consent.recordsOf(merged)).map((r) => [r.state, r.occurredAt, r.messageId])).toEqual([
         ['opt_in', '2026-01-01T00:00:00.000Z', 'c1'],
         ['opt_out', '2026-02-01T00:00:00.000Z', 'c2'],
       ])
@@ -367,12 +367,12 @@ export function storeContract(kind: StoreKind): void {
       )
       // A second profile that merged into the person's (its anonymous id linked later) goes too.
       await collector.collect(items({ type: 'alias', previousId: 'anon-gone-2', userId: person.userId, messageId: 'e5', timestamp: '2026-01-04T00:00:00Z' }), 'web')
-      const id = (await store.findProfileIdByIdentifier(`userId:${person.userId}`))!
-      await store.putValueRun({ computedAt: '2026-01-05T00:00:00.000Z', data: {} }, [[{ profileId: id, kind: 'value', computedAt: '2026-01-05T00:00:00.000Z', data: { clv: 12 } }]])
+      const id = (await store.profiles.idOfIdentifier(`userId:${person.userId}`))!
+      await store.values.putRun({ computedAt: '2026-01-05T00:00:00.000Z', data: {} }, [[{ profileId: id, kind: 'value', computedAt: '2026-01-05T00:00:00.000Z', data: { clv: 12 } }]])
       expect(JSON.stringify(await store.dumpTables())).toContain(person.email)
 
       const erasedAt = '2026-03-01T00:00:00.000Z'
-      const suppressions = (await consent.suppressionHashes(await store.identifiersOf(id))).map((s) => ({ ...s, erasedAt }))
+      const suppressions = (await consent.suppressionHashes(await store.profiles.identifiersOf(id))).map((s) => ({ ...s, erasedAt }))
       const report = await store.write((tx) => tx.eraseProfile(id, suppressions))
       expect(report).toMatchObject({ events: 4, identifiers: 6, consent_records: 1, computed_values: 1, quarantine: 1 })
 
@@ -384,7 +384,7 @@ export function storeContract(kind: StoreKind): void {
         }
       }
       expect(tables.identifiers).toContain('stays@example.com')
-      expect(await store.getProfile(id)).toBeNull()
+      expect(await store.profiles.get(id)).toBeNull()
       await expectCountsMatchRows()
 
       // The same email comes back from an old CRM export, with its old opt-in: no marketing.
@@ -392,7 +392,7 @@ export function storeContract(kind: StoreKind): void {
         items({ type: 'identify', userId: 'crm-77', messageId: 'r1', timestamp: '2025-12-01T00:00:00Z', traits: { email: person.email }, context: { consent: { marketing: { email: doi } } } }),
         'crm',
       )
-      const back = (await store.findProfileIdByIdentifier(`email:${person.email}`))!
+      const back = (await store.profiles.idOfIdentifier(`email:${person.email}`))!
       expect(await consent.mayContact(back, 'marketing', 'email')).toMatchObject({ allowed: false, reason: 'erased earlier; no fresh consent since' })
       expect((await consent.mayContact(back, 'marketing', 'post')).allowed).toBe(false)
       // With fresh consent, given after the erasure, it may be contacted again.
@@ -408,9 +408,9 @@ export function storeContract(kind: StoreKind): void {
         at: `2026-01-0${i}T00:00:00.000Z`, keyId: 'key_1', actor: 'agent A', role: 'agent', action: 'profile.read', profileId, purpose: 'customer_service', detail: { i },
       })
       await store.write((tx) => tx.appendAudit([entry(1, 'p1'), entry(2, 'p2'), entry(3, 'p1')]))
-      const page = await store.listAudit({ limit: 1, profileId: 'p1' })
+      const page = await store.access.listAudit({ limit: 1, profileId: 'p1' })
       expect(page.items).toEqual([{ id: expect.any(Number), ...entry(3, 'p1') }])
-      const next = await store.listAudit({ limit: 5, profileId: 'p1', cursor: page.nextCursor! })
+      const next = await store.access.listAudit({ limit: 5, profileId: 'p1', cursor: page.nextCursor! })
       expect(next).toEqual({ items: [{ id: expect.any(Number), ...entry(1, 'p1') }], nextCursor: null })
     })
   })

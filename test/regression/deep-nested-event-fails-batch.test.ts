@@ -49,8 +49,8 @@ describe('a deeply nested event', () => {
     expect(deepest.length).toBeGreaterThan(100_000)
     expect(deepest.split('"deeper"').length - 1).toBe(10_000)
     expect(items.find((q) => q.messageId === 'deep-2')!.raw).toMatchObject({ messageId: 'deep-2', event: 'Deep' })
-    const id = (await t.store.findProfileIdByIdentifier('userId:u1'))!
-    expect((await t.store.listProfileEvents(id, { limit: 10 })).items.map((e) => e.messageId).sort()).toEqual(['ok-1', 'ok-2'])
+    const id = (await t.store.profiles.idOfIdentifier('userId:u1'))!
+    expect((await t.store.events.timeline(id, { limit: 10 })).items.map((e) => e.messageId).sort()).toEqual(['ok-1', 'ok-2'])
   })
 
   it('as a single-event call answers 400 EVENT_INVALID, not 500', async () => {

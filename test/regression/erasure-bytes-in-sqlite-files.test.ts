@@ -57,7 +57,7 @@ async function loadPersonAndOthers(): Promise<string> {
     const res = await send(batch)
     expect(res.statusCode).toBe(200)
   }
-  return (await t.store.findProfileIdByIdentifier(`userId:${USER_ID}`))!
+  return (await t.store.profiles.idOfIdentifier(`userId:${USER_ID}`))!
 }
 
 describe('erasure leaves no byte of the person in the SQLite files', () => {
@@ -72,7 +72,7 @@ describe('erasure leaves no byte of the person in the SQLite files', () => {
     expect(res.statusCode).toBe(200)
     expect(occurrences(dbPath)).toEqual({})
     // Readers and writers go on: the other customers are still there.
-    expect(await t.store.findProfileIdByIdentifier('userId:other-0-0')).not.toBeNull()
+    expect(await t.store.profiles.idOfIdentifier('userId:other-0-0')).not.toBeNull()
     await t.close()
     expect(occurrences(dbPath)).toEqual({})
   })

@@ -25,7 +25,7 @@ const mayEmail = async (id: string) =>
 /** A customer who opted in to marketing emails a while ago. */
 async function optedIn(userId: string): Promise<string> {
   await batch([{ type: 'identify', userId, messageId: `id-${userId}`, timestamp: '2026-01-01T09:00:00Z', traits: { email: `${userId}@example.com` } }])
-  const id = (await t.store.findProfileIdByIdentifier(`userId:${userId}`))!
+  const id = (await t.store.profiles.idOfIdentifier(`userId:${userId}`))!
   expect((await putConsent(id, { purpose: 'marketing', channel: 'email', state: 'opt_in', occurredAt: '2026-01-01T10:00:00Z', evidence: doi })).statusCode).toBe(200)
   expect(await mayEmail(id)).toMatchObject({ allowed: true })
   return id
@@ -69,8 +69,8 @@ describe('event times beyond the skew tolerance', () => {
     const sent = ahead(3_600_000)
     const res = await batch([{ type: 'track', event: 'Clicked', userId: 'clock', messageId: 'c-1', timestamp: sent }])
     expect(res.json().stored).toBe(1)
-    const id = (await t.store.findProfileIdByIdentifier('userId:clock'))!
-    const [event] = (await t.store.listProfileEvents(id, { limit: 1 })).items
+    const id = (await t.store.profiles.idOfIdentifier('userId:clock'))!
+    const [event] = (await t.store.events.timeline(id, { limit: 1 })).items
     expect(event!.payload).toMatchObject({ timestamp: event!.payload.receivedAt, originalTimestamp: sent })
   })
 

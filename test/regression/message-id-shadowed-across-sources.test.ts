@@ -33,10 +33,10 @@ describe('idempotency is per source', () => {
     expect((await sendAs(crm.writeKey, [order])).json()).toMatchObject({ stored: 1, duplicates: 0 })
     expect((await sendAs(crm.writeKey, [order])).json()).toMatchObject({ stored: 0, duplicates: 1 })
     expect((await sendAs(t.writeKey, [shadow])).json()).toMatchObject({ stored: 0, duplicates: 1 })
-    const customer = (await t.store.findProfileIdByIdentifier('userId:cust-7'))!
-    const timeline = await t.store.listProfileEvents(customer, { limit: 5 })
+    const customer = (await t.store.profiles.idOfIdentifier('userId:cust-7'))!
+    const timeline = await t.store.events.timeline(customer, { limit: 5 })
     expect(timeline.items.map((e) => [e.source, e.messageId, e.event])).toEqual([['crm', 'crm-order-1001', 'Order Completed']])
-    expect((await allRows(t.store.orderPages())).map((o) => o.revenue)).toEqual([99])
+    expect((await allRows(t.store.journeys.orderPages())).map((o) => o.revenue)).toEqual([99])
   })
 
   it('pages through a timeline whose events share a time and a message id across sources without skipping one', async () => {
@@ -45,9 +45,9 @@ describe('idempotency is per source', () => {
     for (const key of [t.writeKey, crm.writeKey]) {
       await sendAs(key, [{ type: 'track', userId: 'same', messageId: 'm-1', event: 'Seen', timestamp: at }])
     }
-    const id = (await t.store.findProfileIdByIdentifier('userId:same'))!
-    const first = await t.store.listProfileEvents(id, { limit: 1 })
-    const second = await t.store.listProfileEvents(id, { limit: 1, cursor: first.nextCursor! })
+    const id = (await t.store.profiles.idOfIdentifier('userId:same'))!
+    const first = await t.store.events.timeline(id, { limit: 1 })
+    const second = await t.store.events.timeline(id, { limit: 1, cursor: first.nextCursor! })
     expect([...first.items, ...second.items].map((e) => e.source).sort()).toEqual(['crm', 'web'])
   })
 })

@@ -20,8 +20,8 @@ describe('an event without a messageId', () => {
     expect((await post('/v1/track', track)).json()).toEqual({ success: true, status: 'stored' })
     expect((await post('/v1/track', track)).json()).toEqual({ success: true, status: 'stored' })
     expect((await post('/v1/batch', { batch: [{ type: 'identify', userId: 'curl-user', traits: { email: 'curl@example.com' } }] })).json()).toMatchObject({ stored: 1, rejected: [] })
-    const id = (await t.store.findProfileIdByIdentifier('userId:curl-user'))!
-    const ids = (await t.store.listProfileEvents(id, { limit: 10 })).items.map((e) => e.messageId)
+    const id = (await t.store.profiles.idOfIdentifier('userId:curl-user'))!
+    const ids = (await t.store.events.timeline(id, { limit: 10 })).items.map((e) => e.messageId)
     expect(ids).toHaveLength(3)
     for (const messageId of ids) expect(messageId).toMatch(/^srv-[0-9a-f-]{36}$/)
     expect(new Set(ids).size).toBe(3)

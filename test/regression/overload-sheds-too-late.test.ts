@@ -43,7 +43,7 @@ describe('collection under overload', () => {
     })
     const storedByAck = accepted.reduce((n, r) => n + (r.json() as { stored: number }).stored, 0)
     expect(storedByAck).toBe(accepted.length * 200)
-    expect((await t.store.counts()).events).toBe(storedByAck + 200)
+    expect((await t.store.events.counts()).events).toBe(storedByAck + 200)
   })
 })
 

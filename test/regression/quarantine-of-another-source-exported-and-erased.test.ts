@@ -25,13 +25,13 @@ describe("another source's quarantined event with the same message id", () => {
     ])
     // The CRM's own, rejected event about somebody else, with message ids the web source used for Ada.
     await sendAs(crm.writeKey, [{ type: 'track', userId: 'bert', messageId: 'm-1', event: 'Order Completed', properties: { revenue: 'lots' } }])
-    const ada = (await t.store.findProfileIdByIdentifier('userId:ada'))!
+    const ada = (await t.store.profiles.idOfIdentifier('userId:ada'))!
 
     const exported = (await t.app.inject({ method: 'GET', url: `/v1/profiles/${ada}/export`, headers: t.as.admin })).json()
     expect(exported.quarantined.map((q: { source: string; messageId: string }) => `${q.source}/${q.messageId}`)).toEqual(['web/m-2'])
 
     expect((await t.app.inject({ method: 'DELETE', url: `/v1/profiles/${ada}`, headers: t.as.admin })).statusCode).toBe(200)
-    const left = (await t.store.listQuarantine({ limit: 10 })).items.map((q) => `${q.source}/${q.messageId}`)
+    const left = (await t.store.events.quarantine({ limit: 10 })).items.map((q) => `${q.source}/${q.messageId}`)
     expect(left).toEqual(['crm/m-1'])
   })
 })

@@ -21,8 +21,8 @@ const batch = (events: unknown[]) =>
 describe('the smaller ones', () => {
   it("keeps a page call's top-level name in the stored payload", async () => {
     await batch([{ type: 'page', anonymousId: 'a-1', messageId: 'pg-1', name: 'Home', properties: { path: '/' } }])
-    const id = (await t.store.findProfileIdByIdentifier('anonymousId:a-1'))!
-    const [page] = (await t.store.listProfileEvents(id, { limit: 1 })).items
+    const id = (await t.store.profiles.idOfIdentifier('anonymousId:a-1'))!
+    const [page] = (await t.store.events.timeline(id, { limit: 1 })).items
     expect(page!.payload).toMatchObject({ type: 'page', name: 'Home', event: 'Home', properties: { path: '/' } })
   })
 
@@ -30,11 +30,11 @@ describe('the smaller ones', () => {
     const res = await batch([{ type: 'identify', userId: 'dq-1', messageId: 'dq-1', traits: { email: 'not-an-email', name: 'Dee Q' } }])
     const warning = 'batch[0].traits.email is not a valid email address, got "not-an-email": kept as a trait, not used to identify the person'
     expect(res.json()).toEqual({ success: true, stored: 1, duplicates: 0, rejected: [], warnings: [{ index: 0, messageId: 'dq-1', warning }] })
-    expect((await t.store.listQuarantine({ limit: 5, severity: 'warning' })).items).toEqual([expect.objectContaining({ messageId: 'dq-1', severity: 'warning', reason: warning })])
-    expect(await t.store.counts()).toMatchObject({ events: 1, quarantined: 0, warnings: 1 })
+    expect((await t.store.events.quarantine({ limit: 5, severity: 'warning' })).items).toEqual([expect.objectContaining({ messageId: 'dq-1', severity: 'warning', reason: warning })])
+    expect(await t.store.events.counts()).toMatchObject({ events: 1, quarantined: 0, warnings: 1 })
     // A retry is a duplicate: no second warning.
     await batch([{ type: 'identify', userId: 'dq-1', messageId: 'dq-1', traits: { email: 'not-an-email' } }])
-    expect((await t.store.counts()).warnings).toBe(1)
+    expect((await t.store.events.counts()).warnings).toBe(1)
   })
 
   it('takes a tracking pixel (track, page, identify) with the message as base64 JSON and answers a GIF', async () => {
@@ -43,8 +43,8 @@ describe('the smaller ones', () => {
     expect(res.statusCode).toBe(200)
     expect(res.headers['content-type']).toBe('image/gif')
     expect(res.rawPayload.subarray(0, 6).toString()).toBe('GIF89a')
-    const id = (await t.store.findProfileIdByIdentifier('userId:pix-1'))!
-    expect((await t.store.listProfileEvents(id, { limit: 1 })).items[0]).toMatchObject({ event: 'Email Opened', source: 'web' })
+    const id = (await t.store.profiles.idOfIdentifier('userId:pix-1'))!
+    expect((await t.store.events.timeline(id, { limit: 1 })).items[0]).toMatchObject({ event: 'Email Opened', source: 'web' })
     const wrongKey = Buffer.from(JSON.stringify({ writeKey: 'wk_nope', userId: 'pix-1', event: 'Email Opened' })).toString('base64')
     expect((await t.app.inject({ method: 'GET', url: `/v1/pixel/track?data=${wrongKey}` })).statusCode).toBe(401)
     expect((await t.app.inject({ method: 'GET', url: '/v1/pixel/page?data=%%%' })).json()).toMatchObject({ statusCode: 400, code: 'REQUEST_INVALID' })

@@ -27,7 +27,7 @@ describe('the audit of a profile search', () => {
     const search = await t.app.inject({ method: 'GET', url: '/v1/profiles?q=anna', headers: { ...t.as.agent, 'x-salestwin-purpose': 'customer_service' } })
     expect(search.json().items).toHaveLength(2)
     const auditOf = async (userId: string) => {
-      const id = (await t.store.findProfileIdByIdentifier(`userId:${userId}`))!
+      const id = (await t.store.profiles.idOfIdentifier(`userId:${userId}`))!
       return (await t.app.inject({ method: 'GET', url: `/v1/audit?profileId=${id}`, headers: t.as.admin })).json().items as { action: string; actor: string; purpose: string }[]
     }
     for (const shown of ['anna-1', 'anna-2']) {

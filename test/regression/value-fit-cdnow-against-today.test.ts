@@ -38,7 +38,7 @@ describe('value fit on historical orders', () => {
     expect(asOf.asOf).toBe('1997-09-30T23:59:59.000Z')
     // Every CDNOW customer made the first purchase in the first quarter of 1997: all are in the calibration.
     expect(asOf.customers).toBe(2357)
-    const meanClv = (await store.listComputedValues('value')).reduce((s, v) => s + ((v.data as { clv: number }).clv ?? 0), 0) / asOf.customers
+    const meanClv = (await store.values.ofKind('value')).reduce((s, v) => s + ((v.data as { clv: number }).clv ?? 0), 0) / asOf.customers
     expect(meanClv).toBeGreaterThan(5)
     // The holdout (the last 90 days before as-of) has purchases to compare with.
     expect(asOf.holdoutCheck!.rows.some((r) => r.actualMean > 0)).toBe(true)

@@ -41,7 +41,7 @@ export class KeyAuth {
     const cached = this.cache.get(hash)
     let key = cached && cached.until > Date.now() ? cached.key : null
     if (key === null) {
-      key = await this.store.findApiKeyByHash(hash)
+      key = await this.store.access.findApiKeyByHash(hash)
       if (key !== null) this.cache.set(hash, { key, until: Date.now() + CACHE_MS })
     }
     if (key === null || key.revokedAt !== null) {

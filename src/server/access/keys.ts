@@ -23,7 +23,7 @@ export async function createApiKey(store: Store, input: { role: unknown; name: u
   if (role === 'source') {
     if (typeof input.source !== 'string') throw new AppError('REQUEST_INVALID', `source is required for a key of role source, got ${describeValue(input.source)}`)
     const sourceName = input.source
-    if (!(await store.listSources()).some((s) => s.name === sourceName)) {
+    if (!(await store.access.listSources()).some((s) => s.name === sourceName)) {
       throw new AppError('SOURCE_NOT_FOUND', `source "${sourceName}" does not exist; create it with: salestwin sources create ${sourceName}`)
     }
     source = sourceName
@@ -31,16 +31,16 @@ export async function createApiKey(store: Store, input: { role: unknown; name: u
     throw new AppError('REQUEST_INVALID', `source applies to keys of role source only, got role ${role}`)
   }
   const { secret, key } = mintKey(role, input.name, source, new Date().toISOString())
-  await store.putApiKey(key)
+  await store.access.putApiKey(key)
   return { ...view(key), secret }
 }
 
 export async function listApiKeys(store: Store): Promise<KeyView[]> {
-  return (await store.listApiKeys()).map(view)
+  return (await store.access.listApiKeys()).map(view)
 }
 
 export async function revokeApiKey(store: Store, id: string): Promise<KeyView> {
-  if (!(await store.revokeApiKey(id, new Date().toISOString()))) {
+  if (!(await store.access.revokeApiKey(id, new Date().toISOString()))) {
     throw new AppError('KEY_NOT_FOUND', `no key has id "${id}"; list them with: salestwin keys list`)
   }
   return (await listApiKeys(store)).find((k) => k.id === id)!
@@ -48,7 +48,7 @@ export async function revokeApiKey(store: Store, id: string): Promise<KeyView> {
 
 /** The first admin key: made when the store has none, so that a fresh install can be administered. */
 export async function ensureAdminKey(store: Store): Promise<(KeyView & { secret: string }) | null> {
-  const keys = await store.listApiKeys()
+  const keys = await store.access.listApiKeys()
   if (keys.some((k) => k.role === 'admin' && k.revokedAt === null)) return null
   return createApiKey(store, { role: 'admin', name: 'first-admin' })
 }

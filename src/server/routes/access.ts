@@ -30,6 +30,6 @@ export function accessRoutes(app: FastifyInstance, deps: { store: Store; auth: K
 
   app.get<{ Querystring: { limit?: string; cursor?: string; profileId?: string } }>('/v1/audit', { config: ADMIN }, async (request) => {
     const { cursor, profileId } = request.query
-    return store.listAudit({ limit: parseLimit(request.query.limit, 100, 1000), ...(cursor ? { cursor } : {}), ...(profileId ? { profileId } : {}) })
+    return store.access.listAudit({ limit: parseLimit(request.query.limit, 100, 1000), ...(cursor ? { cursor } : {}), ...(profileId ? { profileId } : {}) })
   })
 }

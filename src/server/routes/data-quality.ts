@@ -16,7 +16,7 @@ export function dataQualityRoutes(app: FastifyInstance, deps: { store: Store; au
     if (severity !== undefined && severity !== 'rejected' && severity !== 'warning') {
       throw new AppError('REQUEST_INVALID', `severity must be rejected or warning, got "${severity}"`)
     }
-    const page = await deps.store.listQuarantine({
+    const page = await deps.store.events.quarantine({
       limit: parseLimit(request.query.limit, 50, 500),
       ...(cursor ? { cursor } : {}),
       ...(source ? { source } : {}),
@@ -27,12 +27,12 @@ export function dataQualityRoutes(app: FastifyInstance, deps: { store: Store; au
   })
 
   app.get<{ Querystring: { limit?: string } }>('/v1/identity/conflicts', { config: ADMIN }, async (request) => {
-    const items = await deps.store.listConflicts(parseLimit(request.query.limit, 50, 500))
+    const items = await deps.store.profiles.conflicts(parseLimit(request.query.limit, 50, 500))
     await deps.audit.record(request, 'identity.conflicts.read', null, { conflicts: items.length })
     return { items }
   })
 
-  app.get('/v1/stats', { config: AGGREGATES }, async () => deps.store.counts())
+  app.get('/v1/stats', { config: AGGREGATES }, async () => deps.store.events.counts())
 
   // Events per day by source, channel and type, from the running counts (no scan of events).
   app.get<{ Querystring: { from?: string; to?: string } }>('/v1/stats/events', { config: AGGREGATES }, async (request) => {
@@ -42,6 +42,6 @@ export function dataQualityRoutes(app: FastifyInstance, deps: { store: Store; au
     }
     const from = day('from', request.query.from)
     const to = day('to', request.query.to)
-    return { items: await deps.store.eventCounts({ ...(from ? { from } : {}), ...(to ? { to } : {}) }) }
+    return { items: await deps.store.events.countsByDay({ ...(from ? { from } : {}), ...(to ? { to } : {}) }) }
   })
 }

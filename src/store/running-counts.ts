@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Database } from './schema.js'
-import type { QuarantineSeverity } from './store.js'
+import type { QuarantineSeverity } from './events.js'
 
 export interface EventCount {
   /** UTC day, YYYY-MM-DD. */
@@ -29,18 +29,4 @@ export async function eventCounts(db: Kysely<Database>, opts: { from?: string; t
   if (opts.to) query = query.where('day', '<', opts.to)
   const rows = await query.orderBy('day').orderBy('source').orderBy('channel').orderBy('type').execute()
   return rows.map((r) => ({ day: r.day, source: r.source, channel: r.channel, type: r.type, events: Number(r.n) }))
-}
-
-/** Keeps the latest result of a refresh of this kind (one row per kind). */
-export async function putAggregate(db: Kysely<Database>, kind: string, computedAt: string, data: unknown): Promise<void> {
-  await db
-    .insertInto('aggregates')
-    .values({ kind, computed_at: computedAt, data: JSON.stringify(data) })
-    .onConflict((oc) => oc.column('kind').doUpdateSet((eb) => ({ computed_at: eb.ref('excluded.computed_at'), data: eb.ref('excluded.data') })))
-    .execute()
-}
-
-export async function latestAggregate(db: Kysely<Database>, kind: string): Promise<{ computedAt: string; data: unknown } | null> {
-  const row = await db.selectFrom('aggregates').selectAll().where('kind', '=', kind).executeTakeFirst()
-  return row ? { computedAt: row.computed_at, data: JSON.parse(row.data) as unknown } : null
 }
