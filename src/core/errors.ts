@@ -19,6 +19,9 @@ export type ErrorCode =
   | 'ROLE_FORBIDDEN'
   | 'KEY_NOT_FOUND'
   | 'NOT_FOUND'
+  | 'CATALOG_INVALID'
+  | 'DECISION_NOT_FOUND'
+  | 'OUTCOME_CONFLICT'
   | 'INTERNAL'
 
 export const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -41,6 +44,9 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   ROLE_FORBIDDEN: 403,
   KEY_NOT_FOUND: 404,
   NOT_FOUND: 404,
+  CATALOG_INVALID: 400,
+  DECISION_NOT_FOUND: 404,
+  OUTCOME_CONFLICT: 409,
   INTERNAL: 500,
 }
 

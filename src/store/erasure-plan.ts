@@ -35,6 +35,9 @@ export function erasurePlan(profiles: string[], identifiers: { key: string; valu
     step('identity_conflicts', 'DELETE FROM identity_conflicts WHERE a {in:keys} OR b {in:keys}'),
     step('identity_merges', 'DELETE FROM identity_merges WHERE from_profile {in:profiles} OR into_profile {in:profiles}'),
     step('computed_values', 'DELETE FROM computed_values WHERE profile_id {in:profiles}'),
+    // Decisions about the person, with their explanations (which quote the person's values) and outcomes.
+    step('decision_outcomes', 'DELETE FROM decision_outcomes WHERE decision_id IN (SELECT id FROM decisions WHERE profile_id {in:profiles})'),
+    step('decisions', 'DELETE FROM decisions WHERE profile_id {in:profiles}'),
     // By (source, message id): another source may have used the same id for someone else's event.
     step('quarantine', `DELETE FROM quarantine WHERE ${EVENT_KEY_SQL} {in:eventKeys} OR raw {like:patterns}`),
     step('identifiers', 'DELETE FROM identifiers WHERE profile_id {in:profiles} OR key {in:keys}'),

@@ -81,6 +81,10 @@ export interface Database {
   counters: { name: string; n: number | string }
   /** The latest result of each periodic refresh by kind (attribution, consent figures), as JSON. */
   aggregates: { kind: string; computed_at: string; data: string }
+  catalog_versions: { version: number; applied_at: string; applied_by: string; spec: string }
+  decisions: { id: string; profile_id: string | null; at: string; channel: string; placement: string; catalog_version: number; continues: string | null; offers: string; explanation: string }
+  decision_outcomes: { decision_id: string; offer_id: string; outcome: string; at: string; value: number | null; source: string }
+  campaign_usage: { campaign_id: string; day: string; n: number | string }
   computed_values: { profile_id: string; kind: string; computed_at: string; data: string }
   value_runs: { id: Generated<number>; computed_at: string; data: string }
   spend: { day: string; channel: string; campaign: string; cost: number }

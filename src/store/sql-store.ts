@@ -8,6 +8,7 @@ import { SqlResultStore } from './results.js'
 import type { Database } from './schema.js'
 import type { Store, WriteTx } from './store.js'
 import { SqlValueStore } from './value-runs.js'
+import { SqlDecisionStore } from './decisions.js'
 
 /** The dialect's write side (`sqlite/sqlite-writer.ts`, `postgres/postgres-writer.ts`). */
 export interface Writer {
@@ -32,6 +33,7 @@ export class SqlStore implements Store {
   readonly values: SqlValueStore
   readonly results: SqlResultStore
   readonly journeys: SqlJourneyStore
+  readonly decisions: SqlDecisionStore
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -45,6 +47,7 @@ export class SqlStore implements Store {
     this.values = new SqlValueStore(db)
     this.results = new SqlResultStore(db)
     this.journeys = new SqlJourneyStore(db)
+    this.decisions = new SqlDecisionStore(db)
   }
 
   async close(): Promise<void> {

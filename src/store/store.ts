@@ -8,6 +8,8 @@ import type { JourneyStore } from './journeys.js'
 import type { IdentifierRow, ProfileStore } from './profiles.js'
 import type { ResultStore } from './results.js'
 import type { ValueStore } from './value-runs.js'
+import type { DecisionStore } from './decisions.js'
+import type { DecisionWrites } from './decision-writes.js'
 
 export type { AccessStore, ApiKeyRow, AuditEntry, NewAuditEntry, Source } from './access.js'
 export type { ConsentDecisionRow, ConsentStore, NewConsentRow } from './consent.js'
@@ -18,6 +20,8 @@ export type { Page } from './page.js'
 export type { IdentifierRow, ProfileStore, ProfileSummary } from './profiles.js'
 export type { ResultStore } from './results.js'
 export type { ValueStore } from './value-runs.js'
+export type { CatalogVersion, DecisionRow, DecisionStore, OutcomeRow, StoredDecision } from './decisions.js'
+export type { DecisionWrites } from './decision-writes.js'
 export type { JourneyEventRow } from '../core/journey-event.js'
 export type { ComputedValue, OrderRow } from '../core/computed.js'
 
@@ -35,9 +39,9 @@ export interface StoredEvent {
 
 /**
  * The identity and event writes of one ingest batch, all inside one transaction.
- * Only the ingest writer calls these; it is the single writer of a store.
+ * Only the single writer calls these: ingest, and decide's decisions, outcomes and campaign reservations.
  */
-export interface WriteTx {
+export interface WriteTx extends DecisionWrites {
   /** Which of these (source, messageId) pairs are stored already, as {@link eventKey}s. */
   existingEvents(keys: EventKey[]): Promise<Set<string>>
   profilesOf(keys: string[]): Promise<Map<string, string>>
@@ -84,6 +88,7 @@ export interface Store {
   readonly values: ValueStore
   readonly results: ResultStore
   readonly journeys: JourneyStore
+  readonly decisions: DecisionStore
   close(): Promise<void>
   /** Runs `fn` in one transaction; a resolved promise means the writes are durable. */
   write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T>

@@ -1,5 +1,6 @@
 import { describe, it } from 'vitest'
 import { POSTGRES_REQUIRED, POSTGRES_URL, probePostgres } from '../helpers/stores.js'
+import { decisionsContract, multiNodeCapContract } from './decisions-contract.js'
 import { storeContract } from './store-contract.js'
 
 const probe = await probePostgres()
@@ -18,4 +19,6 @@ describe.skipIf(skipWhy !== null && !POSTGRES_REQUIRED)('store contract: Postgre
     return
   }
   storeContract('postgres')
+  decisionsContract('postgres')
+  multiNodeCapContract()
 })

@@ -1,4 +1,8 @@
 import { describe } from 'vitest'
+import { decisionsContract } from './decisions-contract.js'
 import { storeContract } from './store-contract.js'
 
-describe('store contract: SQLite', () => storeContract('sqlite'))
+describe('store contract: SQLite', () => {
+  storeContract('sqlite')
+  decisionsContract('sqlite')
+})

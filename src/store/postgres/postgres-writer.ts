@@ -7,6 +7,7 @@ import type { IdentityConflict, IdentityLink, IdentityMerge } from '../../core/i
 import { toAuditRow, toConsentRow, toEventRow, toQuarantineRow } from '../rows.js'
 import type { Suppression } from '../../core/consent.js'
 import { ERASED_TABLES, erasurePlan } from '../erasure-plan.js'
+import { decisionWrites, type DecisionWrites } from '../decision-writes.js'
 import { eventKey, type ErasureReport, type EventKey, type IdentifierRow, type NewAuditEntry, type NewConsentRow, type NewQuarantineEntry, type StoredEvent, type WriteTx } from '../store.js'
 
 /**
@@ -106,11 +107,29 @@ async function insertTextRows(c: PoolClient, table: string, rows: Record<string,
   )
 }
 
+/** `?` placeholders as PostgreSQL's `$1`, `$2` …, in order. */
+function numbered(text: string): string {
+  let n = 0
+  return text.replace(/\?/g, () => `$${++n}`)
+}
+
 class PostgresWriteTx implements WriteTx {
   /** The tables an erasure in this transaction deleted rows from: VACUUMed after the commit. */
   readonly erasedFrom = new Set<string>()
 
-  constructor(private readonly c: PoolClient) {}
+  private readonly decide: DecisionWrites
+  readonly insertDecisions: DecisionWrites['insertDecisions']
+  readonly insertOutcomes: DecisionWrites['insertOutcomes']
+  readonly reserveCampaign: DecisionWrites['reserveCampaign']
+  readonly releaseCampaign: DecisionWrites['releaseCampaign']
+
+  constructor(private readonly c: PoolClient) {
+    this.decide = decisionWrites(async (text, params) => (await c.query(numbered(text), params)).rowCount ?? 0)
+    this.insertDecisions = this.decide.insertDecisions
+    this.insertOutcomes = this.decide.insertOutcomes
+    this.reserveCampaign = this.decide.reserveCampaign
+    this.releaseCampaign = this.decide.releaseCampaign
+  }
 
   async existingEvents(keys: EventKey[]): Promise<Set<string>> {
     const { rows } = await this.c.query<{ source: string; message_id: string }>(
@@ -178,6 +197,8 @@ class PostgresWriteTx implements WriteTx {
       merge.messageId,
       merge.at,
     ])
+    // Contact history counts on the merged profile (caps, cool-downs), so its decisions move with it.
+    await this.c.query('UPDATE decisions SET profile_id = $1 WHERE profile_id = $2', [merge.intoProfile, merge.fromProfile])
   }
 
   async recordConflicts(conflicts: IdentityConflict[], at: string): Promise<void> {

@@ -4,6 +4,7 @@ import { countByDay, toAuditRow, toConsentRow, toEventRow, toQuarantineRow } fro
 import type { Database } from '../schema.js'
 import type { Suppression } from '../../core/consent.js'
 import { erasurePlan } from '../erasure-plan.js'
+import { decisionWrites, type DecisionWrites } from '../decision-writes.js'
 import { eventKey, type ErasureReport, type EventKey, type IdentifierRow, type NewAuditEntry, type NewConsentRow, type NewQuarantineEntry, type StoredEvent, type WriteTx } from '../store.js'
 
 /**
@@ -93,8 +94,23 @@ export class SqliteWriter {
 
 class SqliteWriteTx implements WriteTx {
   private readonly s: Record<string, Statement>
+  private readonly decide: DecisionWrites
+  readonly insertDecisions: DecisionWrites['insertDecisions']
+  readonly insertOutcomes: DecisionWrites['insertOutcomes']
+  readonly reserveCampaign: DecisionWrites['reserveCampaign']
+  readonly releaseCampaign: DecisionWrites['releaseCampaign']
 
   constructor(db: SqliteDatabase) {
+    const prepared = new Map<string, Statement>()
+    this.decide = decisionWrites(async (text, params) => {
+      let statement = prepared.get(text)
+      if (!statement) prepared.set(text, (statement = db.prepare(text)))
+      return statement.run(...params).changes
+    })
+    this.insertDecisions = this.decide.insertDecisions
+    this.insertOutcomes = this.decide.insertOutcomes
+    this.reserveCampaign = this.decide.reserveCampaign
+    this.releaseCampaign = this.decide.releaseCampaign
     const inJson = (column: string) => `${column} IN (SELECT value FROM json_each(?))`
     this.s = {
       existing: db
@@ -139,6 +155,8 @@ class SqliteWriteTx implements WriteTx {
         `INSERT INTO consent_records (identity_key, purpose, channel, state, legal_basis, source, occurred_at, recorded_at, evidence, message_id)
          VALUES (@identity_key, @purpose, @channel, @state, @legal_basis, @source, @occurred_at, @recorded_at, @evidence, @message_id)`,
       ),
+      // Contact history counts on the merged profile (caps, cool-downs), so its decisions move with it.
+      moveDecisions: db.prepare('UPDATE decisions SET profile_id = ? WHERE profile_id = ?'),
       insertAudit: db.prepare(
         `INSERT INTO audit_log (at, key_id, actor, role, action, profile_id, purpose, detail)
          VALUES (@at, @key_id, @actor, @role, @action, @profile_id, @purpose, @detail)`,
@@ -204,6 +222,7 @@ class SqliteWriteTx implements WriteTx {
     this.s.dropLiveProfile!.run(merge.fromProfile)
     this.s.markMerged!.run(merge.intoProfile, merge.fromProfile)
     this.s.insertMerge!.run(merge.fromProfile, merge.intoProfile, merge.messageId, merge.at)
+    this.s.moveDecisions!.run(merge.intoProfile, merge.fromProfile)
   }
 
   async recordConflicts(conflicts: IdentityConflict[], at: string): Promise<void> {

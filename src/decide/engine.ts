@@ -1,0 +1,216 @@
+import { mayContact } from '../consent/may-contact.js'
+import type { ConsentPolicy } from '../consent/rules.js'
+import type { Campaign, Catalog, Offer } from './catalog.js'
+import { OUTBOUND_CHANNELS, type OfferContent } from './catalog-schema.js'
+import { localTime, ruleInputOf, type CustomerFeatures, type DecisionContext } from './features.js'
+import { historyFacts, type HistoryFacts, type PastDecision } from './history.js'
+import { fromCel, type RuleInput } from './rules.js'
+
+/** Why a campaign or an offer was not offered; `detail` says which rule, purpose, cap or window. */
+export type ExclusionReason =
+  | 'not_active' | 'outside_window' | 'channel_not_used' | 'cap_reached' | 'cooldown' | 'no_consent'
+  | 'not_in_audience' | 'not_eligible' | 'suppressed' | 'quiet_hours' | 'rule_error'
+
+export interface Exclusion {
+  campaign: string
+  offer?: string
+  reason: ExclusionReason
+  detail: string
+}
+
+export interface RankedOffer {
+  campaign: string
+  offer: string
+  name: string
+  content: OfferContent | null
+  propensity: number
+  value: number
+  contextWeight: number
+  levers: number
+  score: number
+}
+
+export interface Explanation {
+  catalogVersion: number
+  at: string
+  channel: string
+  placement: string
+  considered: { campaigns: number; offers: number }
+  excluded: Exclusion[]
+  /** Every offer that passed, best first, with its score's parts. */
+  ranked: RankedOffer[]
+  /** Set when the decision repeats an open decision of another channel. */
+  continues: string | null
+}
+
+export interface DecisionResult {
+  offers: RankedOffer[]
+  explanation: Explanation
+}
+
+/** How much of a campaign's volume is used, across every customer: total and today (UTC). */
+export interface CampaignUsage {
+  total: number
+  today: number
+}
+
+export interface DecideInputs {
+  catalog: Catalog
+  features: CustomerFeatures
+  past: readonly PastDecision[]
+  usage: (campaignId: string) => CampaignUsage
+  /** The offer's response rate as the learning part estimates it (propensity.ts). */
+  propensity: (offer: Offer) => number
+  policy: ConsentPolicy
+}
+
+const DAY = 86_400_000
+
+/**
+ * The next best offers for one customer in one context (docs/decide.md): every campaign and offer
+ * passes status, window, channel, caps, cool-down, the consent gate, audience, eligibility,
+ * suppression and quiet hours; those left are scored P × C × V × L and ranked, one per campaign
+ * unless the placement allows more. An open decision of another channel is repeated instead when
+ * its offer still passes here. Pure: the same inputs give the same decision and explanation.
+ */
+export function decide(ctx: DecisionContext, n: number, inputs: DecideInputs): DecisionResult {
+  const { catalog, features } = inputs
+  const now = ctx.at.getTime()
+  const facts = historyFacts(inputs.past, catalog, now)
+  const input = ruleInputOf(features, ctx)
+  const excluded: Exclusion[] = []
+  const ranked: RankedOffer[] = []
+  let offers = 0
+  for (const campaign of catalog.campaigns) {
+    offers += campaign.offers.length
+    const why = campaignExclusion(campaign, ctx, inputs, facts, input)
+    if (why) {
+      excluded.push({ campaign: campaign.id, ...why })
+      continue
+    }
+    for (const offer of campaign.offers) {
+      const off = offerExclusion(offer, ctx, facts, input)
+      if (off) excluded.push({ campaign: campaign.id, offer: offer.id, ...off })
+      else ranked.push(score(campaign, offer, ctx, inputs, input))
+    }
+  }
+  ranked.sort((a, b) => b.score - a.score || a.offer.localeCompare(b.offer))
+  const placement = catalog.placements.get(ctx.placement)!
+  const open = facts.open && ranked.find((r) => r.offer === facts.open!.offerId)
+  const chosen = open ? [open] : pick(ranked, Math.min(n, placement.maxOffers), placement.manyPerCampaign)
+  const explanation: Explanation = {
+    catalogVersion: catalog.version,
+    at: ctx.at.toISOString(),
+    channel: ctx.channel,
+    placement: ctx.placement,
+    considered: { campaigns: catalog.campaigns.length, offers },
+    excluded,
+    ranked,
+    continues: open ? facts.open!.decision.id : null,
+  }
+  return { offers: chosen, explanation }
+}
+
+function campaignExclusion(c: Campaign, ctx: DecisionContext, inputs: DecideInputs, facts: HistoryFacts, input: RuleInput): Omit<Exclusion, 'campaign'> | null {
+  const at = ctx.at.toISOString()
+  if (c.status !== 'active') return { reason: 'not_active', detail: `status is ${c.status}` }
+  const outside = outsideWindow(c.window, at)
+  if (outside) return { reason: 'outside_window', detail: `campaign ${outside}` }
+  if (!c.channels.includes(ctx.channel)) return { reason: 'channel_not_used', detail: `campaign uses ${c.channels.join(', ')}` }
+  const usage = inputs.usage(c.id)
+  if (c.caps.total !== undefined && usage.total >= c.caps.total) return { reason: 'cap_reached', detail: `campaign total cap ${c.caps.total} reached` }
+  if (c.caps.perDay !== undefined && usage.today >= c.caps.perDay) return { reason: 'cap_reached', detail: `campaign daily cap ${c.caps.perDay} reached` }
+  const contacts = facts.contactsByCampaign.get(c.id) ?? 0
+  const open = facts.open?.campaignId === c.id
+  if (!open && c.caps.perCustomer !== undefined && contacts >= c.caps.perCustomer) return { reason: 'cap_reached', detail: `per-customer cap ${c.caps.perCustomer} reached (${contacts} contacts)` }
+  const cooling = facts.cooldownUntil.get(c.id)
+  if (cooling && cooling.until > ctx.at.getTime()) return { reason: 'cooldown', detail: `after ${cooling.why === 'reject' ? 'a reject' : cooling.why === 'ignored' ? 'an ignored offer' : 'a conversion'}, until ${new Date(cooling.until).toISOString()}` }
+  for (const purpose of purposesOf(c, inputs.features)) {
+    const verdict = mayContact(inputs.features.ledger, purpose, ctx.channel, at, inputs.policy)
+    if (!verdict.allowed) return { reason: 'no_consent', detail: `${purpose} by ${ctx.channel}: ${verdict.reason}` }
+  }
+  const perChannel = inputs.catalog.contactPolicy.perChannel[ctx.channel]
+  if (perChannel && !open) {
+    const since = ctx.at.getTime() - perChannel.days * DAY
+    const recent = (facts.contactTimes.get(ctx.channel) ?? []).filter((t) => t > since).length
+    if (recent >= perChannel.max) return { reason: 'cap_reached', detail: `at most ${perChannel.max} offers by ${ctx.channel} in ${perChannel.days} days (${recent} sent)` }
+  }
+  if (OUTBOUND_CHANNELS.includes(ctx.channel)) {
+    const { from, to } = inputs.catalog.contactPolicy.quietHours
+    const hour = localTime(ctx.at, inputs.features.timeZone).hour
+    if (from > to ? hour >= from || hour < to : hour >= from && hour < to) return { reason: 'quiet_hours', detail: `${hour}:00 in ${inputs.features.timeZone ?? 'UTC'} is within quiet hours ${from}–${to}` }
+  }
+  if (c.audience) {
+    const r = evaluate(c.audience.evaluate, input)
+    if (r.error) return { reason: 'rule_error', detail: `audience: ${r.error}` }
+    if (r.value !== true) return { reason: 'not_in_audience', detail: `audience ${c.audience.source} is false` }
+  }
+  return null
+}
+
+function offerExclusion(o: Offer, ctx: DecisionContext, facts: HistoryFacts, input: RuleInput): Omit<Exclusion, 'campaign' | 'offer'> | null {
+  const outside = outsideWindow(o.window, ctx.at.toISOString())
+  if (outside) return { reason: 'outside_window', detail: `offer ${outside}` }
+  const suppressed = facts.suppressedUntil.get(o.id)
+  if (suppressed && suppressed > ctx.at.getTime()) return { reason: 'suppressed', detail: `ignored too often; suppressed until ${new Date(suppressed).toISOString()}` }
+  if (o.eligibility) {
+    const r = evaluate(o.eligibility.evaluate, input)
+    if (r.error) return { reason: 'rule_error', detail: `eligibility: ${r.error}` }
+    if (r.value !== true) return { reason: 'not_eligible', detail: `eligibility ${o.eligibility.source} is false` }
+  }
+  return null
+}
+
+/** P × C × V × L (docs/decide.md): propensity, the campaign's weight on this channel, the offer's net value, and the business levers. */
+function score(c: Campaign, o: Offer, ctx: DecisionContext, inputs: DecideInputs, input: RuleInput): RankedOffer {
+  const propensity = inputs.propensity(o)
+  const gross = typeof o.value === 'number' ? o.value : Number(fromCel(evaluate(o.value.evaluate, input).value ?? 0))
+  const value = Math.max(0, (Number.isFinite(gross) ? gross : 0) - o.cost)
+  const contextWeight = c.channelWeights[ctx.channel] ?? 1
+  const levers = Math.max(0, 1 + c.weight / 100) * Math.max(0, 1 + o.weight / 100)
+  const round = (x: number) => Math.round(x * 1e6) / 1e6
+  return {
+    campaign: c.id,
+    offer: o.id,
+    name: o.name,
+    content: o.content[ctx.channel] ?? null,
+    propensity: round(propensity),
+    value: round(value),
+    contextWeight,
+    levers: round(levers),
+    score: round(propensity * contextWeight * value * levers),
+  }
+}
+
+/** The top offers, at most one per campaign unless the placement allows more. */
+function pick(ranked: RankedOffer[], n: number, manyPerCampaign: boolean): RankedOffer[] {
+  const chosen: RankedOffer[] = []
+  const campaigns = new Set<string>()
+  for (const r of ranked) {
+    if (chosen.length >= n) break
+    if (!manyPerCampaign && campaigns.has(r.campaign)) continue
+    chosen.push(r)
+    campaigns.add(r.campaign)
+  }
+  return chosen
+}
+
+/** Consent the campaign needs: its purpose on the channel, and personalization when the decision uses a known profile's data. */
+function purposesOf(c: Campaign, f: CustomerFeatures): string[] {
+  return f.profileId !== null && c.purpose !== 'personalization' ? [c.purpose, 'personalization'] : [c.purpose]
+}
+
+function outsideWindow(w: { from?: string | undefined; to?: string | undefined } | undefined, at: string): string | null {
+  const day = at.slice(0, 10)
+  if (w?.from && day < w.from) return `starts ${w.from}`
+  if (w?.to && day > w.to) return `ended ${w.to}`
+  return null
+}
+
+function evaluate(rule: (input: RuleInput) => unknown, input: RuleInput): { value: unknown; error?: string } {
+  try {
+    return { value: rule(input) }
+  } catch (err) {
+    return { value: null, error: ((err as Error).message ?? String(err)).split('\n')[0]! }
+  }
+}

@@ -1,0 +1,112 @@
+import type { ConsentLedger } from '../consent/may-contact.js'
+import type { Profile } from '../core/profile.js'
+import type { DecisionChannel } from './catalog-schema.js'
+import type { RuleInput } from './rules.js'
+
+/** A customer's recent behaviour, as the store (or the in-memory view) sums it up. */
+export interface Behaviour {
+  orders: number
+  revenue: number
+  lastOrderAt: string | null
+  lastVisitAt: string | null
+  lastCategoryViewed: string | null
+  /** Event name → times the event happened in the last 7, 30 and 90 days. */
+  last7d: Record<string, number>
+  last30d: Record<string, number>
+  last90d: Record<string, number>
+}
+
+/** Everything a decision knows about a customer; an anonymous visitor has no profile and an empty ledger. */
+export interface CustomerFeatures {
+  profileId: string | null
+  traits: Record<string, unknown>
+  /** The current value run's values (docs/value.md), or null before a refresh scored the profile. */
+  value: Record<string, unknown> | null
+  behaviour: Behaviour
+  ledger: ConsentLedger
+  /** IANA time zone from the traits (`timezone`), for quiet hours. */
+  timeZone: string | null
+}
+
+/** What the caller says about the moment of the decision. */
+export interface DecisionContext {
+  channel: DecisionChannel
+  placement: string
+  at: Date
+  device?: string
+  page?: string
+}
+
+export const NO_BEHAVIOUR: Behaviour = { orders: 0, revenue: 0, lastOrderAt: null, lastVisitAt: null, lastCategoryViewed: null, last7d: {}, last30d: {}, last90d: {} }
+
+/** The features of a profile as the store reads it; behaviour comes from its own read. */
+export function featuresOf(profile: Profile, behaviour: Behaviour, ledger: ConsentLedger): CustomerFeatures {
+  const traits = Object.fromEntries(Object.entries(profile.traits).map(([k, t]) => [k, t.value]))
+  const zone = traits.timezone ?? traits.timeZone
+  return { profileId: profile.id, traits, value: profile.computed.value ?? null, behaviour, ledger, timeZone: typeof zone === 'string' ? zone : null }
+}
+
+export function anonymousFeatures(): CustomerFeatures {
+  return { profileId: null, traits: {}, value: null, behaviour: NO_BEHAVIOUR, ledger: { records: [], suppressions: [] }, timeZone: null }
+}
+
+const DAY = 86_400_000
+const int = (x: unknown) => BigInt(Math.trunc(typeof x === 'number' && Number.isFinite(x) ? x : 0))
+const num = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x : 0)
+const ints = (counts: Record<string, number>) => new Map(Object.entries(counts).map(([k, n]) => [k, BigInt(n)]))
+/** Days since a time; a very large number when it never happened, so `daysSinceLastOrder > 90` holds for a customer without orders. */
+const daysSince = (at: Date, iso: string | null) => (iso === null ? 1e6 : Math.max(0, (at.getTime() - Date.parse(iso)) / DAY))
+
+/** The values a rule sees for this customer in this context (rules.ts, RULE_INPUTS). */
+export function ruleInputOf(f: CustomerFeatures, ctx: DecisionContext): RuleInput {
+  const v = f.value ?? {}
+  const rfm = (v.rfm ?? {}) as Record<string, unknown>
+  const b = f.behaviour
+  const local = localTime(ctx.at, f.timeZone)
+  return {
+    traits: f.traits,
+    value: {
+      scored: f.value !== null,
+      clv: num(v.clv),
+      pAlive: num(v.probabilityAlive),
+      expectedPurchases30d: num(v.expectedPurchases30d),
+      expectedPurchases90d: num(v.expectedPurchases90d),
+      cluster: typeof v.cluster === 'string' ? v.cluster : '',
+      rfm: typeof rfm.score === 'string' ? rfm.score : '',
+      recencyScore: int(rfm.recency),
+      frequencyScore: int(rfm.frequency),
+      monetaryScore: int(rfm.monetary),
+    },
+    behaviour: {
+      orders: int(b.orders),
+      revenue: num(b.revenue),
+      daysSinceLastOrder: daysSince(ctx.at, b.lastOrderAt),
+      daysSinceLastVisit: daysSince(ctx.at, b.lastVisitAt),
+      lastCategoryViewed: b.lastCategoryViewed ?? '',
+      last7d: ints(b.last7d),
+      last30d: ints(b.last30d),
+      last90d: ints(b.last90d),
+    },
+    context: { channel: ctx.channel, placement: ctx.placement, hour: BigInt(local.hour), weekday: BigInt(local.weekday), device: ctx.device ?? '', page: ctx.page ?? '', known: f.profileId !== null },
+  }
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>()
+
+/** Hour (0–23) and weekday (0 = Sunday) in the customer's time zone; UTC when unknown or invalid. */
+export function localTime(at: Date, timeZone: string | null): { hour: number; weekday: number } {
+  const zone = timeZone ?? 'UTC'
+  let format = formatters.get(zone)
+  if (!format) {
+    try {
+      format = new Intl.DateTimeFormat('en-US', { timeZone: zone, hour: 'numeric', hourCycle: 'h23', weekday: 'short' })
+    } catch {
+      return localTime(at, null)
+    }
+    formatters.set(zone, format)
+  }
+  const parts = format.formatToParts(at)
+  const hour = Number(parts.find((p) => p.type === 'hour')?.value ?? 0)
+  const weekday = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(parts.find((p) => p.type === 'weekday')?.value ?? 'Sun')
+  return { hour, weekday }
+}

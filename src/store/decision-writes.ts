@@ -1,0 +1,88 @@
+/** A decision as stored: its offers and explanation as JSON. */
+export interface DecisionRow {
+  id: string
+  profileId: string | null
+  at: string
+  channel: string
+  placement: string
+  catalogVersion: number
+  continues: string | null
+  offers: unknown
+  explanation: unknown
+}
+
+export interface OutcomeRow {
+  decisionId: string
+  offerId: string
+  outcome: string
+  at: string
+  value: number | null
+  /** Who reported it: `api:<key name>`, an event's source, or `expiry` for an ignored offer. */
+  source: string
+}
+
+/** The decisioning writes of the single writer (decide/), the same SQL in both dialects. */
+export interface DecisionWrites {
+  insertDecisions(rows: DecisionRow[]): Promise<void>
+  /** Stores each outcome unless the same (decision, offer, outcome) is stored: the ones new. */
+  insertOutcomes(rows: OutcomeRow[]): Promise<OutcomeRow[]>
+  /**
+   * Takes one contact of a campaign's volume if its caps allow it, in this transaction: the total
+   * and today's count are raised only while below their caps. A row lock (PostgreSQL) or the one
+   * writer (SQLite) makes concurrent reservations queue, so no cap is ever exceeded.
+   */
+  reserveCampaign(campaignId: string, day: string, caps: { total?: number | undefined; perDay?: number | undefined }): Promise<boolean>
+  /** Gives a reservation back (the decision that took it was not made). */
+  releaseCampaign(campaignId: string, day: string): Promise<void>
+}
+
+/** Runs one statement (`?` placeholders, bound in the order of `params`) and says how many rows it changed. */
+export type Exec = (sql: string, params: unknown[]) => Promise<number>
+
+const TOTAL = 'total'
+// Below PostgreSQL's integer range, which the column and the parameter have.
+const NO_CAP = 2 ** 31 - 1
+
+/** {@link DecisionWrites} over a dialect's statement runner. */
+export function decisionWrites(exec: Exec): DecisionWrites {
+  const take = async (campaignId: string, day: string, cap: number) => {
+    await exec('INSERT INTO campaign_usage (campaign_id, day, n) VALUES (?, ?, 0) ON CONFLICT DO NOTHING', [campaignId, day])
+    return (await exec('UPDATE campaign_usage SET n = n + 1 WHERE campaign_id = ? AND day = ? AND n < ?', [campaignId, day, cap])) === 1
+  }
+  const giveBack = (campaignId: string, day: string) => exec('UPDATE campaign_usage SET n = n - 1 WHERE campaign_id = ? AND day = ? AND n > 0', [campaignId, day])
+  return {
+    async insertDecisions(rows) {
+      for (const r of rows) {
+        await exec(
+          'INSERT INTO decisions (id, profile_id, at, channel, placement, catalog_version, continues, offers, explanation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          [r.id, r.profileId, r.at, r.channel, r.placement, r.catalogVersion, r.continues, JSON.stringify(r.offers), JSON.stringify(r.explanation)],
+        )
+      }
+    },
+    async insertOutcomes(rows) {
+      const stored: OutcomeRow[] = []
+      for (const r of rows) {
+        const n = await exec('INSERT INTO decision_outcomes (decision_id, offer_id, outcome, at, value, source) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING', [
+          r.decisionId,
+          r.offerId,
+          r.outcome,
+          r.at,
+          r.value,
+          r.source,
+        ])
+        if (n === 1) stored.push(r)
+      }
+      return stored
+    },
+    async reserveCampaign(campaignId, day, caps) {
+      if (!(await take(campaignId, TOTAL, caps.total ?? NO_CAP))) return false
+      if (await take(campaignId, day, caps.perDay ?? NO_CAP)) return true
+      await giveBack(campaignId, TOTAL)
+      return false
+    },
+    async releaseCampaign(campaignId, day) {
+      await giveBack(campaignId, TOTAL)
+      await giveBack(campaignId, day)
+    },
+  }
+}

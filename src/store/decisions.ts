@@ -1,0 +1,125 @@
+import type { Kysely } from 'kysely'
+import type { Database } from './schema.js'
+import type { DecisionRow, OutcomeRow } from './decision-writes.js'
+
+export type { DecisionRow, OutcomeRow } from './decision-writes.js'
+
+export interface CatalogVersion {
+  version: number
+  appliedAt: string
+  appliedBy: string
+  spec: unknown
+}
+
+export interface StoredDecision extends DecisionRow {
+  outcomes: OutcomeRow[]
+}
+
+/**
+ * Decisioning's part of the store (issue 11): catalog versions, decisions with their outcomes, and
+ * campaign usage. Decisions, outcomes and usage are written through the single writer
+ * (`WriteTx`, decision-writes.ts); catalog versions here.
+ */
+export interface DecisionStore {
+  /** Stores a catalog as the next version and returns its number. */
+  putCatalog(spec: unknown, appliedBy: string, at: string): Promise<number>
+  latestCatalog(): Promise<CatalogVersion | null>
+  decision(id: string): Promise<StoredDecision | null>
+  /** A profile's decisions since a time, newest first, with their outcomes. */
+  decisionsOf(profileId: string, opts: { since?: string; limit: number }): Promise<StoredDecision[]>
+  /** Contacts per campaign: in total and on one day. */
+  campaignUsage(day: string): Promise<Map<string, { total: number; today: number }>>
+  /** Per offer: decisions that showed it and those with a positive outcome (accept, converted). */
+  offerCounts(): Promise<Map<string, { shown: number; positive: number }>>
+}
+
+export class SqlDecisionStore implements DecisionStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async putCatalog(spec: unknown, appliedBy: string, at: string): Promise<number> {
+    return this.db.transaction().execute(async (trx) => {
+      const last = await trx.selectFrom('catalog_versions').select((eb) => eb.fn.max('version').as('v')).executeTakeFirst()
+      const version = Number(last?.v ?? 0) + 1
+      await trx.insertInto('catalog_versions').values({ version, applied_at: at, applied_by: appliedBy, spec: JSON.stringify(spec) }).execute()
+      return version
+    })
+  }
+
+  async latestCatalog(): Promise<CatalogVersion | null> {
+    const row = await this.db.selectFrom('catalog_versions').selectAll().orderBy('version', 'desc').limit(1).executeTakeFirst()
+    return row ? { version: Number(row.version), appliedAt: row.applied_at, appliedBy: row.applied_by, spec: JSON.parse(row.spec) as unknown } : null
+  }
+
+  async decision(id: string): Promise<StoredDecision | null> {
+    const row = await this.db.selectFrom('decisions').selectAll().where('id', '=', id).executeTakeFirst()
+    if (!row) return null
+    return (await this.withOutcomes([row]))[0]!
+  }
+
+  async decisionsOf(profileId: string, opts: { since?: string; limit: number }): Promise<StoredDecision[]> {
+    const rows = await this.db
+      .selectFrom('decisions')
+      .selectAll()
+      .where('profile_id', '=', profileId)
+      .$if(opts.since !== undefined, (q) => q.where('at', '>=', opts.since!))
+      .orderBy('at', 'desc')
+      .limit(opts.limit)
+      .execute()
+    return this.withOutcomes(rows)
+  }
+
+  async campaignUsage(day: string): Promise<Map<string, { total: number; today: number }>> {
+    const rows = await this.db.selectFrom('campaign_usage').selectAll().where('day', 'in', ['total', day]).execute()
+    const out = new Map<string, { total: number; today: number }>()
+    for (const r of rows) {
+      const u = out.get(r.campaign_id) ?? { total: 0, today: 0 }
+      if (r.day === 'total') u.total = Number(r.n)
+      else u.today = Number(r.n)
+      out.set(r.campaign_id, u)
+    }
+    return out
+  }
+
+  async offerCounts(): Promise<Map<string, { shown: number; positive: number }>> {
+    const out = new Map<string, { shown: number; positive: number }>()
+    const shown = await this.db.selectFrom('decisions').select(['offers']).where('continues', 'is', null).execute()
+    for (const r of shown) {
+      for (const o of JSON.parse(r.offers) as { offer: string }[]) {
+        const c = out.get(o.offer) ?? { shown: 0, positive: 0 }
+        c.shown++
+        out.set(o.offer, c)
+      }
+    }
+    const positive = await this.db
+      .selectFrom('decision_outcomes')
+      .select(['offer_id', (eb) => eb.fn.count<number | string>('decision_id').distinct().as('n')])
+      .where('outcome', 'in', ['accept', 'converted'])
+      .groupBy('offer_id')
+      .execute()
+    for (const r of positive) {
+      const c = out.get(r.offer_id) ?? { shown: 0, positive: 0 }
+      c.positive = Number(r.n)
+      out.set(r.offer_id, c)
+    }
+    return out
+  }
+
+  private async withOutcomes(rows: Database['decisions'][]): Promise<StoredDecision[]> {
+    if (rows.length === 0) return []
+    const outcomes = await this.db.selectFrom('decision_outcomes').selectAll().where('decision_id', 'in', rows.map((r) => r.id)).orderBy('at').execute()
+    return rows.map((r) => ({
+      id: r.id,
+      profileId: r.profile_id,
+      at: r.at,
+      channel: r.channel,
+      placement: r.placement,
+      catalogVersion: Number(r.catalog_version),
+      continues: r.continues,
+      offers: JSON.parse(r.offers) as unknown,
+      explanation: JSON.parse(r.explanation) as unknown,
+      outcomes: outcomes
+        .filter((o) => o.decision_id === r.id)
+        .map((o) => ({ decisionId: o.decision_id, offerId: o.offer_id, outcome: o.outcome, at: o.at, value: o.value === null ? null : Number(o.value), source: o.source })),
+    }))
+  }
+}
