@@ -5,6 +5,7 @@ import { buildApp } from '../src/server/app.js'
 import { refreshValues } from '../src/value/refresh-values.js'
 import { scoreCustomers } from '../src/value/score-customers.js'
 import { ConsentService } from '../src/consent/consent-service.js'
+import { DecideService } from '../src/decide/decide-service.js'
 import { createApiKey } from '../src/server/access/keys.js'
 import { allRows, collectorFor, freshStore, TEST_POLICY } from './helpers/stores.js'
 
@@ -20,7 +21,8 @@ describe('customer value from the store', () => {
       expect(summary.bgnbd.params.r).toBeGreaterThan(0)
       expect(summary.gammaGamma).not.toBeNull()
 
-      const app = await buildApp({ store, collector, consent: new ConsentService(store, TEST_POLICY), defaultCountry: 'DE', logLevel: 'silent' })
+      const consent = new ConsentService(store, TEST_POLICY)
+      const app = await buildApp({ store, collector, consent, decide: await new DecideService(store, consent, TEST_POLICY, 'DE').load(), defaultCountry: 'DE', logLevel: 'silent' })
       const headers = { authorization: `Bearer ${(await createApiKey(store, { role: 'admin', name: 'test' })).secret}` }
       const buyer = (await allRows(store.journeys.orderPages()))[0]!.profileId
       const res = await app.inject({ method: 'GET', url: `/v1/profiles/${buyer}`, headers })

@@ -4,16 +4,18 @@ import { ConsentService } from '../consent/consent-service.js'
 import { policyOf } from '../consent/rules.js'
 import { openStore } from '../store/open-store.js'
 import type { Store } from '../store/store.js'
+import { DecideService } from '../decide/decide-service.js'
 
 export interface Runtime {
   config: Config
   store: Store
   collector: Collector
   consent: ConsentService
+  decide: DecideService
   close(): Promise<void>
 }
 
-/** Opens the configured store, the one collector in front of it and the consent service. */
+/** Opens the configured store, the one collector in front of it, the consent service and the decisioning engine. */
 export async function openRuntime(config: Config): Promise<Runtime> {
   const policy = policyOf(config)
   const store = await openStore(config.store)
@@ -25,11 +27,13 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     maxQueuedEvents: config.maxQueuedEvents,
     maxAckDelayMs: config.maxAckDelayMs,
   })
+  const consent = new ConsentService(store, policy)
   return {
     config,
     store,
     collector,
-    consent: new ConsentService(store, policy),
+    consent,
+    decide: await new DecideService(store, consent, policy, config.defaultCountry).load(),
     async close() {
       await collector.flush()
       await store.close()

@@ -3,6 +3,7 @@ import { describeStore } from '../config/config.js'
 import { ensureSources } from '../collect/sources.js'
 import { DEMO_SOURCES } from '../demo/generate-company.js'
 import { loadDemo } from '../demo/load-demo.js'
+import { ensureDemoCatalog } from '../demo/demo-catalog.js'
 import { buildApp } from '../server/app.js'
 import { channelRulesWith } from '../journey/channel.js'
 import { openRuntime } from './runtime.js'
@@ -17,6 +18,7 @@ export async function serveCommand(config: Config): Promise<void> {
     store: runtime.store,
     collector: runtime.collector,
     consent: runtime.consent,
+    decide: runtime.decide,
     defaultCountry: config.defaultCountry,
     logLevel: config.logLevel,
     channelRules: channelRulesWith(config.channelRules),
@@ -47,6 +49,8 @@ export async function serveCommand(config: Config): Promise<void> {
   if (config.valueRefreshMinutes > 0) setInterval(() => void refresh(), config.valueRefreshMinutes * 60_000).unref()
 
   if (config.demo && isEmpty) {
+    const catalog = await ensureDemoCatalog(runtime.decide)
+    if (catalog) app.log.info(`demo catalog applied as version ${catalog.version} (data/catalog/demo.yaml)`)
     app.log.info(`loading the demo company: ${config.demoCustomers} customers, seed ${config.demoSeed}`)
     const started = Date.now()
     void loadDemo(runtime.collector, {

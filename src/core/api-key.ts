@@ -5,9 +5,10 @@ import { hashSecret, newApiKey, newKeyId, newWriteKey } from './ids.js'
  * - `source` sends events for its own source only (a source's write key);
  * - `agent` reads single profiles and records consent and outcomes (call center, sales rep);
  * - `analyst` reads aggregates and pseudonymized exports, never a person's raw data;
+ * - `marketer` edits the decisioning catalog (campaigns, offers, rules) and reads aggregates, no raw personal data;
  * - `admin` does everything, including keys, audit, export and erasure.
  */
-export const ROLES = ['source', 'agent', 'analyst', 'admin'] as const
+export const ROLES = ['source', 'agent', 'analyst', 'marketer', 'admin'] as const
 export type Role = (typeof ROLES)[number]
 
 /** A stored API key: only the hash of the secret and a hint of its first characters are kept. */

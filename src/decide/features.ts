@@ -1,20 +1,10 @@
 import type { ConsentLedger } from '../consent/may-contact.js'
+import type { Behaviour } from '../core/behaviour.js'
 import type { Profile } from '../core/profile.js'
+
+export type { Behaviour } from '../core/behaviour.js'
 import type { DecisionChannel } from './catalog-schema.js'
 import type { RuleInput } from './rules.js'
-
-/** A customer's recent behaviour, as the store (or the in-memory view) sums it up. */
-export interface Behaviour {
-  orders: number
-  revenue: number
-  lastOrderAt: string | null
-  lastVisitAt: string | null
-  lastCategoryViewed: string | null
-  /** Event name → times the event happened in the last 7, 30 and 90 days. */
-  last7d: Record<string, number>
-  last30d: Record<string, number>
-  last90d: Record<string, number>
-}
 
 /** Everything a decision knows about a customer; an anonymous visitor has no profile and an empty ledger. */
 export interface CustomerFeatures {

@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import type { Collector } from '../collect/collector.js'
 import type { ConsentService } from '../consent/consent-service.js'
+import type { DecideService } from '../decide/decide-service.js'
 import { AppError } from '../core/errors.js'
 import type { Store } from '../store/store.js'
 import type { ChannelRules } from '../journey/channel.js'
@@ -17,6 +18,7 @@ import { dataQualityRoutes } from './routes/data-quality.js'
 import { profileRoutes } from './routes/profiles.js'
 import { valueRoutes } from './routes/value.js'
 import { attributionRoutes } from './routes/attribution.js'
+import { decideRoutes } from './routes/decide.js'
 
 /** Segment's limit on one request. */
 export const MAX_BODY_BYTES = 500 * 1024
@@ -25,6 +27,7 @@ export interface AppDeps {
   store: Store
   collector: Collector
   consent: ConsentService
+  decide: DecideService
   defaultCountry: string
   logLevel?: string
   channelRules?: ChannelRules
@@ -45,11 +48,11 @@ declare module 'fastify' {
 
 /**
  * Builds the HTTP app: collection API, profiles, consent and privacy, keys and audit, data
- * quality, value and attribution. Every route declares who may call it (src/server/access/guard.ts);
+ * quality, value and attribution, decisions and the catalog. Every route declares who may call it (src/server/access/guard.ts);
  * handlers are thin, the rooms do the work.
  *
  * @example
- * const app = await buildApp({ store, collector, consent, defaultCountry: 'DE' })
+ * const app = await buildApp({ store, collector, consent, decide, defaultCountry: 'DE' })
  * await app.listen({ port: 4000 })
  */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -92,5 +95,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   dataQualityRoutes(app, { store: deps.store, audit })
   valueRoutes(app, { store: deps.store })
   attributionRoutes(app, { store: deps.store, ...(deps.channelRules ? { rules: deps.channelRules } : {}) })
+  decideRoutes(app, { store: deps.store, decide: deps.decide, audit })
   return app
 }

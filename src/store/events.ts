@@ -5,6 +5,7 @@ import { mentionPatterns } from './erasure-plan.js'
 import { decodeCursor, encodeCursor, idCursor, type Page } from './page.js'
 import { eventCounts, storeCounts, type EventCount } from './running-counts.js'
 import type { Database } from './schema.js'
+import type { Behaviour } from '../core/behaviour.js'
 import { EVENT_KEY_SQL, eventKey, type EventKey } from './event-key.js'
 
 export type { EventCount } from './running-counts.js'
@@ -57,6 +58,8 @@ export interface EventStore {
   countsByDay(opts: { from?: string; to?: string }): Promise<EventCount[]>
   /** Each profile's first event time, sorted: who counts as a customer when. */
   firstSeenTimes(): Promise<string[]>
+  /** A profile's recent behaviour for decisions: event counts of the last 7, 30 and 90 days, last order, visit and category viewed. */
+  behaviourOf(profileId: string, at: Date): Promise<Behaviour>
 }
 
 export class SqlEventStore implements EventStore {
@@ -119,11 +122,43 @@ export class SqlEventStore implements EventStore {
     return eventCounts(this.db, opts)
   }
 
+  async behaviourOf(profileId: string, at: Date): Promise<Behaviour> {
+    const since = new Date(at.getTime() - 90 * DAY).toISOString()
+    const [recent, orders, lastVisit, lastView] = await Promise.all([
+      this.db.selectFrom('events').select(['event', 'ts']).where('profile_id', '=', profileId).where('ts', '>=', since).where('type', '=', 'track').execute(),
+      this.db
+        .selectFrom('events')
+        .select((eb) => [eb.fn.countAll<number | string>().as('n'), eb.fn.sum<number | string | null>('revenue').as('revenue'), eb.fn.max('ts').as('last')])
+        .where('profile_id', '=', profileId)
+        .where('event', '=', 'Order Completed')
+        .executeTakeFirst(),
+      this.db.selectFrom('events').select((eb) => eb.fn.max('ts').as('last')).where('profile_id', '=', profileId).where('type', 'in', ['page', 'screen']).executeTakeFirst(),
+      this.db.selectFrom('events').select('payload').where('profile_id', '=', profileId).where('event', '=', 'Product Viewed').orderBy('ts', 'desc').limit(1).executeTakeFirst(),
+    ])
+    const behaviour: Behaviour = { orders: Number(orders?.n ?? 0), revenue: Number(orders?.revenue ?? 0), lastOrderAt: orders?.last ?? null, lastVisitAt: lastVisit?.last ?? null, lastCategoryViewed: null, last7d: {}, last30d: {}, last90d: {} }
+    const now = at.getTime()
+    for (const r of recent) {
+      if (r.event === null) continue
+      const age = now - Date.parse(r.ts)
+      if (age < 0) continue
+      behaviour.last90d[r.event] = (behaviour.last90d[r.event] ?? 0) + 1
+      if (age <= 30 * DAY) behaviour.last30d[r.event] = (behaviour.last30d[r.event] ?? 0) + 1
+      if (age <= 7 * DAY) behaviour.last7d[r.event] = (behaviour.last7d[r.event] ?? 0) + 1
+    }
+    if (lastView) {
+      const category = (JSON.parse(lastView.payload) as { properties?: { category?: unknown } }).properties?.category
+      behaviour.lastCategoryViewed = typeof category === 'string' ? category : null
+    }
+    return behaviour
+  }
+
   async firstSeenTimes(): Promise<string[]> {
     const rows = await this.db.selectFrom('events').select((eb) => eb.fn.min('ts').as('first')).groupBy('profile_id').execute()
     return rows.map((r) => r.first).sort()
   }
 }
+
+const DAY = 86_400_000
 
 type QuarantineRow = Omit<Database['quarantine'], 'id'> & { id: number | string }
 

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Collector } from '../../src/collect/collector.js'
 import { createSource } from '../../src/collect/sources.js'
 import { ConsentService } from '../../src/consent/consent-service.js'
+import { DecideService } from '../../src/decide/decide-service.js'
 import type { Role } from '../../src/core/api-key.js'
 import { createApiKey } from '../../src/server/access/keys.js'
 import { buildApp } from '../../src/server/app.js'
@@ -14,6 +15,7 @@ export interface TestApp {
   store: Store
   collector: Collector
   consent: ConsentService
+  decide: DecideService
   /** The write key of source `web`. */
   writeKey: string
   basic: string
@@ -23,11 +25,12 @@ export interface TestApp {
 }
 
 /** The real app over a fresh store (SQLite unless asked; at `sqlitePath` when given), with one source `web` and a key of every role. */
-export async function testApp(opts: { maxQueuedEvents?: number; maxAckDelayMs?: number; store?: StoreKind; sqlitePath?: string; schema?: string; corsOrigins?: string[] } = {}): Promise<TestApp> {
+export async function testApp(opts: { maxQueuedEvents?: number; maxAckDelayMs?: number; store?: StoreKind; sqlitePath?: string; schema?: string; corsOrigins?: string[]; now?: () => Date } = {}): Promise<TestApp> {
   const store = opts.sqlitePath ? await openSqliteStore(opts.sqlitePath) : await freshStore(opts.store ?? 'sqlite', opts.schema)
   const collector = collectorFor(store, opts)
   const consent = new ConsentService(store, TEST_POLICY)
-  const app = await buildApp({ store, collector, consent, defaultCountry: 'DE', logLevel: 'silent', ...(opts.corsOrigins ? { corsOrigins: opts.corsOrigins } : {}), // Load shedding only where a test asks for it: a busy test worker's event loop must not shed a test's own batches.
+  const decide = await new DecideService(store, consent, TEST_POLICY, 'DE', opts.now).load()
+  const app = await buildApp({ store, collector, consent, decide, defaultCountry: 'DE', logLevel: 'silent', ...(opts.corsOrigins ? { corsOrigins: opts.corsOrigins } : {}), // Load shedding only where a test asks for it: a busy test worker's event loop must not shed a test's own batches.
     maxAckDelayMs: opts.maxAckDelayMs ?? 0 })
   const { writeKey } = await createSource(store, 'web')
   const bearer = (secret: string) => ({ authorization: `Bearer ${secret}` })
@@ -37,9 +40,10 @@ export async function testApp(opts: { maxQueuedEvents?: number; maxAckDelayMs?: 
     store,
     collector,
     consent,
+    decide,
     writeKey,
     basic: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`,
-    as: { source: bearer(writeKey), agent: await keyOf('agent'), analyst: await keyOf('analyst'), admin: await keyOf('admin') },
+    as: { source: bearer(writeKey), agent: await keyOf('agent'), analyst: await keyOf('analyst'), marketer: await keyOf('marketer'), admin: await keyOf('admin') },
     async close() {
       await app.close()
       await store.close()

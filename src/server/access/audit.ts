@@ -10,6 +10,7 @@ const DEFAULT_PURPOSE: Record<Role, string> = {
   source: 'collection',
   agent: 'customer_service',
   analyst: 'analytics',
+  marketer: 'campaign_management',
   admin: 'administration',
 }
 

@@ -1,0 +1,72 @@
+import { readFile } from 'node:fs/promises'
+import type { Command } from 'commander'
+import { AppError } from '../core/errors.js'
+import { parseCatalogText } from '../decide/catalog.js'
+import { printResult } from './output.js'
+import { withRuntime, type CommonFlags } from './runtime.js'
+
+/** `salestwin catalog apply|show` and `salestwin decide` (docs/decide.md). */
+export function decideCommands(program: Command, common: (cmd: Command) => Command): void {
+  const catalog = program.command('catalog').description('the decisioning catalog: campaigns, offers, rules, placements and contact policy')
+  common(catalog.command('apply'))
+    .argument('<file>', 'catalog in YAML or JSON (format: docs/decide.md)')
+    .option('--dry-run', 'check and compile only; store nothing')
+    .option('--json', 'print one JSON document')
+    .action(async (file: string, flags: CommonFlags & { dryRun?: boolean }) => {
+      let text: string
+      try {
+        text = await readFile(file, 'utf8')
+      } catch (err) {
+        throw new AppError('CATALOG_INVALID', `cannot read ${file}: ${(err as Error).message}`, { cause: err })
+      }
+      await withRuntime(flags, async (runtime) => {
+        const result = await runtime.decide.apply(parseCatalogText(text, file), `cli:${process.env.USER ?? 'unknown'}`, { dryRun: flags.dryRun === true })
+        printResult(result, Boolean(flags.json), () =>
+          result.dryRun ? `${file}: valid — ${result.campaigns} campaigns, ${result.offers} offers (dry run, nothing stored)` : `catalog version ${result.version} applied: ${result.campaigns} campaigns, ${result.offers} offers`,
+        )
+      })
+    })
+  common(catalog.command('show'))
+    .option('--json', 'print one JSON document')
+    .action(async (flags: CommonFlags) => {
+      await withRuntime(flags, async (runtime) => {
+        const current = runtime.decide.catalog
+        const result = current ? { version: current.version, ...current.spec } : { version: null, campaigns: [] }
+        printResult(result, Boolean(flags.json), () =>
+          current
+            ? [`catalog version ${current.version}: ${current.campaigns.length} campaigns, ${current.offers.size} offers`, ...current.campaigns.map((c) => `  ${c.id.padEnd(28)} ${c.status.padEnd(7)} weight ${String(c.weight).padStart(4)}  ${c.channels.join(', ')}  (${c.offers.length} offers)`)].join('\n')
+            : 'no catalog applied yet: salestwin catalog apply FILE',
+        )
+      })
+    })
+
+  common(program.command('decide'))
+    .description('the next best offers for one customer on one channel, with the explanation')
+    .option('--profile <id>', 'profile id (else the decision is for an anonymous visitor)')
+    .option('--user-id <id>', 'or a userId')
+    .option('--email <email>', 'or an email')
+    .requiredOption('--channel <channel>', 'web, email, call_center, in_store, …')
+    .option('--placement <id>', 'a placement of the channel (default: the channel)')
+    .option('-n <n>', 'how many offers', '1')
+    .option('--json', 'print one JSON document')
+    .action(async (flags: CommonFlags & { profile?: string; userId?: string; email?: string; channel: string; placement?: string; n: string }) => {
+      await withRuntime(flags, async (runtime) => {
+        const result = await runtime.decide.decide({
+          channel: flags.channel,
+          ...(flags.profile ? { profileId: flags.profile } : {}),
+          identifier: { ...(flags.userId ? { userId: flags.userId } : {}), ...(flags.email ? { email: flags.email } : {}) },
+          ...(flags.placement ? { placement: flags.placement } : {}),
+          n: Number(flags.n),
+        })
+        printResult(result, Boolean(flags.json), () => {
+          const lines = [`decision ${result.decisionId} for ${result.profileId ?? 'an anonymous visitor'} on ${result.channel}/${result.placement} (catalog ${result.catalogVersion})${result.continues ? `, continuing ${result.continues}` : ''}`]
+          for (const o of result.offers) lines.push(`  ${o.offer} (${o.campaign}): score ${o.score} = propensity ${o.propensity} × value ${o.value} × weights`)
+          if (result.offers.length === 0) lines.push('  no offer passed')
+          const reasons = new Map<string, number>()
+          for (const e of result.explanation.excluded) reasons.set(e.reason, (reasons.get(e.reason) ?? 0) + 1)
+          lines.push(`  excluded: ${[...reasons].map(([r, n]) => `${r} ${n}`).join(', ') || 'none'}`)
+          return lines.join('\n')
+        })
+      })
+    })
+}

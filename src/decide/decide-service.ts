@@ -1,0 +1,203 @@
+import { randomUUID } from 'node:crypto'
+import type { ConsentService } from '../consent/consent-service.js'
+import type { ConsentPolicy } from '../consent/rules.js'
+import { AppError } from '../core/errors.js'
+import { lookupKey, type IdentifierLookup } from '../identity/lookup-key.js'
+import type { Store, StoredDecision } from '../store/store.js'
+import { compileCatalog, placementsOf, type Catalog } from './catalog.js'
+import { DECISION_CHANNELS, type DecisionChannel } from './catalog-schema.js'
+import { decide, type CampaignUsage, type Explanation, type RankedOffer } from './engine.js'
+import { anonymousFeatures, featuresOf, type CustomerFeatures } from './features.js'
+import { OUTCOMES, type Outcome, type PastDecision } from './history.js'
+import { BetaPropensity, type Propensity } from './propensity.js'
+
+export interface DecideRequest {
+  profileId?: string
+  identifier?: IdentifierLookup
+  channel: string
+  placement?: string
+  n?: number
+  context?: { device?: string; page?: string }
+}
+
+export interface DecideResponse {
+  decisionId: string
+  profileId: string | null
+  channel: DecisionChannel
+  placement: string
+  catalogVersion: number
+  offers: Omit<RankedOffer, 'contextWeight' | 'levers'>[]
+  /** The decision this one repeats on another channel, or null. */
+  continues: string | null
+  explanation: Explanation
+}
+
+export interface OutcomeRequest {
+  decisionId: string
+  offerId: string
+  outcome: string
+  value?: number
+  profileId?: string
+  source: string
+}
+
+const DAY = 86_400_000
+/** How far back a customer's decisions count for caps, cool-downs and suppression. */
+const HISTORY_DAYS = 180
+
+/**
+ * The engine over the store (docs/decide.md): keeps the current catalog and the offers'
+ * propensities in memory, reads a customer's features and history, decides, reserves campaign
+ * volume and stores the decision with its explanation in one write of the single writer.
+ */
+export class DecideService {
+  private current: Catalog | null = null
+  private propensity: Propensity = new BetaPropensity()
+
+  constructor(
+    private readonly store: Store,
+    private readonly consent: ConsentService,
+    private readonly policy: ConsentPolicy,
+    private readonly defaultCountry: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Loads the newest catalog version and the offers' counts from the store. */
+  async load(): Promise<this> {
+    const latest = await this.store.decisions.latestCatalog()
+    this.current = latest ? compileCatalog(latest.spec, { version: latest.version, purposes: this.policy.purposes }) : null
+    this.propensity = new BetaPropensity(await this.store.decisions.offerCounts())
+    return this
+  }
+
+  get catalog(): Catalog | null {
+    return this.current
+  }
+
+  /** Validates and compiles a catalog; unless a dry run, stores it as the next version and decides with it from now on. */
+  async apply(input: unknown, appliedBy: string, opts: { dryRun?: boolean } = {}): Promise<{ version: number | null; campaigns: number; offers: number; dryRun: boolean }> {
+    const compiled = compileCatalog(input, { version: 0, purposes: this.policy.purposes })
+    const counts = { campaigns: compiled.campaigns.length, offers: compiled.offers.size }
+    if (opts.dryRun) return { version: null, ...counts, dryRun: true }
+    const version = await this.store.decisions.putCatalog(compiled.spec, appliedBy, this.now().toISOString())
+    this.current = { ...compiled, version }
+    return { version, ...counts, dryRun: false }
+  }
+
+  async decide(req: DecideRequest): Promise<DecideResponse> {
+    const catalog = this.current
+    if (!catalog) throw new AppError('CATALOG_INVALID', 'no catalog is applied yet: salestwin catalog apply FILE, or PUT /v1/catalog')
+    const channel = req.channel as DecisionChannel
+    if (!DECISION_CHANNELS.includes(channel)) throw new AppError('REQUEST_INVALID', `channel must be one of ${DECISION_CHANNELS.join(', ')}, got "${req.channel}"`)
+    const placement = req.placement ?? channel
+    if (catalog.placements.get(placement)?.channel !== channel) {
+      throw new AppError('REQUEST_INVALID', `placement must be one of ${placementsOf(catalog, channel).join(', ')} for channel ${channel}, got "${placement}"`)
+    }
+    const n = req.n ?? 1
+    if (!Number.isInteger(n) || n < 1 || n > 20) throw new AppError('REQUEST_INVALID', `n must be an integer from 1 to 20, got ${JSON.stringify(req.n)}`)
+    const at = this.now()
+    const profileId = await this.resolve(req)
+    const [features, past, usage] = await Promise.all([this.featuresOf(profileId, at), this.pastOf(profileId, at), this.store.decisions.campaignUsage(at.toISOString().slice(0, 10))])
+    const ctx = { channel, placement, at, ...(req.context?.device ? { device: req.context.device } : {}), ...(req.context?.page ? { page: req.context.page } : {}) }
+    const full = new Set<string>()
+    for (;;) {
+      const result = decide(ctx, n, {
+        catalog,
+        features,
+        past,
+        policy: this.policy,
+        propensity: (o) => this.propensity.estimate(o),
+        usage: (id): CampaignUsage => (full.has(id) ? { total: Number.MAX_SAFE_INTEGER, today: Number.MAX_SAFE_INTEGER } : (usage.get(id) ?? { total: 0, today: 0 })),
+      })
+      const id = `dec_${randomUUID()}`
+      const continues = result.explanation.continues
+      const stored = await this.store.write(async (tx) => {
+        const taken: string[] = []
+        if (continues === null) {
+          for (const offer of result.offers) {
+            const campaign = catalog.campaigns.find((c) => c.id === offer.campaign)!
+            if (await tx.reserveCampaign(campaign.id, at.toISOString().slice(0, 10), campaign.caps)) taken.push(campaign.id)
+            else {
+              // Another request took the last of this campaign's volume since it was read: decide again without it.
+              for (const c of taken) await tx.releaseCampaign(c, at.toISOString().slice(0, 10))
+              full.add(campaign.id)
+              return false
+            }
+          }
+        }
+        await tx.insertDecisions([{ id, profileId, at: at.toISOString(), channel, placement, catalogVersion: catalog.version, continues, offers: result.offers, explanation: result.explanation }])
+        return true
+      })
+      if (!stored) continue
+      if (continues === null) for (const o of result.offers) this.propensity.shown(o.offer)
+      return {
+        decisionId: id,
+        profileId,
+        channel,
+        placement,
+        catalogVersion: catalog.version,
+        offers: result.offers.map(({ contextWeight: _c, levers: _l, ...offer }) => offer),
+        continues,
+        explanation: result.explanation,
+      }
+    }
+  }
+
+  /** Records what the customer did with an offer of a decision; the same outcome twice counts once. */
+  async recordOutcome(req: OutcomeRequest): Promise<{ recorded: boolean; duplicate: boolean }> {
+    if (!(OUTCOMES as readonly string[]).includes(req.outcome)) throw new AppError('REQUEST_INVALID', `outcome must be one of ${OUTCOMES.join(', ')}, got "${req.outcome}"`)
+    if (req.value !== undefined && !(typeof req.value === 'number' && Number.isFinite(req.value) && req.value >= 0)) {
+      throw new AppError('REQUEST_INVALID', `value must be a number of at least 0, got ${JSON.stringify(req.value)}`)
+    }
+    const d = await this.store.decisions.decision(req.decisionId)
+    if (!d) throw new AppError('DECISION_NOT_FOUND', `no decision has id "${req.decisionId}"`)
+    const offer = (d.offers as RankedOffer[]).find((o) => o.offer === req.offerId)
+    if (!offer) throw new AppError('DECISION_NOT_FOUND', `decision ${d.id} made no offer "${req.offerId}"; it made ${(d.offers as RankedOffer[]).map((o) => o.offer).join(', ') || 'none'}`)
+    if (req.profileId !== undefined && d.profileId !== null && (await this.store.profiles.resolve(req.profileId)) !== d.profileId) {
+      throw new AppError('OUTCOME_CONFLICT', `decision ${d.id} was made for another profile than ${req.profileId}`)
+    }
+    const now = this.now()
+    const windowDays = this.current?.campaigns.find((c) => c.id === offer.campaign)?.responseWindowDays ?? 7
+    const expires = Date.parse(d.at) + windowDays * DAY
+    if (now.getTime() > expires) throw new AppError('OUTCOME_CONFLICT', `decision ${d.id} expired ${new Date(expires).toISOString()} (response window ${windowDays} days); the offer counts as ignored`)
+    const stored = await this.store.write((tx) =>
+      tx.insertOutcomes([{ decisionId: d.id, offerId: req.offerId, outcome: req.outcome, at: now.toISOString(), value: req.value ?? null, source: req.source }]),
+    )
+    const positive = req.outcome === 'accept' || req.outcome === 'converted'
+    const hadPositive = d.outcomes.some((o) => o.offerId === req.offerId && (o.outcome === 'accept' || o.outcome === 'converted'))
+    if (stored.length > 0 && positive && !hadPositive) this.propensity.succeeded(req.offerId)
+    return { recorded: stored.length > 0, duplicate: stored.length === 0 }
+  }
+
+  private async resolve(req: DecideRequest): Promise<string | null> {
+    if (req.profileId !== undefined) return this.store.profiles.resolve(req.profileId)
+    if (req.identifier !== undefined && Object.keys(req.identifier).length > 0) {
+      const id = await this.store.profiles.idOfIdentifier(lookupKey(req.identifier, this.defaultCountry))
+      return id === null ? null : this.store.profiles.resolve(id)
+    }
+    return null
+  }
+
+  private async featuresOf(profileId: string | null, at: Date): Promise<CustomerFeatures> {
+    if (profileId === null) return anonymousFeatures()
+    const [profile, behaviour, ledger] = await Promise.all([this.store.profiles.get(profileId), this.store.events.behaviourOf(profileId, at), this.consent.ledgerOf(profileId)])
+    return profile ? featuresOf(profile, behaviour, ledger) : anonymousFeatures()
+  }
+
+  private async pastOf(profileId: string | null, at: Date): Promise<PastDecision[]> {
+    if (profileId === null) return []
+    const since = new Date(at.getTime() - HISTORY_DAYS * DAY).toISOString()
+    return (await this.store.decisions.decisionsOf(profileId, { since, limit: 1000 })).map(toPast)
+  }
+}
+
+function toPast(d: StoredDecision): PastDecision {
+  return {
+    id: d.id,
+    at: d.at,
+    channel: d.channel as DecisionChannel,
+    continues: d.continues,
+    offers: (d.offers as RankedOffer[]).map((o) => ({ offerId: o.offer, campaignId: o.campaign })),
+    outcomes: d.outcomes.map((o) => ({ offerId: o.offerId, outcome: o.outcome as Outcome, at: o.at })),
+  }
+}
