@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -35,7 +35,7 @@ describe('salestwin CLI', () => {
     const revoked = await salestwin(['keys', 'revoke', key.id, '--db', db, '--json'])
     expect(JSON.parse(revoked.stdout)).toMatchObject({ id: key.id, revokedAt: expect.any(String) })
     const bad = await salestwin(['keys', 'create', '--role', 'boss', '--name', 'x', '--db', db])
-    expect(bad.stderr).toBe('error REQUEST_INVALID: role must be one of source, agent, analyst, admin, got "boss"\n')
+    expect(bad.stderr).toBe('error REQUEST_INVALID: role must be one of source, agent, analyst, marketer, admin, got "boss"\n')
     const gone = await salestwin(['keys', 'revoke', 'key_nope', '--db', db])
     expect(gone.stderr).toBe('error KEY_NOT_FOUND: no key has id "key_nope"; list them with: salestwin keys list\n')
   })
@@ -64,7 +64,23 @@ describe('salestwin CLI', () => {
   it('loads the demo with --json', async () => {
     const res = await salestwin(['demo', '--customers', '50', '--seed', '3', '--db', db, '--json'])
     expect(res.code).toBe(0)
-    expect(JSON.parse(res.stdout)).toMatchObject({ customers: 50, seed: 3, rejected: 0 })
+    expect(JSON.parse(res.stdout)).toMatchObject({ customers: 50, seed: 3, rejected: 0, catalogVersion: 1 })
+  })
+
+  it('applies a catalog (or only checks it), shows it, and decides with --json; a bad one is refused with its problems', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'st-catalog-'))
+    const file = join(dir, 'catalog.yaml')
+    writeFileSync(file, 'campaigns:\n  - { id: care, name: Care, status: active, channels: [in_store], offers: [{ id: care-1, name: Check, value: 5 }] }\n')
+    expect(JSON.parse((await salestwin(['catalog', 'apply', file, '--dry-run', '--db', db, '--json'])).stdout)).toEqual({ version: null, campaigns: 1, offers: 1, dryRun: true })
+    expect(JSON.parse((await salestwin(['catalog', 'apply', file, '--db', db, '--json'])).stdout)).toEqual({ version: 2, campaigns: 1, offers: 1, dryRun: false })
+    const shown = JSON.parse((await salestwin(['catalog', 'show', '--db', db, '--json'])).stdout)
+    expect([shown.version, shown.campaigns.map((c: { id: string }) => c.id)]).toEqual([2, ['care']])
+    const decided = JSON.parse((await salestwin(['decide', '--channel', 'in_store', '--db', db, '--json'])).stdout)
+    expect(decided).toMatchObject({ profileId: null, catalogVersion: 2, offers: [{ offer: 'care-1', campaign: 'care' }] })
+    writeFileSync(file, 'campaigns:\n  - { id: care, name: Care, status: active, channels: [fax], audience: "value.clv >", offers: [{ id: care-1, name: Check, value: 5 }] }\n')
+    const bad = await salestwin(['catalog', 'apply', file, '--db', db])
+    expect(bad.code).toBe(1)
+    expect(bad.stderr).toBe('error CATALOG_INVALID: the catalog was refused (1 problem): campaign "care".channels.0: must be one of email, sms, phone, post, push, web, in_store, call_center, got "fax"\n')
   })
 
   it('fits a value model from a summary CSV with --json: one document with params, standard errors and log-likelihood', async () => {

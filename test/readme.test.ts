@@ -157,6 +157,8 @@ describe('the README, run as written', () => {
     const out = run.stdout
     expect(out).toMatch(/"id": "prof_/) // the profile by userId
     expect(out).toMatch(/"allowed": (true|false)/) // may-contact with $ID set
+    expect(out).toMatch(/"decisionId": "dec_/) // the next best offer at the till
+    expect(out).toMatch(/"continues": "dec_/) // the same offer at the call center, continuing it
     expect(out).toContain('{"success":true,"stored":1,"duplicates":0,"rejected":[]}') // the curl batch
     expect(out).toMatch(/data\/examples\/contacts\.csv: 5 rows, 5 stored, 0 already there, 0 rejected, 1 stored with a warning/)
     expect(out).toContain('created source "stores"')

@@ -37,6 +37,12 @@ const EXPECTED: [method: string, url: string, access: string][] = [
   ['GET', '/v1/stats/events', 'analyst admin'],
   ['GET', '/v1/value', 'analyst admin'],
   ['GET', '/v1/attribution', 'analyst admin'],
+  ['POST', '/v1/decide', 'source agent admin personal'],
+  ['POST', '/v1/outcomes', 'source agent admin'],
+  ['GET', '/v1/decisions/:id', 'agent admin personal'],
+  ['GET', '/v1/profiles/:id/decisions', 'agent admin personal'],
+  ['GET', '/v1/catalog', 'marketer analyst agent admin'],
+  ['PUT', '/v1/catalog', 'marketer admin'],
 ]
 
 describe('route table: every route is guarded as intended', () => {
@@ -44,6 +50,8 @@ describe('route table: every route is guarded as intended', () => {
   let profileId: string
   let doomedProfile: string
   let doomedKey: string
+  let decisionId: string
+  const catalog = { campaigns: [{ id: 'route', name: 'Route', status: 'active', channels: ['call_center'], offers: [{ id: 'route-offer', name: 'Route offer', value: 1 }] }] }
 
   beforeAll(async () => {
     t = await testApp()
@@ -58,6 +66,8 @@ describe('route table: every route is guarded as intended', () => {
     profileId = (await t.store.profiles.idOfIdentifier('userId:rt-1'))!
     doomedProfile = (await t.store.profiles.idOfIdentifier('userId:rt-2'))!
     doomedKey = (await createApiKey(t.store, { role: 'agent', name: 'to revoke' })).id
+    await t.decide.apply(catalog, 'test')
+    decisionId = (await t.decide.decide({ profileId, channel: 'call_center' })).decisionId
   })
   afterAll(async () => {
     await t.close()
@@ -79,11 +89,15 @@ describe('route table: every route is guarded as intended', () => {
     const path = url
       .replace('/v1/profiles/:id', `/v1/profiles/${method === 'DELETE' ? doomedProfile : profileId}`)
       .replace('/v1/keys/:id', `/v1/keys/${doomedKey}`)
+      .replace('/v1/decisions/:id', `/v1/decisions/${decisionId}`)
     const pixel = `?data=${Buffer.from(JSON.stringify({ userId: 'rt-1', event: 'Pixel Checked' })).toString('base64')}`
     const query = path === '/v1/profiles' ? '?userId=rt-1' : path.endsWith('/may-contact') ? '?purpose=marketing&channel=email' : path.startsWith('/v1/pixel/') ? pixel : ''
     const bodies: Record<string, unknown> = {
       '/v1/keys': { role: 'analyst', name: 'made by the route test' },
       [`/v1/profiles/${profileId}/consent`]: { purpose: 'marketing', channel: 'post', state: 'opt_out', occurredAt: '2026-01-01T00:00:00Z' },
+      '/v1/decide': { profileId, channel: 'call_center' },
+      '/v1/outcomes': { decisionId, offerId: 'route-offer', outcome: 'click' },
+      '/v1/catalog': catalog,
     }
     const event = { type: 'track', userId: 'rt-1', event: 'Route Checked', messageId: `rt-${Math.random()}` }
     const batch = ['/v1/batch', '/v1/import', '/v1/b'].includes(path)
@@ -100,7 +114,8 @@ describe('route table: every route is guarded as intended', () => {
     const allowed = access.split(' ').filter((w): w is Role => (ROLES as readonly string[]).includes(w))
     const missing = await request(method, url, {})
     expect(missing.statusCode).toBe(401)
-    expect(missing.json().code).toBe(url.startsWith('/v1/profiles') || !allowed.includes('source') ? 'API_KEY_INVALID' : 'WRITE_KEY_INVALID')
+    const collection = t.app.routeTable.find((r) => r.method === method && r.url === url)?.access
+    expect(missing.json().code).toBe(collection !== 'public' && collection?.collection ? 'WRITE_KEY_INVALID' : 'API_KEY_INVALID')
     const wrong = await request(method, url, { authorization: 'Bearer sk_not_a_key' })
     expect(wrong.statusCode).toBe(401)
     for (const role of ROLES.filter((r) => !allowed.includes(r))) {

@@ -10,6 +10,8 @@ import { parseLimit } from './params.js'
 
 /** Deciding and reporting outcomes: the web page or app (its source key), the agent's desk, admins. */
 const DECIDES = { access: { roles: ['source', 'agent', 'admin'], personal: true } satisfies Access }
+/** Reporting what a customer did discloses nothing: the answer says only whether it was new. */
+const REPORTS_OUTCOMES = { access: { roles: ['source', 'agent', 'admin'] } satisfies Access }
 const READS_DECISIONS = { access: { roles: ['agent', 'admin'], personal: true } satisfies Access }
 const READS_CATALOG = { access: { roles: ['marketer', 'analyst', 'agent', 'admin'] } satisfies Access }
 const EDITS_CATALOG = { access: { roles: ['marketer', 'admin'] } satisfies Access }
@@ -55,7 +57,7 @@ export function decideRoutes(app: FastifyInstance, deps: { store: Store; decide:
     return principalOf(request).role === 'source' ? { ...result, explanation: undefined } : result
   })
 
-  app.post<{ Body: OutcomeBody }>('/v1/outcomes', { config: DECIDES }, async (request, reply) => {
+  app.post<{ Body: OutcomeBody }>('/v1/outcomes', { config: REPORTS_OUTCOMES }, async (request, reply) => {
     const body = objectBody(request.body)
     for (const field of ['decisionId', 'offerId', 'outcome'] as const) {
       if (typeof body[field] !== 'string') throw new AppError('REQUEST_INVALID', `${field} is required (a string), got ${JSON.stringify(body[field])}`)

@@ -1,0 +1,128 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { testApp, type TestApp } from './helpers/app.js'
+
+let t: TestApp
+let now = new Date('2026-06-10T10:00:00Z')
+beforeEach(async () => {
+  now = new Date('2026-06-10T10:00:00Z')
+  t = await testApp({ now: () => now })
+})
+afterEach(async () => {
+  await t.close()
+})
+
+const offer = (id: string, value: number, content: Record<string, unknown> = {}) => ({ id, name: id, value, content })
+const CATALOG = {
+  placements: [{ id: 'agent_desk', channel: 'call_center', maxOffers: 2 }],
+  campaigns: [
+    {
+      id: 'gold',
+      name: 'Gold customers',
+      status: 'active',
+      weight: 100,
+      audience: 'traitOr(traits, "plan", "") == "gold"',
+      channels: ['web', 'call_center'],
+      responseWindowDays: 7,
+      offers: [offer('gold-upgrade', 40, { web: { title: 'Upgrade to Summit' }, call_center: { script: 'Offer the Summit upgrade' } })],
+    },
+    { id: 'care', name: 'Care', status: 'active', channels: ['web', 'call_center'], offers: [offer('care-check', 10, { call_center: { script: 'Offer a free check' } })] },
+  ],
+}
+const json = (method: 'POST' | 'PUT', url: string, body: unknown, role: keyof TestApp['as'] = 'agent') =>
+  t.app.inject({ method, url, headers: { ...t.as[role], 'content-type': 'application/json' }, payload: JSON.stringify(body) })
+const decide = (body: Record<string, unknown>, role: keyof TestApp['as'] = 'agent') => json('POST', '/v1/decide', body, role)
+const outcome = (body: Record<string, unknown>) => json('POST', '/v1/outcomes', body)
+
+async function goldCustomer(userId = 'ann'): Promise<string> {
+  const consent = { personalization: { web: { state: 'opt_in', evidence: { type: 'banner' } } } }
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/v1/batch',
+    headers: { authorization: t.basic, 'content-type': 'application/json' },
+    payload: JSON.stringify({ batch: [{ type: 'identify', userId, messageId: `m-${userId}`, timestamp: '2026-06-01T09:00:00Z', traits: { plan: 'gold' }, context: { consent } }] }),
+  })
+  expect(res.json().stored).toBe(1)
+  return (await t.store.profiles.idOfIdentifier(`userId:${userId}`))!
+}
+
+describe('decisions over the API', () => {
+  beforeEach(async () => {
+    expect((await json('PUT', '/v1/catalog', CATALOG, 'marketer')).json()).toEqual({ version: 1, campaigns: 2, offers: 2, dryRun: false })
+  })
+
+  it('decides for a customer with the explanation, and the agent gets the same offer with its script', async () => {
+    const id = await goldCustomer()
+    const web = (await decide({ userId: 'ann', channel: 'web' })).json()
+    expect(web).toMatchObject({ profileId: id, channel: 'web', placement: 'web', catalogVersion: 1, continues: null })
+    expect(web.offers.map((o: { offer: string; content: unknown }) => [o.offer, o.content])).toEqual([['gold-upgrade', { title: 'Upgrade to Summit' }]])
+    expect(web.explanation.ranked.map((r: { offer: string }) => r.offer)).toEqual(['gold-upgrade', 'care-check'])
+
+    now = new Date('2026-06-10T15:00:00Z')
+    const call = (await decide({ profileId: id, channel: 'call_center', placement: 'agent_desk', n: 2 })).json()
+    expect(call.offers.map((o: { offer: string; content: { script: string } }) => [o.offer, o.content.script])).toEqual([['gold-upgrade', 'Offer the Summit upgrade']])
+    expect(call.continues).toBe(web.decisionId)
+
+    const stored = (await t.app.inject({ method: 'GET', url: `/v1/decisions/${web.decisionId}`, headers: t.as.agent })).json()
+    expect(stored.explanation.ranked[0]).toMatchObject({ offer: 'gold-upgrade', propensity: 0.05, value: 40, score: 4 })
+    const listed = (await t.app.inject({ method: 'GET', url: `/v1/profiles/${id}/decisions`, headers: t.as.agent })).json()
+    expect(listed.items.map((d: { id: string }) => d.id)).toEqual([call.decisionId, web.decisionId])
+  })
+
+  it('moves the customer to the next campaign when the response window passes without an answer', async () => {
+    const id = await goldCustomer()
+    const first = (await decide({ profileId: id, channel: 'call_center' })).json()
+    expect(first.offers[0].offer).toBe('gold-upgrade')
+    now = new Date('2026-06-18T10:00:00Z') // 8 days later: the 7-day window has passed
+    const next = (await decide({ profileId: id, channel: 'call_center' })).json()
+    expect(next.offers.map((o: { offer: string }) => o.offer)).toEqual(['care-check'])
+    expect(next.explanation.excluded).toContainEqual({ campaign: 'gold', reason: 'cooldown', detail: 'after an ignored offer, until 2026-07-01T10:00:00.000Z' })
+    const late = await outcome({ decisionId: first.decisionId, offerId: 'gold-upgrade', outcome: 'accept' })
+    expect(late.statusCode).toBe(409)
+    expect(late.json().message).toBe(`decision ${first.decisionId} expired 2026-06-17T10:00:00.000Z (response window 7 days); the offer counts as ignored`)
+  })
+
+  it('records outcomes once, learns from them, and names what is wrong', async () => {
+    const id = await goldCustomer()
+    const d = (await decide({ profileId: id, channel: 'call_center' })).json()
+    const accept = { decisionId: d.decisionId, offerId: 'gold-upgrade', outcome: 'accept' }
+    expect((await outcome(accept)).statusCode).toBe(201)
+    const again = await outcome(accept)
+    expect([again.statusCode, again.json()]).toEqual([200, { recorded: false, duplicate: true }])
+    // 1 success in 1 showing on the Beta(1, 19) prior: (1 + 1) / (1 + 19 + 1)
+    const other = await goldCustomer('bob')
+    const next = (await decide({ profileId: other, channel: 'call_center' })).json()
+    expect(next.offers[0].propensity).toBe(Math.round((2 / 21) * 1e6) / 1e6)
+    expect((await outcome({ decisionId: 'dec_nope', offerId: 'x', outcome: 'accept' })).json()).toMatchObject({ statusCode: 404, code: 'DECISION_NOT_FOUND', message: 'no decision has id "dec_nope"' })
+    expect((await outcome({ ...accept, offerId: 'care-check' })).json().message).toBe(`decision ${d.decisionId} made no offer "care-check"; it made gold-upgrade`)
+    expect((await outcome({ ...accept, outcome: 'love' })).json().message).toBe('outcome must be one of impression, click, accept, reject, converted, got "love"')
+    expect((await outcome({ ...accept, profileId: other })).json()).toMatchObject({ statusCode: 409, code: 'OUTCOME_CONFLICT' })
+  })
+
+  it('answers an unknown profile with an anonymous decision, and names the allowed channels and placements', async () => {
+    const anonymous = await decide({ profileId: 'prof_unknown', channel: 'call_center' })
+    expect(anonymous.statusCode).toBe(200)
+    expect(anonymous.json()).toMatchObject({ profileId: null, offers: [{ offer: 'care-check' }] })
+    expect((await decide({ channel: 'fax' })).json().message).toBe('channel must be one of email, sms, phone, post, push, web, in_store, call_center, got "fax"')
+    expect((await decide({ channel: 'call_center', placement: 'home' })).json().message).toBe('placement must be one of call_center, agent_desk for channel call_center, got "home"')
+  })
+
+  it('gives a source key the offers but not the explanation, and keeps the catalog to marketers and admins', async () => {
+    await goldCustomer()
+    const asSource = (await decide({ userId: 'ann', channel: 'web' }, 'source')).json()
+    expect(asSource.offers).toHaveLength(1)
+    expect(asSource.explanation).toBeUndefined()
+    expect((await json('PUT', '/v1/catalog', CATALOG, 'agent')).statusCode).toBe(403)
+    expect((await decide({ channel: 'web' }, 'analyst')).statusCode).toBe(403)
+    const shown = (await t.app.inject({ method: 'GET', url: '/v1/catalog', headers: t.as.marketer })).json()
+    expect([shown.version, shown.campaigns.map((c: { id: string }) => c.id)]).toEqual([1, ['gold', 'care']])
+  })
+
+  it('refuses an invalid catalog with every problem and keeps the running one', async () => {
+    const bad = { campaigns: [{ ...CATALOG.campaigns[0], audience: 'traits.plan ==' }, { ...CATALOG.campaigns[1], id: 'gold' }] }
+    const res = await json('PUT', '/v1/catalog', bad, 'marketer')
+    expect(res.statusCode).toBe(400)
+    expect(res.json().message).toMatch(/^the catalog was refused \(2 problems\): campaign "gold".audience: Unexpected token: EOF at line 1, column 15, in "traits.plan =="; campaign "gold": id is used by another campaign$/)
+    expect((await json('PUT', '/v1/catalog?dryRun=true', CATALOG, 'marketer')).json()).toEqual({ version: null, campaigns: 2, offers: 2, dryRun: true })
+    expect(t.decide.catalog?.version).toBe(1)
+  })
+})
