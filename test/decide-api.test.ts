@@ -98,6 +98,30 @@ describe('decisions over the API', () => {
     expect((await outcome({ ...accept, profileId: other })).json()).toMatchObject({ statusCode: 409, code: 'OUTCOME_CONFLICT' })
   })
 
+  it('reads outcomes and conversions off collected events, and warns about an outcome it cannot take', async () => {
+    await goldCustomer()
+    const first = (await decide({ userId: 'ann', channel: 'call_center' })).json()
+    const batch = (events: Record<string, unknown>[]) =>
+      t.app.inject({ method: 'POST', url: '/v1/batch', headers: { authorization: t.basic, 'content-type': 'application/json' }, payload: JSON.stringify({ batch: events }) })
+    const track = (messageId: string, event: string, properties: Record<string, unknown>) => ({ type: 'track', userId: 'ann', messageId, event, timestamp: '2026-06-11T10:00:00Z', properties })
+    await batch([
+      track('o1', 'Offer Clicked', { decision_id: first.decisionId, offer_id: 'gold-upgrade' }),
+      track('o2', 'Offer Accepted', { decision_id: 'dec_nope', offer_id: 'gold-upgrade' }),
+      track('o3', 'Order Completed', { order_id: 'A-1', revenue: 80, currency: 'EUR' }),
+    ])
+    await t.collector.listenersIdle()
+    const stored = (await t.app.inject({ method: 'GET', url: `/v1/decisions/${first.decisionId}`, headers: t.as.agent })).json()
+    expect(stored.outcomes.map((o: { outcome: string; value: number | null; source: string }) => [o.outcome, o.value, o.source])).toEqual([
+      ['click', null, 'event:web'],
+      ['converted', 80, 'event:web'],
+    ])
+    const warnings = (await t.app.inject({ method: 'GET', url: '/v1/quarantine?severity=warning', headers: t.as.admin })).json()
+    expect(warnings.items.map((w: { messageId: string; reason: string }) => [w.messageId, w.reason])).toEqual([['o2', 'outcome not recorded: no decision has id "dec_nope"']])
+    // Converted: the campaign cools down for Ann, the next decision comes from the next campaign.
+    now = new Date('2026-06-12T10:00:00Z')
+    expect((await decide({ userId: 'ann', channel: 'call_center' })).json().offers.map((o: { offer: string }) => o.offer)).toEqual(['care-check'])
+  })
+
   it('answers an unknown profile with an anonymous decision, and names the allowed channels and placements', async () => {
     const anonymous = await decide({ profileId: 'prof_unknown', channel: 'call_center' })
     expect(anonymous.statusCode).toBe(200)

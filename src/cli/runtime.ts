@@ -28,14 +28,21 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     maxAckDelayMs: config.maxAckDelayMs,
   })
   const consent = new ConsentService(store, policy)
+  const decide = await new DecideService(store, consent, policy, config.defaultCountry).load()
+  // Outcomes and goals (conversions) read off the events as they are stored (docs/decide.md).
+  collector.onStored(
+    async (stored) => void (await decide.observe(stored)),
+    (err) => process.stderr.write(`warning: outcomes of a stored batch were not read: ${(err as Error).message}\n`),
+  )
   return {
     config,
     store,
     collector,
     consent,
-    decide: await new DecideService(store, consent, policy, config.defaultCountry).load(),
+    decide,
     async close() {
       await collector.flush()
+      await collector.listenersIdle()
       await store.close()
     },
   }

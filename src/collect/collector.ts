@@ -3,7 +3,7 @@ import type { CollectedEvent, EventType } from '../core/event.js'
 import type { IdentifierRules } from '../identity/extract-identifiers.js'
 import type { IdentityPolicy } from '../identity/identity-graph.js'
 import type { ConsentPolicy } from '../consent/rules.js'
-import type { NewQuarantineEntry, Store } from '../store/store.js'
+import type { NewQuarantineEntry, Store, StoredEvent } from '../store/store.js'
 import { parseEvent } from './parse-event.js'
 import { sourceSender, writeBatch, type EventSender, type WriteStatus } from './write-batch.js'
 
@@ -59,11 +59,27 @@ export class Collector {
   private draining: Promise<void> | null = null
   /** Events committed per millisecond, smoothed over recent commits; null before the first. */
   private commitRate: number | null = null
+  private readonly listeners: ((stored: StoredEvent[]) => Promise<void>)[] = []
+  private readonly listening = new Set<Promise<void>>()
 
   constructor(
     private readonly store: Store,
     private readonly opts: CollectorOptions,
   ) {}
+
+  /**
+   * Calls `listener` with the events of every commit that were stored (not duplicates), with their
+   * profiles, after the commit — e.g. decide/ reading outcomes and goals off them. A listener that
+   * fails is reported to `onError`; collection goes on.
+   */
+  onStored(listener: (stored: StoredEvent[]) => Promise<void>, onError: (err: unknown) => void): void {
+    this.listeners.push((stored) => listener(stored).catch(onError))
+  }
+
+  /** Resolves when every listener call for the commits so far has finished (before the store closes). */
+  async listenersIdle(): Promise<void> {
+    while (this.listening.size > 0) await Promise.all([...this.listening])
+  }
 
   /** Events accepted but not yet committed. */
   get pending(): number {
@@ -188,7 +204,13 @@ export class Collector {
       const warned = jobs.flatMap((j) => j.warned)
       try {
         const started = performance.now()
-        const statuses = await this.store.write((tx) => writeBatch(tx, events, rejected, this.opts.policy, senders, warned))
+        const { statuses, stored } = await this.store.write((tx) => writeBatch(tx, events, rejected, this.opts.policy, senders, warned))
+        if (stored.length > 0) {
+          for (const listener of this.listeners) {
+            const call = listener(stored).finally(() => this.listening.delete(call))
+            this.listening.add(call)
+          }
+        }
         this.noteCommit(events.length + rejected.length, performance.now() - started)
         let offset = 0
         for (const job of jobs) {

@@ -20,7 +20,7 @@ export function sourceSender(source: string): EventSender {
  * Writes one batch inside a transaction: skips events already stored, by (source, messageId) (retries are safe),
  * resolves identities, stores the events and quarantines the rejected ones, and the data-quality
  * warnings of the events it stores.
- * Returns the status of each event, by position.
+ * Returns the status of each event, by position, and the events stored with their profiles.
  */
 export async function writeBatch(
   tx: WriteTx,
@@ -29,7 +29,7 @@ export async function writeBatch(
   policy: IdentityPolicy,
   senders: EventSender[] = [],
   warned: NewQuarantineEntry[][] = [],
-): Promise<WriteStatus[]> {
+): Promise<{ statuses: WriteStatus[]; stored: StoredEvent[] }> {
   const existing = await tx.existingEvents(events)
   const seen = new Set<string>()
   const statuses: WriteStatus[] = []
@@ -59,7 +59,7 @@ export async function writeBatch(
     )
   }
   if (quarantined.length > 0) await tx.quarantine(quarantined)
-  return statuses
+  return { statuses, stored: rows }
 }
 
 function consentAudit(r: StoredEvent, sender: EventSender): NewAuditEntry {

@@ -3,12 +3,13 @@ import type { ConsentService } from '../consent/consent-service.js'
 import type { ConsentPolicy } from '../consent/rules.js'
 import { AppError } from '../core/errors.js'
 import { lookupKey, type IdentifierLookup } from '../identity/lookup-key.js'
-import type { Store, StoredDecision } from '../store/store.js'
+import type { NewQuarantineEntry, OutcomeRow, Store, StoredDecision, StoredEvent } from '../store/store.js'
 import { compileCatalog, placementsOf, type Catalog } from './catalog.js'
 import { DECISION_CHANNELS, type DecisionChannel } from './catalog-schema.js'
 import { decide, type CampaignUsage, type Explanation, type RankedOffer } from './engine.js'
 import { anonymousFeatures, featuresOf, type CustomerFeatures } from './features.js'
-import { OUTCOMES, type Outcome, type PastDecision } from './history.js'
+import { offerState, OUTCOMES, type Outcome, type PastDecision } from './history.js'
+import { goalEvents, meetsGoal, outcomeOfEvent } from './outcome-events.js'
 import { BetaPropensity, type Propensity } from './propensity.js'
 
 export interface DecideRequest {
@@ -39,6 +40,8 @@ export interface OutcomeRequest {
   value?: number
   profileId?: string
   source: string
+  /** When the customer did it (default now); an event's time for outcomes that arrive as events. */
+  at?: Date
 }
 
 const DAY = 86_400_000
@@ -53,6 +56,8 @@ const HISTORY_DAYS = 180
 export class DecideService {
   private current: Catalog | null = null
   private propensity: Propensity = new BetaPropensity()
+  /** Profiles with a decision within the longest response window: only their goal events are looked at. */
+  private readonly decided = new Set<string>()
 
   constructor(
     private readonly store: Store,
@@ -67,6 +72,8 @@ export class DecideService {
     const latest = await this.store.decisions.latestCatalog()
     this.current = latest ? compileCatalog(latest.spec, { version: latest.version, purposes: this.policy.purposes }) : null
     this.propensity = new BetaPropensity(await this.store.decisions.offerCounts())
+    const since = new Date(this.now().getTime() - HISTORY_DAYS * DAY).toISOString()
+    for (const id of await this.store.decisions.profilesDecidedSince(since)) this.decided.add(id)
     return this
   }
 
@@ -130,6 +137,7 @@ export class DecideService {
       })
       if (!stored) continue
       if (continues === null) for (const o of result.offers) this.propensity.shown(o.offer)
+      if (profileId !== null && result.offers.length > 0) this.decided.add(profileId)
       return {
         decisionId: id,
         profileId,
@@ -156,7 +164,7 @@ export class DecideService {
     if (req.profileId !== undefined && d.profileId !== null && (await this.store.profiles.resolve(req.profileId)) !== d.profileId) {
       throw new AppError('OUTCOME_CONFLICT', `decision ${d.id} was made for another profile than ${req.profileId}`)
     }
-    const now = this.now()
+    const now = req.at ?? this.now()
     const windowDays = this.current?.campaigns.find((c) => c.id === offer.campaign)?.responseWindowDays ?? 7
     const expires = Date.parse(d.at) + windowDays * DAY
     if (now.getTime() > expires) throw new AppError('OUTCOME_CONFLICT', `decision ${d.id} expired ${new Date(expires).toISOString()} (response window ${windowDays} days); the offer counts as ignored`)
@@ -167,6 +175,62 @@ export class DecideService {
     const hadPositive = d.outcomes.some((o) => o.offerId === req.offerId && (o.outcome === 'accept' || o.outcome === 'converted'))
     if (stored.length > 0 && positive && !hadPositive) this.propensity.succeeded(req.offerId)
     return { recorded: stored.length > 0, duplicate: stored.length === 0 }
+  }
+
+  /**
+   * Reads outcomes off stored events (docs/decide.md): `Offer Viewed|Clicked|Accepted|Declined` with
+   * `decision_id` and `offer_id` record that outcome; an event that meets an open offer's campaign
+   * goal (e.g. `Order Completed` in the goal's category) within its response window records
+   * `converted` with the order's revenue. The collector calls this after each commit. An outcome
+   * event that cannot be taken (unknown decision, expired) stays stored and gets a data-quality
+   * warning in the quarantine with the reason.
+   */
+  async observe(stored: readonly StoredEvent[]): Promise<{ outcomes: number; conversions: number; refused: string[] }> {
+    const catalog = this.current
+    const result = { outcomes: 0, conversions: 0, refused: [] as string[] }
+    if (!catalog) return result
+    const warnings: NewQuarantineEntry[] = []
+    const goals = goalEvents(catalog)
+    for (const { event, profileId } of stored) {
+      const reported = outcomeOfEvent(event)
+      const at = new Date(event.timestamp)
+      if (reported) {
+        try {
+          const r = await this.recordOutcome({ ...reported, profileId, source: `event:${event.source}`, at })
+          if (r.recorded) result.outcomes++
+        } catch (err) {
+          const reason = `outcome not recorded: ${(err as Error).message}`
+          result.refused.push(`${event.source}/${event.messageId}: ${reason}`)
+          warnings.push({ source: event.source, receivedAt: event.receivedAt, messageId: event.messageId, reason, severity: 'warning', raw: event })
+        }
+        continue
+      }
+      if (event.event === null || !goals.has(event.event)) continue
+      const current = await this.store.profiles.resolve(profileId)
+      if (current === null || !this.decided.has(current)) continue
+      result.conversions += await this.convert(current, event, at, catalog)
+    }
+    if (warnings.length > 0) await this.store.write((tx) => tx.quarantine(warnings))
+    return result
+  }
+
+  /** Records `converted` for every open offer of the profile whose campaign goal the event meets. */
+  private async convert(profileId: string, event: StoredEvent['event'], at: Date, catalog: Catalog): Promise<number> {
+    const since = new Date(at.getTime() - HISTORY_DAYS * DAY).toISOString()
+    const decisions = (await this.store.decisions.decisionsOf(profileId, { since, limit: 1000 })).filter((d) => d.continues === null && d.at <= at.toISOString())
+    const rows: OutcomeRow[] = []
+    for (const d of decisions) {
+      const past = toPast(d)
+      for (const o of past.offers) {
+        const campaign = catalog.campaigns.find((c) => c.id === o.campaignId)
+        if (!campaign || !meetsGoal(event, campaign.goal) || offerState(past, o.offerId, campaign, at.getTime()).state !== 'open') continue
+        rows.push({ decisionId: d.id, offerId: o.offerId, outcome: 'converted', at: at.toISOString(), value: event.revenue, source: `event:${event.source}` })
+      }
+    }
+    if (rows.length === 0) return 0
+    const stored = await this.store.write((tx) => tx.insertOutcomes(rows))
+    for (const r of stored) this.propensity.succeeded(r.offerId)
+    return stored.length
   }
 
   private async resolve(req: DecideRequest): Promise<string | null> {

@@ -27,6 +27,8 @@ export interface DecisionStore {
   decision(id: string): Promise<StoredDecision | null>
   /** A profile's decisions since a time, newest first, with their outcomes. */
   decisionsOf(profileId: string, opts: { since?: string; limit: number }): Promise<StoredDecision[]>
+  /** The profiles with a decision since a time (those whose goal events may convert one). */
+  profilesDecidedSince(since: string): Promise<string[]>
   /** Contacts per campaign: in total and on one day. */
   campaignUsage(day: string): Promise<Map<string, { total: number; today: number }>>
   /** Per offer: decisions that showed it and those with a positive outcome (accept, converted). */
@@ -66,6 +68,11 @@ export class SqlDecisionStore implements DecisionStore {
       .limit(opts.limit)
       .execute()
     return this.withOutcomes(rows)
+  }
+
+  async profilesDecidedSince(since: string): Promise<string[]> {
+    const rows = await this.db.selectFrom('decisions').select('profile_id').distinct().where('at', '>=', since).where('profile_id', 'is not', null).execute()
+    return rows.map((r) => r.profile_id!)
   }
 
   async campaignUsage(day: string): Promise<Map<string, { total: number; today: number }>> {

@@ -30,6 +30,9 @@ export async function testApp(opts: { maxQueuedEvents?: number; maxAckDelayMs?: 
   const collector = collectorFor(store, opts)
   const consent = new ConsentService(store, TEST_POLICY)
   const decide = await new DecideService(store, consent, TEST_POLICY, 'DE', opts.now).load()
+  collector.onStored(async (stored) => void (await decide.observe(stored)), (err) => {
+    throw err
+  })
   const app = await buildApp({ store, collector, consent, decide, defaultCountry: 'DE', logLevel: 'silent', ...(opts.corsOrigins ? { corsOrigins: opts.corsOrigins } : {}), // Load shedding only where a test asks for it: a busy test worker's event loop must not shed a test's own batches.
     maxAckDelayMs: opts.maxAckDelayMs ?? 0 })
   const { writeKey } = await createSource(store, 'web')
@@ -46,6 +49,7 @@ export async function testApp(opts: { maxQueuedEvents?: number; maxAckDelayMs?: 
     as: { source: bearer(writeKey), agent: await keyOf('agent'), analyst: await keyOf('analyst'), marketer: await keyOf('marketer'), admin: await keyOf('admin') },
     async close() {
       await app.close()
+      await collector.listenersIdle()
       await store.close()
     },
   }
