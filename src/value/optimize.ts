@@ -48,7 +48,10 @@ export function minimizeBfgs(f: (x: number[]) => number, x0: number[], opts: Min
       if (Number.isFinite(fNew) && fNew <= fx + 1e-4 * step * dot(g, d)) break
       step /= 2
     }
-    if (!Number.isFinite(fNew) || fNew > fx) return { x, fx, iterations, converged: norm(g) < tolerance * 1e3, gradientNorm: norm(g), inverseHessian: H }
+    // No decrease at all: the optimum is reached to the resolution of f (a sum over a million
+    // customers has no more digits), though the gradient's rounding may stay above the tolerance.
+    // Taking the same point again would repeat this line search up to maxIterations times.
+    if (!Number.isFinite(fNew) || !(fNew < fx)) return { x, fx, iterations, converged: norm(g) < tolerance * 1e3, gradientNorm: norm(g), inverseHessian: H }
     const gNew = grad(xNew)
     const s = xNew.map((v, i) => v - x[i]!)
     const y = gNew.map((v, i) => v - g[i]!)
