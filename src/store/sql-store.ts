@@ -44,7 +44,7 @@ export class SqlStore implements Store {
     this.events = new SqlEventStore(db)
     this.consent = new SqlConsentStore(db)
     this.access = new SqlAccessStore(db)
-    this.values = new SqlValueStore(db)
+    this.values = new SqlValueStore(db, dialect)
     this.results = new SqlResultStore(db)
     this.journeys = new SqlJourneyStore(db)
     this.decisions = new SqlDecisionStore(db)

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import type { ComputedValue } from '../core/computed.js'
 import type { Database } from './schema.js'
 import { nextTurn } from './next-turn.js'
@@ -19,10 +19,13 @@ export interface ValueStore {
 }
 
 export class SqlValueStore implements ValueStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: 'sqlite' | 'postgres',
+  ) {}
 
   putRun(run: { computedAt: string; data: Record<string, unknown> }, values: Iterable<ComputedValue[]>): Promise<void> {
-    return putValueRun(this.db, run, values)
+    return putValueRun(this.db, this.dialect, run, values)
   }
 
   latestRun(): Promise<{ computedAt: string; data: Record<string, unknown> } | null> {
@@ -42,27 +45,41 @@ export class SqlValueStore implements ValueStore {
 const SLICE_ROWS = 2000
 
 /**
+ * After each slice, the writer rests as long as the slice took (at least 5 ms): SQLite's other
+ * writer — the server's ingest, on another thread or process — waits for the lock by sleeping and
+ * retrying, and back-to-back slices won that race for up to 730 ms at a time at a million
+ * customers (BENCHMARKS.md, "Read side"). On SQLite it also checkpoints the WAL itself (PASSIVE:
+ * it blocks no one), so that the ingest's commits do not pay for copying the refresh's pages.
+ */
+async function rest(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', sliceMs: number): Promise<void> {
+  if (dialect === 'sqlite') await sql`PRAGMA wal_checkpoint(PASSIVE)`.execute(db)
+  await new Promise((resolve) => setTimeout(resolve, Math.max(5, sliceMs)))
+}
+
+/**
  * Value runs and the computed values they made (migration 0011). A run's values are written in
  * slices beside the current run's, then its summary row makes them current in one insert; reads
  * see only the newest run's values, so a run that fails halfway leaves the previous one in place.
  * The older runs' values are deleted after, in slices too.
  */
-async function putValueRun(db: Kysely<Database>, run: { computedAt: string; data: Record<string, unknown> }, values: Iterable<ComputedValue[]>): Promise<void> {
+async function putValueRun(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', run: { computedAt: string; data: Record<string, unknown> }, values: Iterable<ComputedValue[]>): Promise<void> {
   const current = await currentRun(db)
-  await deleteRunsOtherThan(db, current) // what a run that failed halfway left behind
+  await deleteRunsOtherThan(db, dialect, current) // what a run that failed halfway left behind
   for (const page of values) {
     for (let i = 0; i < page.length; i += SLICE_ROWS) {
       const slice = page.slice(i, i + SLICE_ROWS)
       await nextTurn()
+      const started = performance.now()
       await db
         .insertInto('computed_values')
         .values(slice.map((v) => ({ profile_id: v.profileId, kind: v.kind, computed_at: run.computedAt, data: JSON.stringify(v.data) })))
         .onConflict((oc) => oc.columns(['profile_id', 'kind', 'computed_at']).doUpdateSet((eb) => ({ data: eb.ref('excluded.data') })))
         .execute()
+      await rest(db, dialect, performance.now() - started)
     }
   }
   await db.insertInto('value_runs').values({ computed_at: run.computedAt, data: JSON.stringify(run.data) }).execute()
-  await deleteRunsOtherThan(db, run.computedAt)
+  await deleteRunsOtherThan(db, dialect, run.computedAt)
 }
 
 async function latestValueRun(db: Kysely<Database>): Promise<{ computedAt: string; data: Record<string, unknown> } | null> {
@@ -88,8 +105,9 @@ async function currentRun(db: Kysely<Database>): Promise<string | null> {
   return (await currentRunQuery(db).executeTakeFirst())?.computed_at ?? null
 }
 
-async function deleteRunsOtherThan(db: Kysely<Database>, keep: string | null): Promise<void> {
+async function deleteRunsOtherThan(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', keep: string | null): Promise<void> {
   for (;;) {
+    const started = performance.now()
     const old = db
       .selectFrom('computed_values')
       .select('profile_id')
@@ -103,7 +121,7 @@ async function deleteRunsOtherThan(db: Kysely<Database>, keep: string | null): P
       .where('profile_id', 'in', old)
       .executeTakeFirst()
     if (Number(result.numDeletedRows) === 0) return
-    await nextTurn()
+    await rest(db, dialect, performance.now() - started)
   }
 }
 

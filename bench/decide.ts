@@ -1,0 +1,111 @@
+/**
+ * npm run bench:decide — issue 11's point 9 (a): decisions per second in process, on one core, and
+ * their latency, for 100 active campaigns × 5 offers, each campaign with an audience rule and every
+ * second offer with an eligibility rule and a rule value. Customers are --customers distinct feature
+ * sets (traits, value scores, behaviour, consent ledger, a contact history), cycled.
+ *
+ * Beside it, in the same run, the floor: the same rules evaluated alone (what CEL costs per
+ * decision), so the ratio holds on a noisy machine.
+ *
+ *   npm run bench:decide -- [--customers 10000] [--seconds 10] [--runs 3] [--json]
+ */
+import { cpus } from 'node:os'
+import { compileCatalog } from '../src/decide/catalog.js'
+import { decide } from '../src/decide/engine.js'
+import { NO_BEHAVIOUR, ruleInputOf, type CustomerFeatures } from '../src/decide/features.js'
+import type { PastDecision } from '../src/decide/history.js'
+import { consentPolicy } from '../src/consent/rules.js'
+import { CONSENT_PURPOSES, type ConsentRecord } from '../src/core/consent.js'
+import { benchArg, benchArgs, log, median } from './args.js'
+
+const CUSTOMERS = Number(benchArg('customers', '10000'))
+const SECONDS = Number(benchArg('seconds', '10'))
+const RUNS = Number(benchArg('runs', '3'))
+const policy = consentPolicy({ jurisdiction: 'DE' })
+const channels = ['web', 'email', 'call_center', 'in_store'] as const
+
+const campaigns = Array.from({ length: 100 }, (_, c) => ({
+  id: `c${c}`,
+  name: `Campaign ${c}`,
+  status: 'active',
+  weight: (c * 7) % 60,
+  audience: [`value.pAlive < 0.${(c % 9) + 1}`, `value.clv > ${(c % 10) * 50}.0`, `behaviour.orders >= ${c % 4}`, `count(behaviour.last30d, "Email Opened") >= ${c % 3}`][c % 4],
+  channels: [channels[c % 4], channels[(c + 1) % 4], 'call_center'].filter((x, i, a) => a.indexOf(x) === i),
+  caps: { perCustomer: 3 },
+  offers: Array.from({ length: 5 }, (_, o) => ({
+    id: `c${c}-o${o}`,
+    name: `Offer ${o}`,
+    value: o % 2 === 0 ? 10 + o * 5 : `value.clv * 0.0${o + 1}`,
+    cost: 1,
+    ...(o % 2 === 1 ? { eligibility: `traitOr(traits, "plan", "") != "none" && behaviour.daysSinceLastOrder < ${100 + o * 30}.0` } : {}),
+  })),
+}))
+const catalog = compileCatalog({ campaigns }, { version: 1, purposes: CONSENT_PURPOSES })
+const record = (purpose: string, channel: string, state: 'opt_in' | 'opt_out'): ConsentRecord => ({ id: 1, purpose, channel: channel as ConsentRecord['channel'], state, legalBasis: 'consent', source: 'bench', occurredAt: '2026-01-01T00:00:00Z', recordedAt: '2026-01-01T00:00:00Z', evidence: { type: 'bench' }, messageId: null })
+const now = new Date('2026-06-10T10:00:00Z')
+const customers = Array.from({ length: CUSTOMERS }, (_, i): { features: CustomerFeatures; past: PastDecision[] } => ({
+  features: {
+    profileId: `p${i}`,
+    traits: { plan: i % 5 === 0 ? 'none' : 'basic', city: 'Berlin' },
+    value: { clv: (i * 37) % 900, probabilityAlive: ((i * 13) % 100) / 100, rfm: { recency: 3, frequency: 2, monetary: 4, score: '324' } },
+    behaviour: { ...NO_BEHAVIOUR, orders: i % 6, lastOrderAt: new Date(now.getTime() - ((i * 11) % 300) * 86_400_000).toISOString(), last30d: { 'Email Opened': i % 5 } },
+    ledger: { records: i % 3 === 0 ? [record('personalization', 'all', 'opt_in'), record('marketing', 'all', 'opt_in')] : i % 3 === 1 ? [record('marketing', 'all', 'opt_out')] : [], suppressions: [] },
+    timeZone: 'Europe/Berlin',
+  },
+  past: i % 4 === 0 ? [{ id: `d${i}`, at: new Date(now.getTime() - 10 * 86_400_000).toISOString(), channel: 'email', offers: [{ offerId: 'c1-o0', campaignId: 'c1' }], outcomes: [], continues: null }] : [],
+}))
+const inputs = (i: number) => ({ catalog, policy, features: customers[i % CUSTOMERS]!.features, past: customers[i % CUSTOMERS]!.past, usage: () => ({ total: 0, today: 0 }), propensity: () => 0.05 })
+
+function measure(run: (i: number) => void): { perSecond: number; p50Us: number; p99Us: number } {
+  const latencies: number[] = []
+  const started = performance.now()
+  let i = 0
+  while (performance.now() - started < SECONDS * 1000) {
+    const t = performance.now()
+    run(i++)
+    latencies.push((performance.now() - t) * 1000)
+  }
+  latencies.sort((a, b) => a - b)
+  return { perSecond: Math.round(i / ((performance.now() - started) / 1000)), p50Us: Math.round(latencies[Math.floor(latencies.length * 0.5)]!), p99Us: Math.round(latencies[Math.floor(latencies.length * 0.99)]!) }
+}
+
+const rules = catalog.campaigns.flatMap((c) => [c.audience, ...c.offers.flatMap((o) => [o.eligibility, typeof o.value === 'number' ? null : o.value])]).filter((r) => r !== null)
+const engineRuns: ReturnType<typeof measure>[] = []
+const floorRuns: ReturnType<typeof measure>[] = []
+let evaluated = 0
+for (let r = 0; r < RUNS; r++) {
+  engineRuns.push(measure((i) => void decide({ channel: channels[i % 4]!, placement: channels[i % 4]!, at: now }, 3, inputs(i))))
+  // The floor: every rule of the catalog once per decision, on the same inputs, nothing else.
+  floorRuns.push(
+    measure((i) => {
+      const input = ruleInputOf(customers[i % CUSTOMERS]!.features, { channel: channels[i % 4]!, placement: channels[i % 4]!, at: now })
+      for (const rule of rules) {
+        try {
+          rule.evaluate(input)
+        } catch {
+          // a rule error counts as evaluated
+        }
+      }
+    }),
+  )
+  log(`run ${r + 1}: engine ${JSON.stringify(engineRuns.at(-1))}, every rule alone ${JSON.stringify(floorRuns.at(-1))}`)
+}
+// Campaigns and offers a decision explains (excluded or ranked): those excluded early skip their rules.
+for (let i = 0; i < 1000; i++) {
+  const d = decide({ channel: channels[i % 4]!, placement: channels[i % 4]!, at: now }, 3, inputs(i))
+  evaluated += d.explanation.ranked.length + d.explanation.excluded.length
+}
+const pick = (xs: ReturnType<typeof measure>[]) => ({ perSecond: median(xs.map((x) => x.perSecond)), p50Us: median(xs.map((x) => x.p50Us)), p99Us: median(xs.map((x) => x.p99Us)) })
+const report = {
+  benchmark: 'decide',
+  campaigns: catalog.campaigns.length,
+  offers: catalog.offers.size,
+  rules: rules.length,
+  customers: CUSTOMERS,
+  candidatesPerDecision: Math.round(evaluated / 1000),
+  machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
+  engine: pick(engineRuns),
+  everyRuleAlone: pick(floorRuns),
+}
+log(`decide: ${report.engine.perSecond}/s (p50 ${report.engine.p50Us} µs, p99 ${report.engine.p99Us} µs); the catalog's ${rules.length} rules alone: ${report.everyRuleAlone.perSecond}/s`)
+if (benchArgs.includes('--json')) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
