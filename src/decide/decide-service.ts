@@ -107,7 +107,8 @@ export class DecideService {
     const [features, past, usage] = await Promise.all([this.featuresOf(profileId, at), this.pastOf(profileId, at), this.store.decisions.campaignUsage(at.toISOString().slice(0, 10))])
     const ctx = { channel, placement, at, ...(req.context?.device ? { device: req.context.device } : {}), ...(req.context?.page ? { page: req.context.page } : {}) }
     const full = new Set<string>()
-    for (;;) {
+    // Each retry leaves out one more campaign whose volume ran out meanwhile: at most one per campaign.
+    for (let attempt = 0; attempt <= catalog.campaigns.length; attempt++) {
       const result = decide(ctx, n, {
         catalog,
         features,
@@ -149,6 +150,7 @@ export class DecideService {
         explanation: result.explanation,
       }
     }
+    throw new Error(`decide: campaign volume reservations failed ${catalog.campaigns.length + 1} times for one decision (caps: ${[...full].join(', ')})`)
   }
 
   /** Records what the customer did with an offer of a decision; the same outcome twice counts once. */
