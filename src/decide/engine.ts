@@ -1,4 +1,4 @@
-import { mayContact } from '../consent/may-contact.js'
+import { mayContact, type ContactVerdict } from '../consent/may-contact.js'
 import type { ConsentPolicy } from '../consent/rules.js'
 import type { Campaign, Catalog, Offer } from './catalog.js'
 import { OUTBOUND_CHANNELS, type OfferContent } from './catalog-schema.js'
@@ -78,12 +78,19 @@ export function decide(ctx: DecisionContext, n: number, inputs: DecideInputs): D
   const now = ctx.at.getTime()
   const facts = historyFacts(inputs.past, catalog, now)
   const input = ruleInputOf(features, ctx)
+  // The gate's answer per purpose, once per decision: the campaigns share the customer's ledger.
+  const verdicts = new Map<string, ContactVerdict>()
+  const consentOf = (purpose: string) => {
+    let v = verdicts.get(purpose)
+    if (!v) verdicts.set(purpose, (v = mayContact(features.ledger, purpose, ctx.channel, ctx.at.toISOString(), inputs.policy)))
+    return v
+  }
   const excluded: Exclusion[] = []
   const ranked: RankedOffer[] = []
   let offers = 0
   for (const campaign of catalog.campaigns) {
     offers += campaign.offers.length
-    const why = campaignExclusion(campaign, ctx, inputs, facts, input)
+    const why = campaignExclusion(campaign, ctx, inputs, facts, input, consentOf)
     if (why) {
       excluded.push({ campaign: campaign.id, ...why })
       continue
@@ -111,7 +118,14 @@ export function decide(ctx: DecisionContext, n: number, inputs: DecideInputs): D
   return { offers: chosen, explanation }
 }
 
-function campaignExclusion(c: Campaign, ctx: DecisionContext, inputs: DecideInputs, facts: HistoryFacts, input: RuleInput): Omit<Exclusion, 'campaign'> | null {
+function campaignExclusion(
+  c: Campaign,
+  ctx: DecisionContext,
+  inputs: DecideInputs,
+  facts: HistoryFacts,
+  input: RuleInput,
+  consentOf: (purpose: string) => ContactVerdict,
+): Omit<Exclusion, 'campaign'> | null {
   const at = ctx.at.toISOString()
   if (c.status !== 'active') return { reason: 'not_active', detail: `status is ${c.status}` }
   const outside = outsideWindow(c.window, at)
@@ -126,7 +140,7 @@ function campaignExclusion(c: Campaign, ctx: DecisionContext, inputs: DecideInpu
   const cooling = facts.cooldownUntil.get(c.id)
   if (cooling && cooling.until > ctx.at.getTime()) return { reason: 'cooldown', detail: `after ${cooling.why === 'reject' ? 'a reject' : cooling.why === 'ignored' ? 'an ignored offer' : 'a conversion'}, until ${new Date(cooling.until).toISOString()}` }
   for (const purpose of purposesOf(c, inputs.features)) {
-    const verdict = mayContact(inputs.features.ledger, purpose, ctx.channel, at, inputs.policy)
+    const verdict = consentOf(purpose)
     if (!verdict.allowed) return { reason: 'no_consent', detail: `${purpose} by ${ctx.channel}: ${verdict.reason}` }
   }
   const perChannel = inputs.catalog.contactPolicy.perChannel[ctx.channel]
