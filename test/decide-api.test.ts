@@ -141,6 +141,18 @@ describe('decisions over the API', () => {
     expect([shown.version, shown.campaigns.map((c: { id: string }) => c.id)]).toEqual([1, ['gold', 'care']])
   })
 
+  it('answers 503 with Retry-After when the store is down, not a 500', async () => {
+    const id = await goldCustomer()
+    const own = await testApp({ now: () => now })
+    await own.decide.apply(CATALOG, 'test')
+    const ask = () => own.app.inject({ method: 'POST', url: '/v1/decide', headers: { ...own.as.agent, 'content-type': 'application/json' }, payload: JSON.stringify({ profileId: id, channel: 'call_center' }) })
+    expect((await ask()).statusCode).toBe(200) // the key is known (and cached) while the store answers
+    await own.store.close()
+    const res = await ask()
+    expect([res.statusCode, res.headers['retry-after'], res.json().code]).toEqual([503, '1', 'STORE_UNAVAILABLE'])
+    await own.app.close()
+  })
+
   it('refuses an invalid catalog with every problem and keeps the running one', async () => {
     const bad = { campaigns: [{ ...CATALOG.campaigns[0], audience: 'traits.plan ==' }, { ...CATALOG.campaigns[1], id: 'gold' }] }
     const res = await json('PUT', '/v1/catalog', bad, 'marketer')

@@ -2,7 +2,7 @@ import type { Config } from '../config/config.js'
 import { ensureSources } from '../collect/sources.js'
 import { DEMO_SOURCES } from '../demo/generate-company.js'
 import { loadDemo } from '../demo/load-demo.js'
-import { ensureDemoCatalog } from '../demo/demo-catalog.js'
+import { ensureDemoCatalog } from './demo-catalog.js'
 import { printResult, progress } from './output.js'
 import { openRuntime } from './runtime.js'
 

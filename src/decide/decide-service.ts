@@ -91,7 +91,16 @@ export class DecideService {
     return { version, ...counts, dryRun: false }
   }
 
+  /**
+   * Decides and stores the decision. A store that does not answer is a 503 with Retry-After
+   * (STORE_UNAVAILABLE), never a 500: a decision is only given out once it is recorded, because its
+   * caps and its outcomes depend on that (docs/decide.md).
+   */
   async decide(req: DecideRequest): Promise<DecideResponse> {
+    return unavailableUnlessApp(() => this.decideOnce(req))
+  }
+
+  private async decideOnce(req: DecideRequest): Promise<DecideResponse> {
     const catalog = this.current
     if (!catalog) throw new AppError('CATALOG_INVALID', 'no catalog is applied yet: salestwin catalog apply FILE, or PUT /v1/catalog')
     const channel = req.channel as DecisionChannel
@@ -155,6 +164,10 @@ export class DecideService {
 
   /** Records what the customer did with an offer of a decision; the same outcome twice counts once. */
   async recordOutcome(req: OutcomeRequest): Promise<{ recorded: boolean; duplicate: boolean }> {
+    return unavailableUnlessApp(() => this.recordOutcomeOnce(req))
+  }
+
+  private async recordOutcomeOnce(req: OutcomeRequest): Promise<{ recorded: boolean; duplicate: boolean }> {
     if (!(OUTCOMES as readonly string[]).includes(req.outcome)) throw new AppError('REQUEST_INVALID', `outcome must be one of ${OUTCOMES.join(', ')}, got "${req.outcome}"`)
     if (req.value !== undefined && !(typeof req.value === 'number' && Number.isFinite(req.value) && req.value >= 0)) {
       throw new AppError('REQUEST_INVALID', `value must be a number of at least 0, got ${JSON.stringify(req.value)}`)
@@ -254,6 +267,16 @@ export class DecideService {
     if (profileId === null) return []
     const since = new Date(at.getTime() - HISTORY_DAYS * DAY).toISOString()
     return (await this.store.decisions.decisionsOf(profileId, { since, limit: 1000 })).map(toPast)
+  }
+}
+
+/** Runs a store-backed step; anything but one of our own errors means the store did not answer. */
+async function unavailableUnlessApp<T>(step: () => Promise<T>): Promise<T> {
+  try {
+    return await step()
+  } catch (err) {
+    if (err instanceof AppError) throw err
+    throw new AppError('STORE_UNAVAILABLE', `the store did not answer, so no decision or outcome was recorded: ${(err as Error).message}`, { cause: err, retryAfterSeconds: 1 })
   }
 }
 
