@@ -77,6 +77,12 @@ describe('salestwin CLI', () => {
     expect([shown.version, shown.campaigns.map((c: { id: string }) => c.id)]).toEqual([2, ['care']])
     const decided = JSON.parse((await salestwin(['decide', '--channel', 'in_store', '--db', db, '--json'])).stdout)
     expect(decided).toMatchObject({ profileId: null, catalogVersion: 2, offers: [{ offer: 'care-1', campaign: 'care' }] })
+    // Every profile of the 50-customer demo above, on the shop's channel: the best offer kept on each profile.
+    const all = JSON.parse((await salestwin(['decide', 'all', '--channel', 'in_store', '--db', db, '--json'])).stdout)
+    expect(all).toMatchObject({ channels: ['in_store'], catalogVersion: 2 })
+    expect(all.profiles).toBeGreaterThanOrEqual(50)
+    expect(all.bestByCampaign['in_store:care'] + all.withoutOffer).toBe(all.profiles)
+    expect((await salestwin(['decide', 'everything', '--db', db])).stderr).toBe('error REQUEST_INVALID: decide takes "all" or no argument, got "everything"\n')
     writeFileSync(file, 'campaigns:\n  - { id: care, name: Care, status: active, channels: [fax], audience: "value.clv >", offers: [{ id: care-1, name: Check, value: 5 }] }\n')
     const bad = await salestwin(['catalog', 'apply', file, '--db', db])
     expect(bad.code).toBe(1)

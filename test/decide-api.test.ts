@@ -141,6 +141,16 @@ describe('decisions over the API', () => {
     expect([shown.version, shown.campaigns.map((c: { id: string }) => c.id)]).toEqual([1, ['gold', 'care']])
   })
 
+  it('decides for every profile and keeps the best offers per channel on the profile (decide all)', async () => {
+    const id = await goldCustomer()
+    const report = await t.decide.decideAll({ channels: ['call_center', 'email'] })
+    expect(report).toMatchObject({ profiles: 1, channels: ['call_center', 'email'], catalogVersion: 1, withoutOffer: 0, bestByCampaign: { 'call_center:gold': 1 } })
+    expect(report.excludedByReason).toEqual({ channel_not_used: 2 }) // neither campaign uses email
+    const profile = (await t.app.inject({ method: 'GET', url: `/v1/profiles/${id}`, headers: t.as.agent })).json()
+    expect(profile.computed.nextBestOffers).toMatchObject({ catalogVersion: 1, byChannel: { call_center: [{ campaign: 'gold', offer: 'gold-upgrade' }, { campaign: 'care', offer: 'care-check' }], email: [] } })
+    expect(await t.store.decisions.decisionsOf(id, { limit: 10 })).toEqual([]) // nothing was sent or reserved
+  })
+
   it('answers 503 with Retry-After when the store is down, not a 500', async () => {
     const id = await goldCustomer()
     const own = await testApp({ now: () => now })

@@ -2,7 +2,9 @@ import { readFile } from 'node:fs/promises'
 import type { Command } from 'commander'
 import { AppError } from '../core/errors.js'
 import { parseCatalogText } from '../decide/catalog.js'
-import { printResult } from './output.js'
+import { printResult, progress } from './output.js'
+import { DECISION_CHANNELS, type DecisionChannel } from '../decide/catalog-schema.js'
+import type { DecideAllReport } from '../decide/decide-all.js'
 import { withRuntime, type CommonFlags } from './runtime.js'
 
 /** `salestwin catalog apply|show` and `salestwin decide` (docs/decide.md). */
@@ -41,22 +43,33 @@ export function decideCommands(program: Command, common: (cmd: Command) => Comma
     })
 
   common(program.command('decide'))
-    .description('the next best offers for one customer on one channel, with the explanation')
+    .description('the next best offers for one customer on one channel, with the explanation; `decide all`: for every profile')
+    .argument('[all]', '"all": every live profile, every campaign and offer, kept as the profiles\' computed.nextBestOffers')
     .option('--profile <id>', 'profile id (else the decision is for an anonymous visitor)')
     .option('--user-id <id>', 'or a userId')
     .option('--email <email>', 'or an email')
-    .requiredOption('--channel <channel>', 'web, email, call_center, in_store, …')
+    .option('--channel <channel>', 'web, email, call_center, in_store, … (decide all: default every channel)')
     .option('--placement <id>', 'a placement of the channel (default: the channel)')
-    .option('-n <n>', 'how many offers', '1')
+    .option('-n <n>', 'how many offers (default 1; decide all: 3 per channel)')
     .option('--json', 'print one JSON document')
-    .action(async (flags: CommonFlags & { profile?: string; userId?: string; email?: string; channel: string; placement?: string; n: string }) => {
+    .action(async (what: string | undefined, flags: CommonFlags & { profile?: string; userId?: string; email?: string; channel?: string; placement?: string; n?: string }) => {
+      if (what !== undefined && what !== 'all') throw new AppError('REQUEST_INVALID', `decide takes "all" or no argument, got "${what}"`)
       await withRuntime(flags, async (runtime) => {
+        if (what === 'all') {
+          const bar = progress('decide all', { totalKnown: false })
+          const channels = flags.channel === undefined ? undefined : [parseChannel(flags.channel)]
+          const report = await runtime.decide.decideAll({ ...(channels ? { channels } : {}), n: Number(flags.n ?? 3), onProgress: (done) => bar.update(done, 0, 'profiles') })
+          bar.stop()
+          printResult(report, Boolean(flags.json), () => formatDecideAll(report))
+          return
+        }
+        if (flags.channel === undefined) throw new AppError('REQUEST_INVALID', 'decide needs --channel (web, email, call_center, in_store, …)')
         const result = await runtime.decide.decide({
           channel: flags.channel,
           ...(flags.profile ? { profileId: flags.profile } : {}),
           identifier: { ...(flags.userId ? { userId: flags.userId } : {}), ...(flags.email ? { email: flags.email } : {}) },
           ...(flags.placement ? { placement: flags.placement } : {}),
-          n: Number(flags.n),
+          n: Number(flags.n ?? 1),
         })
         printResult(result, Boolean(flags.json), () => {
           const lines = [`decision ${result.decisionId} for ${result.profileId ?? 'an anonymous visitor'} on ${result.channel}/${result.placement} (catalog ${result.catalogVersion})${result.continues ? `, continuing ${result.continues}` : ''}`]
@@ -69,4 +82,19 @@ export function decideCommands(program: Command, common: (cmd: Command) => Comma
         })
       })
     })
+}
+
+function parseChannel(channel: string): DecisionChannel {
+  if (!(DECISION_CHANNELS as readonly string[]).includes(channel)) throw new AppError('REQUEST_INVALID', `--channel must be one of ${DECISION_CHANNELS.join(', ')}, got "${channel}"`)
+  return channel as DecisionChannel
+}
+
+function formatDecideAll(r: DecideAllReport): string {
+  const top = Object.entries(r.bestByCampaign).sort((a, b) => b[1] - a[1]).slice(0, 15)
+  return [
+    `decide all: ${r.profiles} profiles × ${r.channels.length} channels with catalog ${r.catalogVersion} in ${r.seconds} s; ${r.withoutOffer} without any offer`,
+    'best offer by channel and campaign (top 15):',
+    ...top.map(([k, n]) => `  ${k.padEnd(40)} ${n}`),
+    `left out: ${Object.entries(r.excludedByReason).map(([k, n]) => `${k} ${n}`).join(', ') || 'nothing'}`,
+  ].join('\n')
 }

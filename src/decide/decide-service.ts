@@ -11,6 +11,7 @@ import { anonymousFeatures, featuresOf, type CustomerFeatures } from './features
 import { offerState, OUTCOMES, type Outcome, type PastDecision } from './history.js'
 import { goalEvents, meetsGoal, outcomeOfEvent } from './outcome-events.js'
 import { BetaPropensity, type Propensity } from './propensity.js'
+import { decideAll, type DecideAllOptions, type DecideAllReport } from './decide-all.js'
 
 export interface DecideRequest {
   profileId?: string
@@ -190,6 +191,14 @@ export class DecideService {
     const hadPositive = d.outcomes.some((o) => o.offerId === req.offerId && (o.outcome === 'accept' || o.outcome === 'converted'))
     if (stored.length > 0 && positive && !hadPositive) this.propensity.succeeded(req.offerId)
     return { recorded: stored.length > 0, duplicate: stored.length === 0 }
+  }
+
+  /** Every profile's best offers per channel, stored as `computed.nextBestOffers` (decide-all.ts). */
+  async decideAll(opts: Omit<DecideAllOptions, 'at'> = {}): Promise<DecideAllReport> {
+    const catalog = this.current
+    if (!catalog) throw new AppError('CATALOG_INVALID', 'no catalog is applied yet: salestwin catalog apply FILE, or PUT /v1/catalog')
+    const read = { features: (id: string, at: Date) => this.featuresOf(id, at), past: (id: string, at: Date) => this.pastOf(id, at) }
+    return decideAll(this.store, catalog, this.policy, read, (o) => this.propensity.estimate(o), { ...opts, at: this.now() })
   }
 
   /**

@@ -31,6 +31,9 @@ export interface DecisionStore {
   profilesDecidedSince(since: string): Promise<string[]>
   /** Contacts per campaign: in total and on one day. */
   campaignUsage(day: string): Promise<Map<string, { total: number; today: number }>>
+  /** Stores profiles' next best offers (decide all), replacing each profile's previous ones. */
+  putNextBestOffers(rows: { profileId: string; computedAt: string; catalogVersion: number; data: unknown }[]): Promise<void>
+  nextBestOffersOf(profileId: string): Promise<{ computedAt: string; catalogVersion: number; data: unknown } | null>
   /** Per offer: decisions that showed it and those with a positive outcome (accept, converted). */
   offerCounts(): Promise<Map<string, { shown: number; positive: number }>>
 }
@@ -85,6 +88,20 @@ export class SqlDecisionStore implements DecisionStore {
       out.set(r.campaign_id, u)
     }
     return out
+  }
+
+  async putNextBestOffers(rows: { profileId: string; computedAt: string; catalogVersion: number; data: unknown }[]): Promise<void> {
+    if (rows.length === 0) return
+    await this.db
+      .insertInto('next_best_offers')
+      .values(rows.map((r) => ({ profile_id: r.profileId, computed_at: r.computedAt, catalog_version: r.catalogVersion, data: JSON.stringify(r.data) })))
+      .onConflict((oc) => oc.column('profile_id').doUpdateSet((eb) => ({ computed_at: eb.ref('excluded.computed_at'), catalog_version: eb.ref('excluded.catalog_version'), data: eb.ref('excluded.data') })))
+      .execute()
+  }
+
+  async nextBestOffersOf(profileId: string): Promise<{ computedAt: string; catalogVersion: number; data: unknown } | null> {
+    const row = await this.db.selectFrom('next_best_offers').selectAll().where('profile_id', '=', profileId).executeTakeFirst()
+    return row ? { computedAt: row.computed_at, catalogVersion: Number(row.catalog_version), data: JSON.parse(row.data) as unknown } : null
   }
 
   async offerCounts(): Promise<Map<string, { shown: number; positive: number }>> {

@@ -38,6 +38,7 @@ export function erasurePlan(profiles: string[], identifiers: { key: string; valu
     // Decisions about the person, with their explanations (which quote the person's values) and outcomes.
     step('decision_outcomes', 'DELETE FROM decision_outcomes WHERE decision_id IN (SELECT id FROM decisions WHERE profile_id {in:profiles})'),
     step('decisions', 'DELETE FROM decisions WHERE profile_id {in:profiles}'),
+    step('next_best_offers', 'DELETE FROM next_best_offers WHERE profile_id {in:profiles}'),
     // By (source, message id): another source may have used the same id for someone else's event.
     step('quarantine', `DELETE FROM quarantine WHERE ${EVENT_KEY_SQL} {in:eventKeys} OR raw {like:patterns}`),
     step('identifiers', 'DELETE FROM identifiers WHERE profile_id {in:profiles} OR key {in:keys}'),

@@ -37,6 +37,8 @@ export interface ProfileStore {
   mergesInto(profileId: string): Promise<IdentityMerge[]>
   /** The newest identity conflicts (links refused), newest first. */
   conflicts(limit: number): Promise<(IdentityConflict & { at: string })[]>
+  /** Live (not merged-away) profile ids after `after`, in id order, `limit` at a time: for runs over every profile. */
+  liveIds(after: string | null, limit: number): Promise<string[]>
   /** Every identifier with its profile; for tests and exports of the identity graph. */
   identifiers(): Promise<IdentifierRow[]>
   identifiersOf(profileId: string): Promise<IdentifierRow[]>
@@ -69,7 +71,7 @@ export class SqlProfileStore implements ProfileStore {
     const id = await this.resolve(profileId)
     if (id === null) return null
     const events = () => this.db.selectFrom('events').where('profile_id', '=', id)
-    const [identifiers, byTypeChannel, orders, traitRows, merges, computed] = await Promise.all([
+    const [identifiers, byTypeChannel, orders, traitRows, merges, computed, offers] = await Promise.all([
       this.db.selectFrom('identifiers').select(['kind', 'value']).where('profile_id', '=', id).orderBy('key').execute(),
       events()
         .select(['type', 'channel'])
@@ -85,6 +87,7 @@ export class SqlProfileStore implements ProfileStore {
       events().select(['ts', 'message_id', 'source', 'payload']).where('has_traits', '=', 1).execute(),
       this.mergesInto(id),
       computedValuesOf(this.db, id),
+      this.db.selectFrom('next_best_offers').select(['computed_at', 'data']).where('profile_id', '=', id).executeTakeFirst(),
     ])
     const profile: Profile = {
       id,
@@ -97,7 +100,10 @@ export class SqlProfileStore implements ProfileStore {
       eventsByChannel: {},
       orders: { count: 0, revenueByCurrency: {} },
       mergedFrom: merges.map((m) => m.fromProfile),
-      computed: Object.fromEntries(computed.map((c) => [c.kind, { computedAt: c.computedAt, ...c.data }])),
+      computed: {
+        ...Object.fromEntries(computed.map((c) => [c.kind, { computedAt: c.computedAt, ...c.data }])),
+        ...(offers ? { nextBestOffers: { computedAt: offers.computed_at, ...(JSON.parse(offers.data) as Record<string, unknown>) } } : {}),
+      },
     }
     for (const row of byTypeChannel) {
       const n = Number(row.n)
@@ -156,6 +162,18 @@ export class SqlProfileStore implements ProfileStore {
   async conflicts(limit: number): Promise<(IdentityConflict & { at: string })[]> {
     const rows = await this.db.selectFrom('identity_conflicts').selectAll().orderBy('at', 'desc').limit(limit).execute()
     return rows.map((r) => ({ messageId: r.message_id, a: r.a, b: r.b, kind: r.kind, reason: r.reason as IdentityConflict['reason'], at: r.at }))
+  }
+
+  async liveIds(after: string | null, limit: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('profiles')
+      .select('id')
+      .where('merged_into', 'is', null)
+      .$if(after !== null, (q) => q.where('id', '>', after!))
+      .orderBy('id')
+      .limit(limit)
+      .execute()
+    return rows.map((r) => r.id)
   }
 
   async identifiers(): Promise<IdentifierRow[]> {
