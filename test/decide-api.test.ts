@@ -141,6 +141,15 @@ describe('decisions over the API', () => {
     expect([shown.version, shown.campaigns.map((c: { id: string }) => c.id)]).toEqual([1, ['gold', 'care']])
   })
 
+  it('never gives out more of a campaign than its cap when many decide at once', async () => {
+    await json('PUT', '/v1/catalog', { campaigns: [{ ...CATALOG.campaigns[1], id: 'scarce', caps: { total: 7 } }, { ...CATALOG.campaigns[1], id: 'plenty', offers: [offer('plenty-1', 1)] }] }, 'marketer')
+    const answers = await Promise.all(Array.from({ length: 30 }, () => decide({ channel: 'call_center' })))
+    const offers = answers.map((a) => a.json().offers[0]?.offer)
+    expect(offers.filter((o) => o === 'care-check')).toHaveLength(7)
+    expect(offers.filter((o) => o === 'plenty-1')).toHaveLength(23) // the next campaign takes over once the volume is gone
+    expect((await t.store.decisions.campaignUsage('2026-06-10')).get('scarce')).toEqual({ total: 7, today: 7 })
+  })
+
   it('decides for every profile and keeps the best offers per channel on the profile (decide all)', async () => {
     const id = await goldCustomer()
     const report = await t.decide.decideAll({ channels: ['call_center', 'email'] })

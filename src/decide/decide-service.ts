@@ -4,6 +4,7 @@ import type { ConsentPolicy } from '../consent/rules.js'
 import { AppError } from '../core/errors.js'
 import { lookupKey, type IdentifierLookup } from '../identity/lookup-key.js'
 import type { NewQuarantineEntry, OutcomeRow, Store, StoredDecision, StoredEvent } from '../store/store.js'
+import { TxQueue } from '../store/tx-queue.js'
 import { compileCatalog, placementsOf, type Catalog } from './catalog.js'
 import { DECISION_CHANNELS, type DecisionChannel } from './catalog-schema.js'
 import { decide, type CampaignUsage, type Explanation, type RankedOffer } from './engine.js'
@@ -59,6 +60,8 @@ export class DecideService {
   private propensity: Propensity = new BetaPropensity()
   /** Profiles with a decision within the longest response window: only their goal events are looked at. */
   private readonly decided = new Set<string>()
+  /** Decisions and outcomes of concurrent requests are committed together (group commit). */
+  private readonly writes: TxQueue
 
   constructor(
     private readonly store: Store,
@@ -66,7 +69,9 @@ export class DecideService {
     private readonly policy: ConsentPolicy,
     private readonly defaultCountry: string,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.writes = new TxQueue(store)
+  }
 
   /** Loads the newest catalog version and the offers' counts from the store. */
   async load(): Promise<this> {
@@ -129,7 +134,7 @@ export class DecideService {
       })
       const id = `dec_${randomUUID()}`
       const continues = result.explanation.continues
-      const stored = await this.store.write(async (tx) => {
+      const stored = await this.writes.run(async (tx) => {
         const taken: string[] = []
         if (continues === null) {
           for (const offer of result.offers) {
@@ -184,7 +189,7 @@ export class DecideService {
     const windowDays = this.current?.campaigns.find((c) => c.id === offer.campaign)?.responseWindowDays ?? 7
     const expires = Date.parse(d.at) + windowDays * DAY
     if (now.getTime() > expires) throw new AppError('OUTCOME_CONFLICT', `decision ${d.id} expired ${new Date(expires).toISOString()} (response window ${windowDays} days); the offer counts as ignored`)
-    const stored = await this.store.write((tx) =>
+    const stored = await this.writes.run((tx) =>
       tx.insertOutcomes([{ decisionId: d.id, offerId: req.offerId, outcome: req.outcome, at: now.toISOString(), value: req.value ?? null, source: req.source }]),
     )
     const positive = req.outcome === 'accept' || req.outcome === 'converted'
@@ -252,7 +257,7 @@ export class DecideService {
       }
     }
     if (rows.length === 0) return 0
-    const stored = await this.store.write((tx) => tx.insertOutcomes(rows))
+    const stored = await this.writes.run((tx) => tx.insertOutcomes(rows))
     for (const r of stored) this.propensity.succeeded(r.offerId)
     return stored.length
   }
