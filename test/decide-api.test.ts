@@ -135,6 +135,8 @@ describe('decisions over the API', () => {
     const asSource = (await decide({ userId: 'ann', channel: 'web' }, 'source')).json()
     expect(asSource.offers).toHaveLength(1)
     expect(asSource.explanation).toBeUndefined()
+    const byId = await decide({ profileId: asSource.profileId, channel: 'web' }, 'source')
+    expect([byId.statusCode, byId.json().code]).toEqual([403, 'ROLE_FORBIDDEN'])
     expect((await json('PUT', '/v1/catalog', CATALOG, 'agent')).statusCode).toBe(403)
     expect((await decide({ channel: 'web' }, 'analyst')).statusCode).toBe(403)
     const shown = (await t.app.inject({ method: 'GET', url: '/v1/catalog', headers: t.as.marketer })).json()

@@ -95,7 +95,7 @@ describe('route table: every route is guarded as intended', () => {
     const bodies: Record<string, unknown> = {
       '/v1/keys': { role: 'analyst', name: 'made by the route test' },
       [`/v1/profiles/${profileId}/consent`]: { purpose: 'marketing', channel: 'post', state: 'opt_out', occurredAt: '2026-01-01T00:00:00Z' },
-      '/v1/decide': { profileId, channel: 'call_center' },
+      '/v1/decide': { userId: 'rt-1', channel: 'call_center' },
       '/v1/outcomes': { decisionId, offerId: 'route-offer', outcome: 'click' },
       '/v1/catalog': catalog,
     }

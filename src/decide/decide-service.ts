@@ -3,14 +3,15 @@ import type { ConsentService } from '../consent/consent-service.js'
 import type { ConsentPolicy } from '../consent/rules.js'
 import { AppError } from '../core/errors.js'
 import { lookupKey, type IdentifierLookup } from '../identity/lookup-key.js'
-import type { NewQuarantineEntry, OutcomeRow, Store, StoredDecision, StoredEvent } from '../store/store.js'
+import type { NewQuarantineEntry, Store, StoredEvent } from '../store/store.js'
 import { TxQueue } from '../store/tx-queue.js'
 import { compileCatalog, placementsOf, type Catalog } from './catalog.js'
 import { DECISION_CHANNELS, type DecisionChannel } from './catalog-schema.js'
 import { decide, type CampaignUsage, type Explanation, type RankedOffer } from './engine.js'
 import { anonymousFeatures, featuresOf, type CustomerFeatures } from './features.js'
-import { offerState, OUTCOMES, type Outcome, type PastDecision } from './history.js'
-import { goalEvents, meetsGoal, outcomeOfEvent } from './outcome-events.js'
+import { OUTCOMES, type PastDecision } from './history.js'
+import { conversionsOf, goalEvents, outcomeOfEvent } from './outcome-events.js'
+import { toPast, unavailableUnlessApp } from './stored-decisions.js'
 import { BetaPropensity, type Propensity } from './propensity.js'
 import { decideAll, type DecideAllOptions, type DecideAllReport } from './decide-all.js'
 
@@ -246,16 +247,7 @@ export class DecideService {
   /** Records `converted` for every open offer of the profile whose campaign goal the event meets. */
   private async convert(profileId: string, event: StoredEvent['event'], at: Date, catalog: Catalog): Promise<number> {
     const since = new Date(at.getTime() - HISTORY_DAYS * DAY).toISOString()
-    const decisions = (await this.store.decisions.decisionsOf(profileId, { since, limit: 1000 })).filter((d) => d.continues === null && d.at <= at.toISOString())
-    const rows: OutcomeRow[] = []
-    for (const d of decisions) {
-      const past = toPast(d)
-      for (const o of past.offers) {
-        const campaign = catalog.campaigns.find((c) => c.id === o.campaignId)
-        if (!campaign || !meetsGoal(event, campaign.goal) || offerState(past, o.offerId, campaign, at.getTime()).state !== 'open') continue
-        rows.push({ decisionId: d.id, offerId: o.offerId, outcome: 'converted', at: at.toISOString(), value: event.revenue, source: `event:${event.source}` })
-      }
-    }
+    const rows = conversionsOf((await this.store.decisions.decisionsOf(profileId, { since, limit: 1000 })).map(toPast), event, at, catalog)
     if (rows.length === 0) return 0
     const stored = await this.writes.run((tx) => tx.insertOutcomes(rows))
     for (const r of stored) this.propensity.succeeded(r.offerId)
@@ -281,26 +273,5 @@ export class DecideService {
     if (profileId === null) return []
     const since = new Date(at.getTime() - HISTORY_DAYS * DAY).toISOString()
     return (await this.store.decisions.decisionsOf(profileId, { since, limit: 1000 })).map(toPast)
-  }
-}
-
-/** Runs a store-backed step; anything but one of our own errors means the store did not answer. */
-async function unavailableUnlessApp<T>(step: () => Promise<T>): Promise<T> {
-  try {
-    return await step()
-  } catch (err) {
-    if (err instanceof AppError) throw err
-    throw new AppError('STORE_UNAVAILABLE', `the store did not answer, so no decision or outcome was recorded: ${(err as Error).message}`, { cause: err, retryAfterSeconds: 1 })
-  }
-}
-
-function toPast(d: StoredDecision): PastDecision {
-  return {
-    id: d.id,
-    at: d.at,
-    channel: d.channel as DecisionChannel,
-    continues: d.continues,
-    offers: (d.offers as RankedOffer[]).map((o) => ({ offerId: o.offer, campaignId: o.campaign })),
-    outcomes: d.outcomes.map((o) => ({ offerId: o.offerId, outcome: o.outcome as Outcome, at: o.at })),
   }
 }

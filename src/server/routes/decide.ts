@@ -41,6 +41,11 @@ export function decideRoutes(app: FastifyInstance, deps: { store: Store; decide:
   app.post<{ Body: DecideBody }>('/v1/decide', { config: DECIDES }, async (request) => {
     const body = objectBody(request.body)
     if (typeof body.channel !== 'string') throw new AppError('REQUEST_INVALID', `channel is required (a string), got ${JSON.stringify(body.channel)}`)
+    // A source key is public (it ships in a web page or an app): it decides for the visitor it
+    // knows by their own identifiers, never for a profile id picked from elsewhere.
+    if (principalOf(request).role === 'source' && body.profileId !== undefined) {
+      throw new AppError('ROLE_FORBIDDEN', 'a source key decides by the visitor\'s own identifiers (anonymousId, userId), not by profileId; use an agent key for profile ids')
+    }
     const identifier: IdentifierLookup = {}
     for (const k of IDENTIFIERS) if (typeof body[k] === 'string') identifier[k] = body[k]
     const result = await decide.decide({
