@@ -22,7 +22,7 @@ describe('customer value from the store', () => {
       expect(summary.gammaGamma).not.toBeNull()
 
       const consent = new ConsentService(store, TEST_POLICY)
-      const app = await buildApp({ store, collector, consent, decide: await new DecideService(store, consent, TEST_POLICY, 'DE').load(), defaultCountry: 'DE', logLevel: 'silent' })
+      const app = await buildApp({ store, collector, consent, decide: await new DecideService(store, consent, TEST_POLICY).load(), defaultCountry: 'DE', logLevel: 'silent' })
       const headers = { authorization: `Bearer ${(await createApiKey(store, { role: 'admin', name: 'test' })).secret}` }
       const buyer = (await allRows(store.journeys.orderPages()))[0]!.profileId
       const res = await app.inject({ method: 'GET', url: `/v1/profiles/${buyer}`, headers })

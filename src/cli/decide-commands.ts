@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import type { Command } from 'commander'
 import { AppError } from '../core/errors.js'
 import { parseCatalogText } from '../decide/catalog.js'
+import { lookupKey } from '../identity/lookup-key.js'
 import { printResult, progress } from './output.js'
 import { DECISION_CHANNELS, type DecisionChannel } from '../decide/catalog-schema.js'
 import type { DecideAllReport } from '../decide/decide-all.js'
@@ -67,7 +68,7 @@ export function decideCommands(program: Command, common: (cmd: Command) => Comma
         const result = await runtime.decide.decide({
           channel: flags.channel,
           ...(flags.profile ? { profileId: flags.profile } : {}),
-          identifier: { ...(flags.userId ? { userId: flags.userId } : {}), ...(flags.email ? { email: flags.email } : {}) },
+          ...(flags.userId || flags.email ? { identifierKey: lookupKey({ ...(flags.userId ? { userId: flags.userId } : {}), ...(flags.email ? { email: flags.email } : {}) }, runtime.config.defaultCountry) } : {}),
           ...(flags.placement ? { placement: flags.placement } : {}),
           n: Number(flags.n ?? 1),
         })

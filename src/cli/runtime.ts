@@ -28,7 +28,7 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     maxAckDelayMs: config.maxAckDelayMs,
   })
   const consent = new ConsentService(store, policy)
-  const decide = await new DecideService(store, consent, policy, config.defaultCountry).load()
+  const decide = await new DecideService(store, consent, policy).load()
   // Outcomes and goals (conversions) read off the events as they are stored (docs/decide.md).
   collector.onStored(
     async (stored) => void (await decide.observe(stored)),

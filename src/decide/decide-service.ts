@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto'
 import type { ConsentService } from '../consent/consent-service.js'
 import type { ConsentPolicy } from '../consent/rules.js'
 import { AppError } from '../core/errors.js'
-import { lookupKey, type IdentifierLookup } from '../identity/lookup-key.js'
 import type { NewQuarantineEntry, Store, StoredEvent } from '../store/store.js'
 import { TxQueue } from '../store/tx-queue.js'
 import { compileCatalog, placementsOf, type Catalog } from './catalog.js'
@@ -17,7 +16,8 @@ import { decideAll, type DecideAllOptions, type DecideAllReport } from './decide
 
 export interface DecideRequest {
   profileId?: string
-  identifier?: IdentifierLookup
+  /** An identifier key as the identity room writes it (`userId:u-42`, `email:kim@example.com`); the caller turns a lookup into it. */
+  identifierKey?: string
   channel: string
   placement?: string
   n?: number
@@ -68,7 +68,6 @@ export class DecideService {
     private readonly store: Store,
     private readonly consent: ConsentService,
     private readonly policy: ConsentPolicy,
-    private readonly defaultCountry: string,
     private readonly now: () => Date = () => new Date(),
   ) {
     this.writes = new TxQueue(store)
@@ -256,8 +255,8 @@ export class DecideService {
 
   private async resolve(req: DecideRequest): Promise<string | null> {
     if (req.profileId !== undefined) return this.store.profiles.resolve(req.profileId)
-    if (req.identifier !== undefined && Object.keys(req.identifier).length > 0) {
-      const id = await this.store.profiles.idOfIdentifier(lookupKey(req.identifier, this.defaultCountry))
+    if (req.identifierKey !== undefined) {
+      const id = await this.store.profiles.idOfIdentifier(req.identifierKey)
       return id === null ? null : this.store.profiles.resolve(id)
     }
     return null

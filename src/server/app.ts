@@ -95,6 +95,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   dataQualityRoutes(app, { store: deps.store, audit })
   valueRoutes(app, { store: deps.store })
   attributionRoutes(app, { store: deps.store, ...(deps.channelRules ? { rules: deps.channelRules } : {}) })
-  decideRoutes(app, { store: deps.store, decide: deps.decide, audit })
+  decideRoutes(app, { store: deps.store, decide: deps.decide, audit, defaultCountry: deps.defaultCountry })
   return app
 }

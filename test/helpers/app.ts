@@ -29,7 +29,7 @@ export async function testApp(opts: { maxQueuedEvents?: number; maxAckDelayMs?: 
   const store = opts.sqlitePath ? await openSqliteStore(opts.sqlitePath) : await freshStore(opts.store ?? 'sqlite', opts.schema)
   const collector = collectorFor(store, opts)
   const consent = new ConsentService(store, TEST_POLICY)
-  const decide = await new DecideService(store, consent, TEST_POLICY, 'DE', opts.now).load()
+  const decide = await new DecideService(store, consent, TEST_POLICY, opts.now).load()
   collector.onStored(async (stored) => void (await decide.observe(stored)), (err) => {
     throw err
   })

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { AppError } from '../../core/errors.js'
 import type { DecideService } from '../../decide/decide-service.js'
-import type { IdentifierLookup } from '../../identity/lookup-key.js'
+import { lookupKey, type IdentifierLookup } from '../../identity/lookup-key.js'
 import { requireProfileId } from '../../store/profile-id.js'
 import type { Store } from '../../store/store.js'
 import type { AuditLog } from '../access/audit.js'
@@ -35,7 +35,7 @@ interface OutcomeBody {
 const IDENTIFIERS = ['userId', 'anonymousId', 'email', 'phone', 'externalId'] as const
 
 /** POST /v1/decide, POST /v1/outcomes, the stored decisions, and the catalog (docs/decide.md). */
-export function decideRoutes(app: FastifyInstance, deps: { store: Store; decide: DecideService; audit: AuditLog }): void {
+export function decideRoutes(app: FastifyInstance, deps: { store: Store; decide: DecideService; audit: AuditLog; defaultCountry: string }): void {
   const { store, decide, audit } = deps
 
   app.post<{ Body: DecideBody }>('/v1/decide', { config: DECIDES }, async (request) => {
@@ -51,7 +51,7 @@ export function decideRoutes(app: FastifyInstance, deps: { store: Store; decide:
     const result = await decide.decide({
       channel: body.channel,
       ...(typeof body.profileId === 'string' ? { profileId: body.profileId } : {}),
-      identifier,
+      ...(Object.keys(identifier).length > 0 ? { identifierKey: lookupKey(identifier, deps.defaultCountry) } : {}),
       ...(body.placement !== undefined ? { placement: String(body.placement) } : {}),
       ...(body.n !== undefined ? { n: body.n } : {}),
       ...(body.context ? { context: body.context } : {}),
