@@ -58,9 +58,8 @@ const HISTORY_DAYS = 180
  */
 export class DecideService {
   private current: Catalog | null = null
-  private propensity: Propensity = new BetaPropensity()
-  /** Profiles with a decision within the longest response window: only their goal events are looked at. */
-  private readonly decided = new Set<string>()
+  /** What the service learned from the store's decisions, read on first use (not by every CLI command that opens the runtime). */
+  private learned: Promise<{ propensity: Propensity; decided: Set<string> }> | null = null
   /** Decisions and outcomes of concurrent requests are committed together (group commit). */
   private readonly writes: TxQueue
 
@@ -73,14 +72,24 @@ export class DecideService {
     this.writes = new TxQueue(store)
   }
 
-  /** Loads the newest catalog version and the offers' counts from the store. */
+  /** Loads the newest catalog version (one row); the offers' counts wait for the first decision or outcome. */
   async load(): Promise<this> {
     const latest = await this.store.decisions.latestCatalog()
     this.current = latest ? compileCatalog(latest.spec, { version: latest.version, purposes: this.policy.purposes }) : null
-    this.propensity = new BetaPropensity(await this.store.decisions.offerCounts())
-    const since = new Date(this.now().getTime() - HISTORY_DAYS * DAY).toISOString()
-    for (const id of await this.store.decisions.profilesDecidedSince(since)) this.decided.add(id)
     return this
+  }
+
+  /**
+   * The offers' counts for their propensities, and the profiles with a decision within the history
+   * (only their goal events are looked at), from the store once.
+   */
+  private learn(): Promise<{ propensity: Propensity; decided: Set<string> }> {
+    this.learned ??= (async () => {
+      const since = new Date(this.now().getTime() - HISTORY_DAYS * DAY).toISOString()
+      const [counts, decided] = await Promise.all([this.store.decisions.offerCounts(), this.store.decisions.profilesDecidedSince(since)])
+      return { propensity: new BetaPropensity(counts), decided: new Set(decided) }
+    })()
+    return this.learned
   }
 
   get catalog(): Catalog | null {
@@ -118,6 +127,7 @@ export class DecideService {
     const n = req.n ?? 1
     if (!Number.isInteger(n) || n < 1 || n > 20) throw new AppError('REQUEST_INVALID', `n must be an integer from 1 to 20, got ${JSON.stringify(req.n)}`)
     const at = this.now()
+    const { propensity, decided } = await this.learn()
     const profileId = await this.resolve(req)
     const [features, past, usage] = await Promise.all([this.featuresOf(profileId, at), this.pastOf(profileId, at), this.store.decisions.campaignUsage(at.toISOString().slice(0, 10))])
     const ctx = { channel, placement, at, ...(req.context?.device ? { device: req.context.device } : {}), ...(req.context?.page ? { page: req.context.page } : {}) }
@@ -129,7 +139,7 @@ export class DecideService {
         features,
         past,
         policy: this.policy,
-        propensity: (o) => this.propensity.estimate(o),
+        propensity: (o) => propensity.estimate(o),
         usage: (id): CampaignUsage => (full.has(id) ? { total: Number.MAX_SAFE_INTEGER, today: Number.MAX_SAFE_INTEGER } : (usage.get(id) ?? { total: 0, today: 0 })),
       })
       const id = `dec_${randomUUID()}`
@@ -152,8 +162,8 @@ export class DecideService {
         return true
       })
       if (!stored) continue
-      if (continues === null) for (const o of result.offers) this.propensity.shown(o.offer)
-      if (profileId !== null && result.offers.length > 0) this.decided.add(profileId)
+      if (continues === null) for (const o of result.offers) propensity.shown(o.offer)
+      if (profileId !== null && result.offers.length > 0) decided.add(profileId)
       return {
         decisionId: id,
         profileId,
@@ -194,7 +204,7 @@ export class DecideService {
     )
     const positive = req.outcome === 'accept' || req.outcome === 'converted'
     const hadPositive = d.outcomes.some((o) => o.offerId === req.offerId && (o.outcome === 'accept' || o.outcome === 'converted'))
-    if (stored.length > 0 && positive && !hadPositive) this.propensity.succeeded(req.offerId)
+    if (stored.length > 0 && positive && !hadPositive) (await this.learn()).propensity.succeeded(req.offerId)
     return { recorded: stored.length > 0, duplicate: stored.length === 0 }
   }
 
@@ -203,7 +213,8 @@ export class DecideService {
     const catalog = this.current
     if (!catalog) throw new AppError('CATALOG_INVALID', 'no catalog is applied yet: salestwin catalog apply FILE, or PUT /v1/catalog')
     const read = { features: (id: string, at: Date) => this.featuresOf(id, at), past: (id: string, at: Date) => this.pastOf(id, at) }
-    return decideAll(this.store, catalog, this.policy, read, (o) => this.propensity.estimate(o), { ...opts, at: this.now() })
+    const { propensity } = await this.learn()
+    return decideAll(this.store, catalog, this.policy, read, (o) => propensity.estimate(o), { ...opts, at: this.now() })
   }
 
   /**
@@ -235,9 +246,9 @@ export class DecideService {
         continue
       }
       if (event.event === null || !goals.has(event.event)) continue
-      const current = await this.store.profiles.resolve(profileId)
-      if (current === null || !this.decided.has(current)) continue
-      result.conversions += await this.convert(current, event, at, catalog)
+      // The event's profile is the one it was stored under after its batch's merges: no lookup per goal event.
+      if (!(await this.learn()).decided.has(profileId)) continue
+      result.conversions += await this.convert(profileId, event, at, catalog)
     }
     if (warnings.length > 0) await this.store.write((tx) => tx.quarantine(warnings))
     return result
@@ -249,7 +260,8 @@ export class DecideService {
     const rows = conversionsOf((await this.store.decisions.decisionsOf(profileId, { since, limit: 1000 })).map(toPast), event, at, catalog)
     if (rows.length === 0) return 0
     const stored = await this.writes.run((tx) => tx.insertOutcomes(rows))
-    for (const r of stored) this.propensity.succeeded(r.offerId)
+    const { propensity } = await this.learn()
+    for (const r of stored) propensity.succeeded(r.offerId)
     return stored.length
   }
 
