@@ -13,6 +13,9 @@ export function timeParam(name: string, raw: string): string {
   return new Date(ms).toISOString()
 }
 
+/** One day in milliseconds. */
+export const DAY_MS = 86_400_000
+
 /** The earliest time salestwin takes for an event or a consent decision. */
 export const EARLIEST_TIME = '1970-01-01T00:00:00.000Z'
 /** How far past the time received an event's (corrected) time may lie before it is set to the time received. */

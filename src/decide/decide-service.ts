@@ -13,6 +13,7 @@ import { conversionsOf, goalEvents, outcomeOfEvent } from './outcome-events.js'
 import { toPast, unavailableUnlessApp } from './stored-decisions.js'
 import { BetaPropensity, type Propensity } from './propensity.js'
 import { decideAll, type DecideAllOptions, type DecideAllReport } from './decide-all.js'
+import { DAY_MS } from '../core/time.js'
 
 export interface DecideRequest {
   profileId?: string
@@ -47,7 +48,6 @@ export interface OutcomeRequest {
   at?: Date
 }
 
-const DAY = 86_400_000
 /** How far back a customer's decisions count for caps, cool-downs and suppression. */
 const HISTORY_DAYS = 180
 
@@ -85,7 +85,7 @@ export class DecideService {
    */
   private learn(): Promise<{ propensity: Propensity; decided: Set<string> }> {
     this.learned ??= (async () => {
-      const since = new Date(this.now().getTime() - HISTORY_DAYS * DAY).toISOString()
+      const since = new Date(this.now().getTime() - HISTORY_DAYS * DAY_MS).toISOString()
       const [counts, decided] = await Promise.all([this.store.decisions.offerCounts(), this.store.decisions.profilesDecidedSince(since)])
       return { propensity: new BetaPropensity(counts), decided: new Set(decided) }
     })()
@@ -197,7 +197,7 @@ export class DecideService {
     }
     const now = req.at ?? this.now()
     const windowDays = this.current?.campaigns.find((c) => c.id === offer.campaign)?.responseWindowDays ?? 7
-    const expires = Date.parse(d.at) + windowDays * DAY
+    const expires = Date.parse(d.at) + windowDays * DAY_MS
     if (now.getTime() > expires) throw new AppError('OUTCOME_CONFLICT', `decision ${d.id} expired ${new Date(expires).toISOString()} (response window ${windowDays} days); the offer counts as ignored`)
     const stored = await this.writes.run((tx) =>
       tx.insertOutcomes([{ decisionId: d.id, offerId: req.offerId, outcome: req.outcome, at: now.toISOString(), value: req.value ?? null, source: req.source }]),
@@ -256,7 +256,7 @@ export class DecideService {
 
   /** Records `converted` for every open offer of the profile whose campaign goal the event meets. */
   private async convert(profileId: string, event: StoredEvent['event'], at: Date, catalog: Catalog): Promise<number> {
-    const since = new Date(at.getTime() - HISTORY_DAYS * DAY).toISOString()
+    const since = new Date(at.getTime() - HISTORY_DAYS * DAY_MS).toISOString()
     const rows = conversionsOf((await this.store.decisions.decisionsOf(profileId, { since, limit: 1000 })).map(toPast), event, at, catalog)
     if (rows.length === 0) return 0
     const stored = await this.writes.run((tx) => tx.insertOutcomes(rows))
@@ -282,7 +282,7 @@ export class DecideService {
 
   private async pastOf(profileId: string | null, at: Date): Promise<PastDecision[]> {
     if (profileId === null) return []
-    const since = new Date(at.getTime() - HISTORY_DAYS * DAY).toISOString()
+    const since = new Date(at.getTime() - HISTORY_DAYS * DAY_MS).toISOString()
     return (await this.store.decisions.decisionsOf(profileId, { since, limit: 1000 })).map(toPast)
   }
 }

@@ -5,6 +5,7 @@ import { OUTBOUND_CHANNELS, type OfferContent } from './catalog-schema.js'
 import { localTime, ruleInputOf, type CustomerFeatures, type DecisionContext } from './features.js'
 import { historyFacts, type HistoryFacts, type PastDecision } from './history.js'
 import { fromCel, type RuleInput } from './rules.js'
+import { DAY_MS } from '../core/time.js'
 
 /** Why a campaign or an offer was not offered; `detail` says which rule, purpose, cap or window. */
 export type ExclusionReason =
@@ -64,7 +65,6 @@ export interface DecideInputs {
   policy: ConsentPolicy
 }
 
-const DAY = 86_400_000
 
 /**
  * The next best offers for one customer in one context (docs/decide.md): every campaign and offer
@@ -145,7 +145,7 @@ function campaignExclusion(
   }
   const perChannel = inputs.catalog.contactPolicy.perChannel[ctx.channel]
   if (perChannel && !open) {
-    const since = ctx.at.getTime() - perChannel.days * DAY
+    const since = ctx.at.getTime() - perChannel.days * DAY_MS
     const recent = (facts.contactTimes.get(ctx.channel) ?? []).filter((t) => t > since).length
     if (recent >= perChannel.max) return { reason: 'cap_reached', detail: `at most ${perChannel.max} offers by ${ctx.channel} in ${perChannel.days} days (${recent} sent)` }
   }

@@ -5,6 +5,7 @@ import type { Profile } from '../core/profile.js'
 export type { Behaviour } from '../core/behaviour.js'
 import type { DecisionChannel } from './catalog-schema.js'
 import type { RuleInput } from './rules.js'
+import { DAY_MS } from '../core/time.js'
 
 /** Everything a decision knows about a customer; an anonymous visitor has no profile and an empty ledger. */
 export interface CustomerFeatures {
@@ -40,12 +41,11 @@ export function anonymousFeatures(): CustomerFeatures {
   return { profileId: null, traits: {}, value: null, behaviour: NO_BEHAVIOUR, ledger: { records: [], suppressions: [] }, timeZone: null }
 }
 
-const DAY = 86_400_000
 const int = (x: unknown) => BigInt(Math.trunc(typeof x === 'number' && Number.isFinite(x) ? x : 0))
 const num = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x : 0)
 const ints = (counts: Record<string, number>) => new Map(Object.entries(counts).map(([k, n]) => [k, BigInt(n)]))
 /** Days since a time; a very large number when it never happened, so `daysSinceLastOrder > 90` holds for a customer without orders. */
-const daysSince = (at: Date, iso: string | null) => (iso === null ? 1e6 : Math.max(0, (at.getTime() - Date.parse(iso)) / DAY))
+const daysSince = (at: Date, iso: string | null) => (iso === null ? 1e6 : Math.max(0, (at.getTime() - Date.parse(iso)) / DAY_MS))
 
 /** The values a rule sees for this customer in this context (rules.ts, RULE_INPUTS). */
 export function ruleInputOf(f: CustomerFeatures, ctx: DecisionContext): RuleInput {

@@ -1,5 +1,6 @@
 import type { Campaign, Catalog } from './catalog.js'
 import type { DecisionChannel } from './catalog-schema.js'
+import { DAY_MS } from '../core/time.js'
 
 export const OUTCOMES = ['impression', 'click', 'accept', 'reject', 'converted'] as const
 /** What a customer did with an offer; `ignored` is what the response window says when they did nothing. */
@@ -21,7 +22,6 @@ export interface PastDecision {
 /** How an offer of a past decision ended, or that it is still open. */
 export type OfferState = { state: 'open' } | { state: 'positive' | 'reject' | 'ignored'; at: number }
 
-const DAY = 86_400_000
 
 /** An offer's state at `now`: its terminal outcome, `ignored` once its campaign's response window passed without one, else open. */
 export function offerState(d: PastDecision, offerId: string, campaign: Campaign | undefined, now: number): OfferState {
@@ -33,7 +33,7 @@ export function offerState(d: PastDecision, offerId: string, campaign: Campaign 
     if (o.outcome === 'ignored') return { state: 'ignored', at: Date.parse(o.at) }
   }
   if (reject !== null) return { state: 'reject', at: reject }
-  const expires = Date.parse(d.at) + (campaign?.responseWindowDays ?? 7) * DAY
+  const expires = Date.parse(d.at) + (campaign?.responseWindowDays ?? 7) * DAY_MS
   return now >= expires ? { state: 'ignored', at: expires } : { state: 'open' }
 }
 
@@ -73,7 +73,7 @@ export function historyFacts(past: readonly PastDecision[], catalog: Catalog, no
       }
       const days = s.state === 'reject' ? policy.rejectCooldownDays : (campaign?.cooldownDays ?? 14)
       const why = s.state === 'positive' ? 'converted' : s.state
-      const until = s.at + days * DAY
+      const until = s.at + days * DAY_MS
       if ((facts.cooldownUntil.get(o.campaignId)?.until ?? 0) < until) facts.cooldownUntil.set(o.campaignId, { until, why })
       if (s.state === 'ignored') {
         const times = ignoredTimes.get(o.offerId) ?? []
@@ -85,7 +85,7 @@ export function historyFacts(past: readonly PastDecision[], catalog: Catalog, no
   const { times, withinDays, suppressDays } = policy.ignored
   for (const [offerId, at] of ignoredTimes) {
     for (let i = times - 1; i < at.length; i++) {
-      if (at[i]! - at[i - times + 1]! <= withinDays * DAY) facts.suppressedUntil.set(offerId, Math.max(facts.suppressedUntil.get(offerId) ?? 0, at[i]! + suppressDays * DAY))
+      if (at[i]! - at[i - times + 1]! <= withinDays * DAY_MS) facts.suppressedUntil.set(offerId, Math.max(facts.suppressedUntil.get(offerId) ?? 0, at[i]! + suppressDays * DAY_MS))
     }
   }
   if (facts.open && now - Date.parse(facts.open.decision.at) > policy.holdHours * 3_600_000) facts.open = null

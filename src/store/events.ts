@@ -7,6 +7,7 @@ import { eventCounts, storeCounts, type EventCount } from './running-counts.js'
 import type { Database } from './schema.js'
 import type { Behaviour } from '../core/behaviour.js'
 import { EVENT_KEY_SQL, eventKey, type EventKey } from './event-key.js'
+import { DAY_MS } from '../core/time.js'
 
 export type { EventCount } from './running-counts.js'
 export { EVENT_KEY_SQL, eventKey, type EventKey } from './event-key.js'
@@ -123,7 +124,7 @@ export class SqlEventStore implements EventStore {
   }
 
   async behaviourOf(profileId: string, at: Date): Promise<Behaviour> {
-    const since = new Date(at.getTime() - 90 * DAY).toISOString()
+    const since = new Date(at.getTime() - 90 * DAY_MS).toISOString()
     const [recent, orders, lastVisit, lastView] = await Promise.all([
       this.db.selectFrom('events').select(['event', 'ts']).where('profile_id', '=', profileId).where('ts', '>=', since).where('type', '=', 'track').execute(),
       this.db
@@ -142,8 +143,8 @@ export class SqlEventStore implements EventStore {
       const age = now - Date.parse(r.ts)
       if (age < 0) continue
       behaviour.last90d[r.event] = (behaviour.last90d[r.event] ?? 0) + 1
-      if (age <= 30 * DAY) behaviour.last30d[r.event] = (behaviour.last30d[r.event] ?? 0) + 1
-      if (age <= 7 * DAY) behaviour.last7d[r.event] = (behaviour.last7d[r.event] ?? 0) + 1
+      if (age <= 30 * DAY_MS) behaviour.last30d[r.event] = (behaviour.last30d[r.event] ?? 0) + 1
+      if (age <= 7 * DAY_MS) behaviour.last7d[r.event] = (behaviour.last7d[r.event] ?? 0) + 1
     }
     if (lastView) {
       const category = (JSON.parse(lastView.payload) as { properties?: { category?: unknown } }).properties?.category
@@ -158,7 +159,6 @@ export class SqlEventStore implements EventStore {
   }
 }
 
-const DAY = 86_400_000
 
 type QuarantineRow = Omit<Database['quarantine'], 'id'> & { id: number | string }
 

@@ -1,7 +1,6 @@
 import { sql, type Kysely } from 'kysely'
 import type { ComputedValue } from '../core/computed.js'
 import type { Database } from './schema.js'
-import { nextTurn } from './next-turn.js'
 
 /** The value refresh's runs: each run's computed values per profile (CLV, P(alive), cluster, …) and its summary. */
 export interface ValueStore {
@@ -68,7 +67,6 @@ async function putValueRun(db: Kysely<Database>, dialect: 'sqlite' | 'postgres',
   for (const page of values) {
     for (let i = 0; i < page.length; i += SLICE_ROWS) {
       const slice = page.slice(i, i + SLICE_ROWS)
-      await nextTurn()
       const started = performance.now()
       await db
         .insertInto('computed_values')
