@@ -4,7 +4,6 @@ import { AppError } from '../core/errors.js'
 import { parseCatalogText } from '../decide/catalog.js'
 import { lookupKey } from '../identity/lookup-key.js'
 import { printResult, progress } from './output.js'
-import { DECISION_CHANNELS, type DecisionChannel } from '../decide/catalog-schema.js'
 import type { DecideAllReport } from '../decide/decide-all.js'
 import { withRuntime, type CommonFlags } from './runtime.js'
 
@@ -58,7 +57,7 @@ export function decideCommands(program: Command, common: (cmd: Command) => Comma
       await withRuntime(flags, async (runtime) => {
         if (what === 'all') {
           const bar = progress('decide all', { totalKnown: false })
-          const channels = flags.channel === undefined ? undefined : [parseChannel(flags.channel)]
+          const channels = flags.channel === undefined ? undefined : [flags.channel]
           const report = await runtime.decide.decideAll({ ...(channels ? { channels } : {}), n: Number(flags.n ?? 3), onProgress: (done) => bar.update(done, 0, 'profiles') })
           bar.stop()
           printResult(report, Boolean(flags.json), () => formatDecideAll(report))
@@ -83,11 +82,6 @@ export function decideCommands(program: Command, common: (cmd: Command) => Comma
         })
       })
     })
-}
-
-function parseChannel(channel: string): DecisionChannel {
-  if (!(DECISION_CHANNELS as readonly string[]).includes(channel)) throw new AppError('REQUEST_INVALID', `--channel must be one of ${DECISION_CHANNELS.join(', ')}, got "${channel}"`)
-  return channel as DecisionChannel
 }
 
 function formatDecideAll(r: DecideAllReport): string {

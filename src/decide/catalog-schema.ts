@@ -1,9 +1,16 @@
 import { z } from 'zod'
 import { CONSENT_CHANNELS } from '../core/consent.js'
+import { AppError } from '../core/errors.js'
 
 /** The channels a decision is made for: the consent channels, so that each decision asks the gate for its own. */
 export const DECISION_CHANNELS = CONSENT_CHANNELS
 export type DecisionChannel = (typeof DECISION_CHANNELS)[number]
+
+/** A channel as a caller names it, or REQUEST_INVALID naming the allowed ones. */
+export function decisionChannel(raw: string): DecisionChannel {
+  if (!(DECISION_CHANNELS as readonly string[]).includes(raw)) throw new AppError('REQUEST_INVALID', `channel must be one of ${DECISION_CHANNELS.join(', ')}, got "${raw}"`)
+  return raw as DecisionChannel
+}
 
 /** Outbound channels: salestwin sends (decide run); quiet hours apply. The others answer a request. */
 export const OUTBOUND_CHANNELS: readonly DecisionChannel[] = ['email', 'sms', 'push', 'post', 'phone']

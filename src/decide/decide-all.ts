@@ -1,14 +1,14 @@
 import type { ConsentPolicy } from '../consent/rules.js'
 import type { Store } from '../store/store.js'
 import type { Catalog, Offer } from './catalog.js'
-import { DECISION_CHANNELS, type DecisionChannel } from './catalog-schema.js'
+import { DECISION_CHANNELS, decisionChannel, type DecisionChannel } from './catalog-schema.js'
 import { decide, type CampaignUsage } from './engine.js'
 import type { CustomerFeatures } from './features.js'
 import type { PastDecision } from './history.js'
 
 export interface DecideAllOptions {
-  /** One channel, or every channel (default). */
-  channels?: readonly DecisionChannel[]
+  /** Channels as the caller names them (checked), or every channel (default). */
+  channels?: readonly string[]
   /** Offers kept per channel. */
   n?: number
   at: Date
@@ -44,7 +44,7 @@ const PAGE = 500
  */
 export async function decideAll(store: Store, catalog: Catalog, policy: ConsentPolicy, read: ProfileReader, propensity: (o: Offer) => number, opts: DecideAllOptions): Promise<DecideAllReport> {
   const started = Date.now()
-  const channels = [...(opts.channels ?? DECISION_CHANNELS)]
+  const channels = opts.channels ? opts.channels.map(decisionChannel) : [...DECISION_CHANNELS]
   const usage = await store.decisions.campaignUsage(opts.at.toISOString().slice(0, 10))
   const report: DecideAllReport = { profiles: 0, channels, catalogVersion: catalog.version, bestByCampaign: {}, excludedByReason: {}, withoutOffer: 0, seconds: 0 }
   const computedAt = opts.at.toISOString()

@@ -5,7 +5,7 @@ import { AppError } from '../core/errors.js'
 import type { NewQuarantineEntry, Store, StoredEvent } from '../store/store.js'
 import { TxQueue } from '../store/tx-queue.js'
 import { compileCatalog, placementsOf, type Catalog } from './catalog.js'
-import { DECISION_CHANNELS, type DecisionChannel } from './catalog-schema.js'
+import { decisionChannel, type DecisionChannel } from './catalog-schema.js'
 import { decide, type CampaignUsage, type Explanation, type RankedOffer } from './engine.js'
 import { anonymousFeatures, featuresOf, type CustomerFeatures } from './features.js'
 import { OUTCOMES, type PastDecision } from './history.js'
@@ -118,8 +118,7 @@ export class DecideService {
   private async decideOnce(req: DecideRequest): Promise<DecideResponse> {
     const catalog = this.current
     if (!catalog) throw new AppError('CATALOG_INVALID', 'no catalog is applied yet: salestwin catalog apply FILE, or PUT /v1/catalog')
-    const channel = req.channel as DecisionChannel
-    if (!DECISION_CHANNELS.includes(channel)) throw new AppError('REQUEST_INVALID', `channel must be one of ${DECISION_CHANNELS.join(', ')}, got "${req.channel}"`)
+    const channel = decisionChannel(req.channel)
     const placement = req.placement ?? channel
     if (catalog.placements.get(placement)?.channel !== channel) {
       throw new AppError('REQUEST_INVALID', `placement must be one of ${placementsOf(catalog, channel).join(', ')} for channel ${channel}, got "${placement}"`)
