@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -82,11 +82,31 @@ describe('salestwin CLI', () => {
     expect(all).toMatchObject({ channels: ['in_store'], catalogVersion: 2 })
     expect(all.profiles).toBeGreaterThanOrEqual(50)
     expect(all.bestByCampaign['in_store:care'] + all.withoutOffer).toBe(all.profiles)
-    expect((await salestwin(['decide', 'everything', '--db', db])).stderr).toBe('error REQUEST_INVALID: decide takes "all" or no argument, got "everything"\n')
+    expect((await salestwin(['decide', 'everything', '--db', db])).stderr).toBe('error REQUEST_INVALID: decide takes "all", "run" or no argument, got "everything"\n')
     writeFileSync(file, 'campaigns:\n  - { id: care, name: Care, status: active, channels: [fax], audience: "value.clv >", offers: [{ id: care-1, name: Check, value: 5 }] }\n')
     const bad = await salestwin(['catalog', 'apply', file, '--db', db])
     expect(bad.code).toBe(1)
     expect(bad.stderr).toBe('error CATALOG_INVALID: the catalog was refused (1 problem): campaign "care".channels.0: must be one of email, sms, phone, post, push, web, in_store, call_center, got "fax"\n')
+  })
+
+  it('runs an outbound channel into a CSV export with --json, and lists the dead letters', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'st-outbound-'))
+    const file = join(dir, 'catalog.yaml')
+    // No quiet hours: the run must not depend on the hour the suite runs at.
+    writeFileSync(file, 'contactPolicy: { quietHours: { from: 0, to: 0 } }\ncampaigns:\n  - { id: news, name: News, status: active, channels: [email], offers: [{ id: news-1, name: News, value: 5, content: { email: { subject: Hello } } }] }\n')
+    expect((await salestwin(['catalog', 'apply', file, '--db', db])).code).toBe(0)
+    const csv = join(dir, 'run.csv')
+    const report = JSON.parse((await salestwin(['decide', 'run', '--channel', 'email', '--export', csv, '--db', db, '--json'])).stdout)
+    expect(report).toMatchObject({ channel: 'email', destination: 'export', export: csv, failed: 0 })
+    expect(report.due).toBeGreaterThan(0)
+    expect(report.delivered + report.suppressed).toBe(report.due)
+    const lines = readFileSync(csv, 'utf8').trim().split('\n')
+    expect(lines[0]).toBe('decision_id,decided_at,channel,profile_id,user_id,email,phone,name,campaign,offer,offer_name,subject,title,body,script,url,score')
+    expect(lines).toHaveLength(report.delivered + 1)
+    expect(JSON.parse((await salestwin(['destinations', 'failures', '--db', db, '--json'])).stdout)).toEqual({ items: [] })
+    expect((await salestwin(['decide', 'run', '--channel', 'email', '--db', db])).stderr).toBe(
+      'error REQUEST_INVALID: name a destination for email with --destination, or --export FILE; destinations: none is configured (config destinations, docs/decide.md)\n',
+    )
   })
 
   it('fits a value model from a summary CSV with --json: one document with params, standard errors and log-likelihood', async () => {

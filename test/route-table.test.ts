@@ -43,6 +43,9 @@ const EXPECTED: [method: string, url: string, access: string][] = [
   ['GET', '/v1/profiles/:id/decisions', 'agent admin personal'],
   ['GET', '/v1/catalog', 'marketer analyst agent admin'],
   ['PUT', '/v1/catalog', 'marketer admin'],
+  ['GET', '/v1/destinations', 'marketer admin'],
+  ['GET', '/v1/destinations/failures', 'marketer admin'],
+  ['POST', '/v1/destinations/failures/:decisionId/retry', 'admin'],
 ]
 
 describe('route table: every route is guarded as intended', () => {
@@ -68,6 +71,12 @@ describe('route table: every route is guarded as intended', () => {
     doomedKey = (await createApiKey(t.store, { role: 'agent', name: 'to revoke' })).id
     await t.decide.apply(catalog, 'test')
     decisionId = (await t.decide.decide({ profileId, channel: 'call_center' })).decisionId
+    // A dead letter for the retry route to put back.
+    const at = new Date().toISOString()
+    await t.store.write(async (tx) => {
+      await tx.insertDeliveries([{ decisionId, destination: 'esp', channel: 'email', at }])
+      await tx.settleDelivery(decisionId, 'failed', 3, 'HTTP 500', at)
+    })
   })
   afterAll(async () => {
     await t.close()
@@ -90,6 +99,7 @@ describe('route table: every route is guarded as intended', () => {
       .replace('/v1/profiles/:id', `/v1/profiles/${method === 'DELETE' ? doomedProfile : profileId}`)
       .replace('/v1/keys/:id', `/v1/keys/${doomedKey}`)
       .replace('/v1/decisions/:id', `/v1/decisions/${decisionId}`)
+      .replace(':decisionId', decisionId)
     const pixel = `?data=${Buffer.from(JSON.stringify({ userId: 'rt-1', event: 'Pixel Checked' })).toString('base64')}`
     const query = path === '/v1/profiles' ? '?userId=rt-1' : path.endsWith('/may-contact') ? '?purpose=marketing&channel=email' : path.startsWith('/v1/pixel/') ? pixel : ''
     const bodies: Record<string, unknown> = {

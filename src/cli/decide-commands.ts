@@ -6,6 +6,16 @@ import { lookupKey } from '../identity/lookup-key.js'
 import { printResult, progress } from './output.js'
 import type { DecideAllReport } from '../decide/decide-all.js'
 import { withRuntime, type CommonFlags } from './runtime.js'
+import { formatOutbound, outboundRun } from './outbound-command.js'
+import { requeueDeadLetter } from '../destinations/outbox.js'
+
+interface RunFlags {
+  destination?: string
+  export?: string
+  format?: string
+  limit?: number
+  decideOnly?: boolean
+}
 
 /** `salestwin catalog apply|show` and `salestwin decide` (docs/decide.md). */
 export function decideCommands(program: Command, common: (cmd: Command) => Command): void {
@@ -43,18 +53,31 @@ export function decideCommands(program: Command, common: (cmd: Command) => Comma
     })
 
   common(program.command('decide'))
-    .description('the next best offers for one customer on one channel, with the explanation; `decide all`: for every profile')
-    .argument('[all]', '"all": every live profile, every campaign and offer, kept as the profiles\' computed.nextBestOffers')
+    .description('the next best offers for one customer on one channel, with the explanation; `decide all`: for every profile; `decide run`: an outbound run')
+    .argument('[all|run]', '"all": every live profile, every campaign and offer, kept as the profiles\' computed.nextBestOffers; "run": decide for every customer reachable on an outbound --channel and deliver the due offers')
     .option('--profile <id>', 'profile id (else the decision is for an anonymous visitor)')
     .option('--user-id <id>', 'or a userId')
     .option('--email <email>', 'or an email')
     .option('--channel <channel>', 'web, email, call_center, in_store, … (decide all: default every channel)')
     .option('--placement <id>', 'a placement of the channel (default: the channel)')
     .option('-n <n>', 'how many offers (default 1; decide all: 3 per channel)')
+    .option('--destination <id>', 'decide run: the webhook to deliver to (default: the one configured for the channel)')
+    .option('--export <file>', 'decide run: write the deliveries to a file instead (.csv, else JSON Lines)')
+    .option('--format <format>', 'decide run --export: csv or jsonl')
+    .option('--limit <n>', 'decide run: at most this many new decisions', (v) => Number(v))
+    .option('--decide-only', 'decide run: decide and keep the deliveries pending, send nothing')
     .option('--json', 'print one JSON document')
-    .action(async (what: string | undefined, flags: CommonFlags & { profile?: string; userId?: string; email?: string; channel?: string; placement?: string; n?: string }) => {
-      if (what !== undefined && what !== 'all') throw new AppError('REQUEST_INVALID', `decide takes "all" or no argument, got "${what}"`)
+    .action(async (what: string | undefined, flags: CommonFlags & RunFlags & { profile?: string; userId?: string; email?: string; channel?: string; placement?: string; n?: string }) => {
+      if (what !== undefined && what !== 'all' && what !== 'run') throw new AppError('REQUEST_INVALID', `decide takes "all", "run" or no argument, got "${what}"`)
       await withRuntime(flags, async (runtime) => {
+        if (what === 'run') {
+          if (flags.channel === undefined) throw new AppError('REQUEST_INVALID', 'decide run needs --channel (email, sms, push, post or phone)')
+          const bar = progress('decide run', { totalKnown: false })
+          const report = await outboundRun(runtime, { ...flags, channel: flags.channel, onProgress: (phase, done) => bar.update(done, 0, phase === 'decide' ? 'profiles' : 'delivered') })
+          bar.stop()
+          printResult(report, Boolean(flags.json), () => formatOutbound(report))
+          return
+        }
         if (what === 'all') {
           const bar = progress('decide all', { totalKnown: false })
           const channels = flags.channel === undefined ? undefined : [flags.channel]
@@ -80,6 +103,45 @@ export function decideCommands(program: Command, common: (cmd: Command) => Comma
           lines.push(`  excluded: ${[...reasons].map(([r, n]) => `${r} ${n}`).join(', ') || 'none'}`)
           return lines.join('\n')
         })
+      })
+    })
+}
+
+/** `salestwin destinations list|failures|retry`: the outbound webhooks, their deliveries and dead letters. */
+export function destinationCommands(program: Command, common: (cmd: Command) => Command): void {
+  const destinations = program.command('destinations').description('outbound webhooks (config destinations): their deliveries and dead letters')
+  common(destinations.command('list'))
+    .option('--json', 'print one JSON document')
+    .action(async (flags: CommonFlags) => {
+      await withRuntime(flags, async (runtime) => {
+        const counts = await runtime.store.deliveries.counts()
+        const result = { destinations: runtime.destinations.map(({ secret: _s, ...d }) => d), deliveries: counts }
+        printResult(result, Boolean(flags.json), () =>
+          [
+            ...(runtime.destinations.length ? runtime.destinations.map((d) => `${d.id.padEnd(16)} ${d.channels.join(', ').padEnd(16)} ${d.url}`) : ['no destination configured (config destinations, docs/decide.md)']),
+            ...counts.map((c) => `  ${c.destination}: ${c.status} ${c.n}`),
+          ].join('\n'),
+        )
+      })
+    })
+  common(destinations.command('failures'))
+    .option('--limit <n>', 'how many (default 50)', (v) => Number(v))
+    .option('--json', 'print one JSON document')
+    .action(async (flags: CommonFlags & { limit?: number }) => {
+      await withRuntime(flags, async (runtime) => {
+        const items = await runtime.store.deliveries.failures(flags.limit ?? 50)
+        printResult({ items }, Boolean(flags.json), () =>
+          items.length ? items.map((f) => `${f.decisionId}  ${f.destination}/${f.channel}  ${f.attempts} attempts, ${f.updatedAt}: ${f.lastError}`).join('\n') : 'no dead letters',
+        )
+      })
+    })
+  common(destinations.command('retry'))
+    .argument('<decisionId>', 'a dead letter to put back into the outbox; the next decide run sends it (consent is checked again)')
+    .option('--json', 'print one JSON document')
+    .action(async (decisionId: string, flags: CommonFlags) => {
+      await withRuntime(flags, async (runtime) => {
+        const delivery = await requeueDeadLetter(runtime.store, decisionId)
+        printResult({ decisionId, status: 'pending', destination: delivery.destination }, Boolean(flags.json), () => `${decisionId} is pending again for ${delivery.destination}`)
       })
     })
 }

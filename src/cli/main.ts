@@ -11,7 +11,7 @@ import { formatAttribution } from './format-attribution.js'
 import { configFrom, withRuntime } from './runtime.js'
 import { serveCommand } from './serve-command.js'
 import { accessCommands } from './access-commands.js'
-import { decideCommands } from './decide-commands.js'
+import { decideCommands, destinationCommands } from './decide-commands.js'
 import { valueFitCommand, valueFitFromStore, valuePredictCommand, valueReportCommand } from './value-command.js'
 import { MODELS } from '../value/predict.js'
 import { timeParam } from '../core/time.js'
@@ -99,6 +99,7 @@ export async function main(argv: string[]): Promise<void> {
 
   accessCommands(program, common)
   decideCommands(program, common)
+  destinationCommands(program, common)
 
   common(program.command('refresh'))
     .description('refit the value models, recompute attribution and the consent figures, and keep them for the API (what the server does every valueRefreshMinutes)')

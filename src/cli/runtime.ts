@@ -5,6 +5,7 @@ import { policyOf } from '../consent/rules.js'
 import { openStore } from '../store/open-store.js'
 import type { Store } from '../store/store.js'
 import { DecideService } from '../decide/decide-service.js'
+import type { WebhookDestination } from '../destinations/webhook.js'
 
 export interface Runtime {
   config: Config
@@ -12,6 +13,8 @@ export interface Runtime {
   collector: Collector
   consent: ConsentService
   decide: DecideService
+  /** The outbound webhooks of the config (`destinations`). */
+  destinations: WebhookDestination[]
   close(): Promise<void>
 }
 
@@ -40,6 +43,7 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     collector,
     consent,
     decide,
+    destinations: Object.entries(config.destinations).map(([id, d]) => ({ id, ...d })),
     async close() {
       await collector.flush()
       await collector.listenersIdle()

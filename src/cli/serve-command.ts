@@ -7,6 +7,7 @@ import { ensureDemoCatalog } from './demo-catalog.js'
 import { buildApp } from '../server/app.js'
 import { channelRulesWith } from '../journey/channel.js'
 import { openRuntime } from './runtime.js'
+import { formatOutbound, outboundRun } from './outbound-command.js'
 import { ensureAdminKey } from '../server/access/keys.js'
 import { runRefreshInWorker } from '../refresh/run-in-worker.js'
 import { describeRefresh, refreshAll } from '../refresh/refresh-all.js'
@@ -25,6 +26,7 @@ export async function serveCommand(config: Config): Promise<void> {
     corsOrigins: config.corsOrigins,
     prettyLogs: process.stdout.isTTY === true,
     maxAckDelayMs: config.maxAckDelayMs,
+    destinations: runtime.destinations,
   })
   const created = await ensureSources(runtime.store, DEMO_SOURCES)
   const admin = await ensureAdminKey(runtime.store)
@@ -47,6 +49,18 @@ export async function serveCommand(config: Config): Promise<void> {
       )
       .finally(() => (refreshing = null)))
   if (config.valueRefreshMinutes > 0) setInterval(() => void refresh(), config.valueRefreshMinutes * 60_000).unref()
+
+  // Outbound runs: every channel of every configured destination, one run at a time (docs/decide.md).
+  let sending: Promise<void> | null = null
+  const outbound = () =>
+    (sending ??= (async () => {
+      for (const dest of runtime.destinations) {
+        for (const channel of dest.channels) app.log.info(formatOutbound(await outboundRun(runtime, { channel, destination: dest.id })))
+      }
+    })()
+      .catch((err: unknown) => app.log.warn({ err }, `outbound run failed: ${(err as Error).message}`))
+      .finally(() => (sending = null)))
+  if (config.outboundMinutes > 0 && runtime.destinations.length > 0) setInterval(() => void outbound(), config.outboundMinutes * 60_000).unref()
 
   if (config.demo && isEmpty) {
     const catalog = await ensureDemoCatalog(runtime.decide)

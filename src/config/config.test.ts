@@ -36,6 +36,16 @@ describe('loadConfig', () => {
     )
   })
 
+  it('takes outbound destinations as JSON with defaults, and names what is wrong with one without showing it', () => {
+    const esp = { url: 'https://esp.example.com/hook', channels: ['email'], secret: 'a-secret-of-16-chars' }
+    expect(loadConfig({ env: { SALESTWIN_DESTINATIONS: JSON.stringify({ esp }) }, file: writeConfig({}) }).destinations).toEqual({
+      esp: { ...esp, timeoutMs: 5000, maxAttempts: 5, backoffMs: 1000, concurrency: 4 },
+    })
+    expect(() => loadConfig({ file: writeConfig({ destinations: { esp: { ...esp, channels: ['web'], secret: 'short' } } }) })).toThrow(
+      'invalid configuration: destinations (SALESTWIN_DESTINATIONS) must be outbound channels: email, sms, push, post, phone, got (secret); destinations (SALESTWIN_DESTINATIONS) must have a secret of at least 16 characters, got (secret)',
+    )
+  })
+
   it('says which config file is broken', () => {
     const dir = mkdtempSync(join(tmpdir(), 'st-config-'))
     const file = join(dir, 'bad.json')

@@ -2,7 +2,7 @@ import { readFileSync, existsSync } from 'node:fs'
 import { z } from 'zod'
 import { AppError } from '../core/errors.js'
 import { CHANNEL_NAMES } from '../core/channels.js'
-import { CONSENT_CHANNELS, DEFAULT_RULES, JURISDICTIONS } from '../core/consent.js'
+import { CONSENT_CHANNELS, DEFAULT_RULES, JURISDICTIONS, OUTBOUND_CHANNELS } from '../core/consent.js'
 
 export type { StoreConfigLike as StoreConfig } from '../core/store-config.js'
 import type { StoreConfigLike as StoreConfig } from '../core/store-config.js'
@@ -61,6 +61,17 @@ export const CONFIG_KEYS: Record<string, KeyDoc> = {
   maxQueuedEvents: {
     env: 'SALESTWIN_MAX_QUEUED_EVENTS',
     description: 'Events waiting for the store beyond which collection answers 429 with Retry-After.',
+    isSecret: false,
+  },
+  destinations: {
+    env: 'SALESTWIN_DESTINATIONS',
+    description:
+      'Webhooks that outbound runs deliver decisions to, as JSON: { "id": { "url": "https://…", "channels": ["email"], "secret": "≥16 chars", "timeoutMs": 5000, "maxAttempts": 5, "backoffMs": 1000, "concurrency": 4 } } (docs/decide.md).',
+    isSecret: true,
+  },
+  outboundMinutes: {
+    env: 'SALESTWIN_OUTBOUND_MINUTES',
+    description: 'How often the server runs the outbound channels of the configured destinations (decide run; 0: never).',
     isSecret: false,
   },
   valueRefreshMinutes: {
@@ -157,6 +168,23 @@ const ConfigSchema = z.object({
     .default({ crm_id: 'crm', loyalty_card: 'loyalty' }),
   defaultCurrency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code').default('EUR'),
   maxQueuedEvents: z.coerce.number().int().min(100).default(200_000),
+  destinations: jsonObject
+    .pipe(
+      z.record(
+        z.string().regex(/^[a-z][a-z0-9_-]{0,40}$/, 'must have ids of lower-case letters, digits, - and _'),
+        z.strictObject({
+          url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+          channels: z.array(z.enum(OUTBOUND_CHANNELS, { error: `must be outbound channels: ${OUTBOUND_CHANNELS.join(', ')}` })).min(1),
+          secret: z.string().min(16, 'must have a secret of at least 16 characters'),
+          timeoutMs: z.number().int().min(100).max(120_000).default(5000),
+          maxAttempts: z.number().int().min(1).max(20).default(5),
+          backoffMs: z.number().int().min(0).max(60_000).default(1000),
+          concurrency: z.number().int().min(1).max(64).default(4),
+        }),
+      ),
+    )
+    .default({}),
+  outboundMinutes: z.coerce.number().min(0).default(15),
   valueRefreshMinutes: z.coerce.number().min(0).default(60),
   refreshInWorker: boolish.default(true),
   discountRate: z.coerce.number().min(0).max(1).default(0.1),

@@ -11,6 +11,8 @@ export const CONSENT_PURPOSES = ['marketing', 'personalization', 'profiling', 'a
 /** The ways salestwin reaches a person. `all` in a consent change means every one of them. */
 export const CONSENT_CHANNELS = ['email', 'sms', 'phone', 'post', 'push', 'web', 'in_store', 'call_center'] as const
 export type ConsentChannel = (typeof CONSENT_CHANNELS)[number]
+/** Outbound channels: salestwin sends (decide run); quiet hours apply. The others answer a request. */
+export const OUTBOUND_CHANNELS = ['email', 'sms', 'push', 'post', 'phone'] as const satisfies readonly ConsentChannel[]
 
 export const CONSENT_STATES = ['opt_in', 'opt_out', 'unknown'] as const
 export type ConsentState = (typeof CONSENT_STATES)[number]

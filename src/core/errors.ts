@@ -22,6 +22,8 @@ export type ErrorCode =
   | 'CATALOG_INVALID'
   | 'DECISION_NOT_FOUND'
   | 'OUTCOME_CONFLICT'
+  | 'DELIVERY_NOT_FOUND'
+  | 'DELIVERY_CONFLICT'
   | 'INTERNAL'
 
 export const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -47,6 +49,8 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   CATALOG_INVALID: 400,
   DECISION_NOT_FOUND: 404,
   OUTCOME_CONFLICT: 409,
+  DELIVERY_NOT_FOUND: 404,
+  DELIVERY_CONFLICT: 409,
   INTERNAL: 500,
 }
 

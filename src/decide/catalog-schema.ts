@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { CONSENT_CHANNELS } from '../core/consent.js'
+import { CONSENT_CHANNELS, OUTBOUND_CHANNELS as OUTBOUND } from '../core/consent.js'
 import { AppError } from '../core/errors.js'
 
 /** The channels a decision is made for: the consent channels, so that each decision asks the gate for its own. */
@@ -12,8 +12,7 @@ export function decisionChannel(raw: string): DecisionChannel {
   return raw as DecisionChannel
 }
 
-/** Outbound channels: salestwin sends (decide run); quiet hours apply. The others answer a request. */
-export const OUTBOUND_CHANNELS: readonly DecisionChannel[] = ['email', 'sms', 'push', 'post', 'phone']
+export const OUTBOUND_CHANNELS: readonly DecisionChannel[] = OUTBOUND
 
 export const CAMPAIGN_STATUSES = ['draft', 'active', 'paused', 'ended'] as const
 

@@ -8,7 +8,7 @@ import { compileCatalog, placementsOf, type Catalog } from './catalog.js'
 import { decisionChannel, type DecisionChannel } from './catalog-schema.js'
 import { decide, type CampaignUsage, type Explanation, type RankedOffer } from './engine.js'
 import { anonymousFeatures, featuresOf, type CustomerFeatures } from './features.js'
-import { OUTCOMES, type PastDecision } from './history.js'
+import { OUTCOMES, reachedOn, type PastDecision } from './history.js'
 import { conversionsOf, goalEvents, outcomeOfEvent } from './outcome-events.js'
 import { toPast, unavailableUnlessApp } from './stored-decisions.js'
 import { BetaPropensity, type Propensity } from './propensity.js'
@@ -112,10 +112,19 @@ export class DecideService {
    * caps and its outcomes depend on that (docs/decide.md).
    */
   async decide(req: DecideRequest): Promise<DecideResponse> {
-    return unavailableUnlessApp(() => this.decideOnce(req))
+    return unavailableUnlessApp(async () => (await this.decideOnce(req))!)
   }
 
-  private async decideOnce(req: DecideRequest): Promise<DecideResponse> {
+  /**
+   * An outbound decision (docs/decide.md, "Outbound"): decides for the profile on the channel and,
+   * when an offer is due — one passed, and the customer has not had it on this channel yet — stores
+   * the decision and its pending delivery to the destination in one write. Null when nothing is due.
+   */
+  async decideToDeliver(profileId: string, channel: string, destination: string): Promise<DecideResponse | null> {
+    return unavailableUnlessApp(() => this.decideOnce({ profileId, channel }, destination))
+  }
+
+  private async decideOnce(req: DecideRequest, deliverTo?: string): Promise<DecideResponse | null> {
     const catalog = this.current
     if (!catalog) throw new AppError('CATALOG_INVALID', 'no catalog is applied yet: salestwin catalog apply FILE, or PUT /v1/catalog')
     const channel = decisionChannel(req.channel)
@@ -143,6 +152,7 @@ export class DecideService {
       })
       const id = `dec_${randomUUID()}`
       const continues = result.explanation.continues
+      if (deliverTo !== undefined && (result.offers.length === 0 || (continues !== null && reachedOn(past, continues, channel)))) return null
       const stored = await this.writes.run(async (tx) => {
         const taken: string[] = []
         if (continues === null) {
@@ -158,6 +168,7 @@ export class DecideService {
           }
         }
         await tx.insertDecisions([{ id, profileId, at: at.toISOString(), channel, placement, catalogVersion: catalog.version, continues, offers: result.offers, explanation: result.explanation }])
+        if (deliverTo !== undefined) await tx.insertDeliveries([{ decisionId: id, destination: deliverTo, channel, at: at.toISOString() }])
         return true
       })
       if (!stored) continue

@@ -139,7 +139,7 @@ function campaignExclusion(
   if (!open && c.caps.perCustomer !== undefined && contacts >= c.caps.perCustomer) return { reason: 'cap_reached', detail: `per-customer cap ${c.caps.perCustomer} reached (${contacts} contacts)` }
   const cooling = facts.cooldownUntil.get(c.id)
   if (cooling && cooling.until > ctx.at.getTime()) return { reason: 'cooldown', detail: `after ${cooling.why === 'reject' ? 'a reject' : cooling.why === 'ignored' ? 'an ignored offer' : 'a conversion'}, until ${new Date(cooling.until).toISOString()}` }
-  for (const purpose of purposesOf(c, inputs.features)) {
+  for (const purpose of consentPurposes(c.purpose, inputs.features.profileId !== null)) {
     const verdict = consentOf(purpose)
     if (!verdict.allowed) return { reason: 'no_consent', detail: `${purpose} by ${ctx.channel}: ${verdict.reason}` }
   }
@@ -209,9 +209,9 @@ function pick(ranked: RankedOffer[], n: number, manyPerCampaign: boolean): Ranke
   return chosen
 }
 
-/** Consent the campaign needs: its purpose on the channel, and personalization when the decision uses a known profile's data. */
-function purposesOf(c: Campaign, f: CustomerFeatures): string[] {
-  return f.profileId !== null && c.purpose !== 'personalization' ? [c.purpose, 'personalization'] : [c.purpose]
+/** Consent a campaign of this purpose needs: the purpose on the channel, and personalization when the decision uses a known profile's data. */
+export function consentPurposes(purpose: string, knownProfile: boolean): string[] {
+  return knownProfile && purpose !== 'personalization' ? [purpose, 'personalization'] : [purpose]
 }
 
 function outsideWindow(w: { from?: string | undefined; to?: string | undefined } | undefined, at: string): string | null {

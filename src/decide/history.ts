@@ -91,3 +91,21 @@ export function historyFacts(past: readonly PastDecision[], catalog: Catalog, no
   if (facts.open && now - Date.parse(facts.open.decision.at) > policy.holdHours * 3_600_000) facts.open = null
   return facts
 }
+
+/**
+ * Whether the offer of a decision already reached the customer on a channel: the decision, the ones
+ * it continues and those that continue any of them (one offer across channels), on that channel.
+ * An outbound run does not send an offer again that the customer got there.
+ */
+export function reachedOn(past: readonly PastDecision[], decisionId: string, channel: DecisionChannel): boolean {
+  const linked = new Set([decisionId])
+  for (let grew = true; grew; ) {
+    grew = false
+    for (const d of past) {
+      if (d.continues === null || linked.has(d.id) === linked.has(d.continues)) continue
+      linked.add(d.id).add(d.continues)
+      grew = true
+    }
+  }
+  return past.some((d) => linked.has(d.id) && d.channel === channel)
+}

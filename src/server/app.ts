@@ -19,6 +19,8 @@ import { profileRoutes } from './routes/profiles.js'
 import { valueRoutes } from './routes/value.js'
 import { attributionRoutes } from './routes/attribution.js'
 import { decideRoutes } from './routes/decide.js'
+import { destinationRoutes } from './routes/destinations.js'
+import type { WebhookDestination } from '../destinations/webhook.js'
 
 /** Segment's limit on one request. */
 export const MAX_BODY_BYTES = 500 * 1024
@@ -37,6 +39,8 @@ export interface AppDeps {
   prettyLogs?: boolean
   /** Origins other than the collection API's callers that may call the API from a browser (docs/config.md). */
   corsOrigins?: readonly string[]
+  /** The outbound webhooks (config destinations), listed by GET /v1/destinations. */
+  destinations?: readonly WebhookDestination[]
 }
 
 declare module 'fastify' {
@@ -96,5 +100,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   valueRoutes(app, { store: deps.store })
   attributionRoutes(app, { store: deps.store, ...(deps.channelRules ? { rules: deps.channelRules } : {}) })
   decideRoutes(app, { store: deps.store, decide: deps.decide, audit, defaultCountry: deps.defaultCountry })
+  destinationRoutes(app, { store: deps.store, destinations: deps.destinations ?? [], audit })
   return app
 }

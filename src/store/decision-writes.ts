@@ -21,6 +21,16 @@ export interface OutcomeRow {
   source: string
 }
 
+/** A decision to deliver to an outbound destination (the outbox); its decision id is the idempotency key. */
+export interface DeliveryRow {
+  decisionId: string
+  destination: string
+  channel: string
+  at: string
+}
+
+export type DeliveryStatus = 'pending' | 'sending' | 'delivered' | 'failed' | 'suppressed'
+
 /** The decisioning writes of the single writer (decide/), the same SQL in both dialects. */
 export interface DecisionWrites {
   insertDecisions(rows: DecisionRow[]): Promise<void>
@@ -34,6 +44,17 @@ export interface DecisionWrites {
   reserveCampaign(campaignId: string, day: string, caps: { total?: number | undefined; perDay?: number | undefined }): Promise<boolean>
   /** Gives a reservation back (the decision that took it was not made). */
   releaseCampaign(campaignId: string, day: string): Promise<void>
+  /** Puts decisions into the outbox as `pending`. */
+  insertDeliveries(rows: DeliveryRow[]): Promise<void>
+  /**
+   * Takes a delivery for sending: only a pending one, or one left `sending` before `staleBefore` (its
+   * sender died); false when another sender has it. So no two senders, on any node, send it at once.
+   */
+  claimDelivery(decisionId: string, at: string, staleBefore: string): Promise<boolean>
+  /** Ends or records an attempt of a claimed delivery: its new status, attempts so far and last error. */
+  settleDelivery(decisionId: string, status: DeliveryStatus, attempts: number, lastError: string | null, at: string): Promise<void>
+  /** Puts a failed delivery back into the outbox (a retry of a dead letter); false when it is not failed. */
+  requeueDelivery(decisionId: string, at: string): Promise<boolean>
 }
 
 /** Runs one statement (`?` placeholders, bound in the order of `params`) and says how many rows it changed. */
@@ -83,6 +104,27 @@ export function decisionWrites(exec: Exec): DecisionWrites {
     async releaseCampaign(campaignId, day) {
       await giveBack(campaignId, TOTAL)
       await giveBack(campaignId, day)
+    },
+    async insertDeliveries(rows) {
+      for (const r of rows) {
+        await exec("INSERT INTO deliveries (decision_id, destination, channel, status, attempts, last_error, created_at, updated_at) VALUES (?, ?, ?, 'pending', 0, NULL, ?, ?)", [
+          r.decisionId,
+          r.destination,
+          r.channel,
+          r.at,
+          r.at,
+        ])
+      }
+    },
+    async claimDelivery(decisionId, at, staleBefore) {
+      const sql = "UPDATE deliveries SET status = 'sending', updated_at = ? WHERE decision_id = ? AND (status = 'pending' OR (status = 'sending' AND updated_at < ?))"
+      return (await exec(sql, [at, decisionId, staleBefore])) === 1
+    },
+    async settleDelivery(decisionId, status, attempts, lastError, at) {
+      await exec('UPDATE deliveries SET status = ?, attempts = ?, last_error = ?, updated_at = ? WHERE decision_id = ?', [status, attempts, lastError, at, decisionId])
+    },
+    async requeueDelivery(decisionId, at) {
+      return (await exec("UPDATE deliveries SET status = 'pending', attempts = 0, updated_at = ? WHERE decision_id = ? AND status = 'failed'", [at, decisionId])) === 1
     },
   }
 }

@@ -5,6 +5,7 @@ import { journeyColumns } from './migrations/0010-journey-columns.js'
 import { valueRunVersions } from './migrations/0011-value-run-versions.js'
 import { aggregates } from './migrations/0012-aggregates.js'
 import { decisions } from './migrations/0013-decisions.js'
+import { deliveries } from './migrations/0015-deliveries.js'
 import { nextBestOffers } from './migrations/0014-next-best-offers.js'
 
 /** Migrations run in name order at every start; each runs once. Both dialects share them. */
@@ -273,6 +274,7 @@ function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
   '0012_aggregates': aggregates,
   '0013_decisions': decisions,
   '0014_next_best_offers': nextBestOffers,
+  '0015_deliveries': deliveries,
   }
 }
 

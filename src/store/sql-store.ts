@@ -9,6 +9,7 @@ import type { Database } from './schema.js'
 import type { Store, WriteTx } from './store.js'
 import { SqlValueStore } from './value-runs.js'
 import { SqlDecisionStore } from './decisions.js'
+import { SqlDeliveryStore } from './deliveries.js'
 
 /** The dialect's write side (`sqlite/sqlite-writer.ts`, `postgres/postgres-writer.ts`). */
 export interface Writer {
@@ -34,6 +35,7 @@ export class SqlStore implements Store {
   readonly results: SqlResultStore
   readonly journeys: SqlJourneyStore
   readonly decisions: SqlDecisionStore
+  readonly deliveries: SqlDeliveryStore
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -48,6 +50,7 @@ export class SqlStore implements Store {
     this.results = new SqlResultStore(db)
     this.journeys = new SqlJourneyStore(db)
     this.decisions = new SqlDecisionStore(db)
+    this.deliveries = new SqlDeliveryStore(db)
   }
 
   async close(): Promise<void> {

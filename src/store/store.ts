@@ -10,6 +10,7 @@ import type { ResultStore } from './results.js'
 import type { ValueStore } from './value-runs.js'
 import type { DecisionStore } from './decisions.js'
 import type { DecisionWrites } from './decision-writes.js'
+import type { DeliveryStore } from './deliveries.js'
 
 export type { AccessStore, ApiKeyRow, AuditEntry, NewAuditEntry, Source } from './access.js'
 export type { ConsentDecisionRow, ConsentStore, NewConsentRow } from './consent.js'
@@ -22,6 +23,7 @@ export type { ResultStore } from './results.js'
 export type { ValueStore } from './value-runs.js'
 export type { CatalogVersion, DecisionRow, DecisionStore, OutcomeRow, StoredDecision } from './decisions.js'
 export type { DecisionWrites } from './decision-writes.js'
+export type { Delivery, DeliveryRow, DeliveryStatus, DeliveryStore } from './deliveries.js'
 export type { JourneyEventRow } from '../core/journey-event.js'
 export type { ComputedValue, OrderRow } from '../core/computed.js'
 
@@ -89,6 +91,7 @@ export interface Store {
   readonly results: ResultStore
   readonly journeys: JourneyStore
   readonly decisions: DecisionStore
+  readonly deliveries: DeliveryStore
   close(): Promise<void>
   /** Runs `fn` in one transaction; a resolved promise means the writes are durable. */
   write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T>

@@ -113,22 +113,15 @@ function numbered(text: string): string {
   return text.replace(/\?/g, () => `$${++n}`)
 }
 
+// The decisioning writes are the same SQL in both dialects (decision-writes.ts): mixed in.
+interface PostgresWriteTx extends DecisionWrites {}
 class PostgresWriteTx implements WriteTx {
   /** The tables an erasure in this transaction deleted rows from: VACUUMed after the commit. */
   readonly erasedFrom = new Set<string>()
 
-  private readonly decide: DecisionWrites
-  readonly insertDecisions: DecisionWrites['insertDecisions']
-  readonly insertOutcomes: DecisionWrites['insertOutcomes']
-  readonly reserveCampaign: DecisionWrites['reserveCampaign']
-  readonly releaseCampaign: DecisionWrites['releaseCampaign']
 
   constructor(private readonly c: PoolClient) {
-    this.decide = decisionWrites(async (text, params) => (await c.query(numbered(text), params)).rowCount ?? 0)
-    this.insertDecisions = this.decide.insertDecisions
-    this.insertOutcomes = this.decide.insertOutcomes
-    this.reserveCampaign = this.decide.reserveCampaign
-    this.releaseCampaign = this.decide.releaseCampaign
+    Object.assign(this, decisionWrites(async (text, params) => (await c.query(numbered(text), params)).rowCount ?? 0))
   }
 
   async existingEvents(keys: EventKey[]): Promise<Set<string>> {

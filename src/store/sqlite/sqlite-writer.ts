@@ -92,25 +92,18 @@ export class SqliteWriter {
   }
 }
 
+// The decisioning writes are the same SQL in both dialects (decision-writes.ts): mixed in.
+interface SqliteWriteTx extends DecisionWrites {}
 class SqliteWriteTx implements WriteTx {
   private readonly s: Record<string, Statement>
-  private readonly decide: DecisionWrites
-  readonly insertDecisions: DecisionWrites['insertDecisions']
-  readonly insertOutcomes: DecisionWrites['insertOutcomes']
-  readonly reserveCampaign: DecisionWrites['reserveCampaign']
-  readonly releaseCampaign: DecisionWrites['releaseCampaign']
 
   constructor(db: SqliteDatabase) {
     const prepared = new Map<string, Statement>()
-    this.decide = decisionWrites(async (text, params) => {
+    Object.assign(this, decisionWrites(async (text, params) => {
       let statement = prepared.get(text)
       if (!statement) prepared.set(text, (statement = db.prepare(text)))
       return statement.run(...params).changes
-    })
-    this.insertDecisions = this.decide.insertDecisions
-    this.insertOutcomes = this.decide.insertOutcomes
-    this.reserveCampaign = this.decide.reserveCampaign
-    this.releaseCampaign = this.decide.releaseCampaign
+    }))
     const inJson = (column: string) => `${column} IN (SELECT value FROM json_each(?))`
     this.s = {
       existing: db
