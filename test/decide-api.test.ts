@@ -122,6 +122,25 @@ describe('decisions over the API', () => {
     expect((await decide({ userId: 'ann', channel: 'call_center' })).json().offers.map((o: { offer: string }) => o.offer)).toEqual(['care-check'])
   })
 
+  it('decides on a changed profile at once: the commit forgets its kept features before its 2xx', async () => {
+    const id = await goldCustomer()
+    expect((await decide({ profileId: id, channel: 'web' })).json().offers[0].offer).toBe('gold-upgrade')
+    expect(t.decide.view.has(id)).toBe(true)
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/batch',
+      headers: { authorization: t.basic, 'content-type': 'application/json' },
+      payload: JSON.stringify({ batch: [{ type: 'identify', userId: 'ann', messageId: 'm-ann-2', timestamp: '2026-06-02T09:00:00Z', traits: { plan: 'basic' } }] }),
+    })
+    expect(res.json().stored).toBe(1)
+    // Same moment, no time to live passed: only the invalidation can tell the engine the plan changed.
+    const after = (await decide({ profileId: id, channel: 'call_center' })).json()
+    expect(after.explanation.excluded).toContainEqual({ campaign: 'gold', reason: 'not_in_audience', detail: 'audience traitOr(traits, "plan", "") == "gold" is false' })
+    const erased = await t.app.inject({ method: 'DELETE', url: `/v1/profiles/${id}`, headers: t.as.admin })
+    expect(erased.statusCode).toBe(200)
+    expect(t.decide.view.has(id)).toBe(false)
+  })
+
   it('answers an unknown profile with an anonymous decision, and names the allowed channels and placements', async () => {
     const anonymous = await decide({ profileId: 'prof_unknown', channel: 'call_center' })
     expect(anonymous.statusCode).toBe(200)

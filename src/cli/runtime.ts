@@ -31,7 +31,7 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     maxAckDelayMs: config.maxAckDelayMs,
   })
   const consent = new ConsentService(store, policy)
-  const decide = await new DecideService(store, consent, policy).load()
+  const decide = await new DecideService(store, consent, policy, undefined, { viewProfiles: config.decideViewProfiles, viewTtlMs: config.decideViewSeconds * 1000 }).load()
   // Outcomes and goals (conversions) read off the events as they are stored (docs/decide.md).
   collector.onStored(
     async (stored) => void (await decide.observe(stored)),

@@ -69,6 +69,16 @@ export const CONFIG_KEYS: Record<string, KeyDoc> = {
       'Webhooks that outbound runs deliver decisions to, as JSON: { "id": { "url": "https://…", "channels": ["email"], "secret": "≥16 chars", "timeoutMs": 5000, "maxAttempts": 5, "backoffMs": 1000, "concurrency": 4 } } (docs/decide.md).',
     isSecret: true,
   },
+  decideViewProfiles: {
+    env: 'SALESTWIN_DECIDE_VIEW_PROFILES',
+    description: "Profiles whose features the decision path keeps in memory (the feature view, least recently used dropped first); a few KB each.",
+    isSecret: false,
+  },
+  decideViewSeconds: {
+    env: 'SALESTWIN_DECIDE_VIEW_SECONDS',
+    description: "How long the feature view uses a kept profile before reading it again: the bound on staleness for changes this server's write path does not see (other nodes' events, the value refresh). Consent and contact history are read at every decision.",
+    isSecret: false,
+  },
   outboundMinutes: {
     env: 'SALESTWIN_OUTBOUND_MINUTES',
     description: 'How often the server runs the outbound channels of the configured destinations (decide run; 0: never).',
@@ -184,6 +194,8 @@ const ConfigSchema = z.object({
       ),
     )
     .default({}),
+  decideViewProfiles: z.coerce.number().int().min(0).default(50_000),
+  decideViewSeconds: z.coerce.number().min(0).default(60),
   outboundMinutes: z.coerce.number().min(0).default(15),
   valueRefreshMinutes: z.coerce.number().min(0).default(60),
   refreshInWorker: boolish.default(true),

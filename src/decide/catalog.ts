@@ -23,6 +23,8 @@ export interface Catalog {
   offers: Map<string, Offer>
   placements: Map<string, PlacementSpec>
   contactPolicy: CatalogSpec['contactPolicy']
+  /** How many rules the catalog has: each compiled rule's `index` is below it (the feature view's rule memo is sized by it). */
+  rules: number
 }
 
 /** Every channel has a placement named after it: a request without one gets that. */
@@ -54,10 +56,14 @@ export function compileCatalog(input: unknown, opts: { version: number; purposes
   }
   const spec = parsed.data
   const problems: string[] = []
+  let rules = 0
   const rule = (where: string, source: string | undefined, type: RuleResultType): CompiledRule | null => {
     if (source === undefined) return null
-    const compiled = compileRule(source, type)
-    if (!isProblem(compiled)) return compiled
+    const compiled = compileRule(source, type, rules)
+    if (!isProblem(compiled)) {
+      rules++
+      return compiled
+    }
     problems.push(`${where}: ${describeProblem(compiled)}, in ${JSON.stringify(source)}`)
     return null
   }
@@ -88,7 +94,7 @@ export function compileCatalog(input: unknown, opts: { version: number; purposes
     placements.set(p.id, p)
   }
   if (problems.length > 0) throw catalogInvalid(problems)
-  return { version: opts.version, spec, campaigns, offers, placements, contactPolicy: spec.contactPolicy }
+  return { version: opts.version, spec, campaigns, offers, placements, contactPolicy: spec.contactPolicy, rules }
 }
 
 /** The placements a channel offers, for the error that names the allowed ones. */

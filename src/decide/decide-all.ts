@@ -3,7 +3,7 @@ import type { Store } from '../store/store.js'
 import type { Catalog, Offer } from './catalog.js'
 import { DECISION_CHANNELS, decisionChannel, type DecisionChannel } from './catalog-schema.js'
 import { decide, type CampaignUsage } from './engine.js'
-import type { CustomerFeatures } from './features.js'
+import { RuleMemo, type CustomerFeatures } from './features.js'
 import type { PastDecision } from './history.js'
 
 export interface DecideAllOptions {
@@ -54,7 +54,9 @@ export async function decideAll(store: Store, catalog: Catalog, policy: ConsentP
     if (ids.length === 0) break
     const rows = []
     for (const profileId of ids) {
-      const [features, past] = await Promise.all([read.features(profileId, opts.at), read.past(profileId, opts.at)])
+      const [fresh, past] = await Promise.all([read.features(profileId, opts.at), read.past(profileId, opts.at)])
+      // One rule memo per profile: its profile-only rules are evaluated once for all its channels.
+      const features = { ...fresh, memo: new RuleMemo(catalog.version, catalog.rules) }
       const byChannel: Record<string, { campaign: string; offer: string; score: number }[]> = {}
       let any = false
       for (const channel of channels) {

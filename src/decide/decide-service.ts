@@ -13,6 +13,7 @@ import { conversionsOf, goalEvents, outcomeOfEvent } from './outcome-events.js'
 import { toPast, unavailableUnlessApp } from './stored-decisions.js'
 import { BetaPropensity, type Propensity } from './propensity.js'
 import { decideAll, type DecideAllOptions, type DecideAllReport } from './decide-all.js'
+import { FeatureView } from './feature-view.js'
 import { DAY_MS } from '../core/time.js'
 
 export interface DecideRequest {
@@ -48,6 +49,8 @@ export interface OutcomeRequest {
   at?: Date
 }
 
+const EMPTY_LEDGER = { records: [], suppressions: [] }
+
 /** How far back a customer's decisions count for caps, cool-downs and suppression. */
 const HISTORY_DAYS = 180
 
@@ -62,14 +65,22 @@ export class DecideService {
   private learned: Promise<{ propensity: Propensity; decided: Set<string> }> | null = null
   /** Decisions and outcomes of concurrent requests are committed together (group commit). */
   private readonly writes: TxQueue
+  /** The customers' features between their changes (feature-view.ts); consent and contact history are read at each decision. */
+  readonly view: FeatureView
 
   constructor(
     private readonly store: Store,
     private readonly consent: ConsentService,
     private readonly policy: ConsentPolicy,
     private readonly now: () => Date = () => new Date(),
+    opts: { viewProfiles?: number; viewTtlMs?: number } = {},
   ) {
     this.writes = new TxQueue(store)
+    this.view = new FeatureView((id) => this.readFeatures(id, this.now()), {
+      maxProfiles: opts.viewProfiles ?? 100_000,
+      ttlMs: opts.viewTtlMs ?? 60_000,
+      now: () => this.now().getTime(),
+    })
   }
 
   /** Loads the newest catalog version (one row); the offers' counts wait for the first decision or outcome. */
@@ -137,7 +148,7 @@ export class DecideService {
     const at = this.now()
     const { propensity, decided } = await this.learn()
     const profileId = await this.resolve(req)
-    const [features, past, usage] = await Promise.all([this.featuresOf(profileId, at), this.pastOf(profileId, at), this.store.decisions.campaignUsage(at.toISOString().slice(0, 10))])
+    const [features, past, usage] = await Promise.all([this.featuresOf(profileId), this.pastOf(profileId, at), this.store.decisions.campaignUsage(at.toISOString().slice(0, 10))])
     const ctx = { channel, placement, at, ...(req.context?.device ? { device: req.context.device } : {}), ...(req.context?.page ? { page: req.context.page } : {}) }
     const full = new Set<string>()
     // Each retry leaves out one more campaign whose volume ran out meanwhile: at most one per campaign.
@@ -222,7 +233,13 @@ export class DecideService {
   async decideAll(opts: Omit<DecideAllOptions, 'at'> = {}): Promise<DecideAllReport> {
     const catalog = this.current
     if (!catalog) throw new AppError('CATALOG_INVALID', 'no catalog is applied yet: salestwin catalog apply FILE, or PUT /v1/catalog')
-    const read = { features: (id: string, at: Date) => this.featuresOf(id, at), past: (id: string, at: Date) => this.pastOf(id, at) }
+    const read = {
+      features: async (id: string, at: Date): Promise<CustomerFeatures> => {
+        const [features, ledger] = await Promise.all([this.readFeatures(id, at), this.consent.ledgerOf(id)])
+        return features ? { ...features, ledger } : anonymousFeatures()
+      },
+      past: (id: string, at: Date) => this.pastOf(id, at),
+    }
     const { propensity } = await this.learn()
     return decideAll(this.store, catalog, this.policy, read, (o) => propensity.estimate(o), { ...opts, at: this.now() })
   }
@@ -236,6 +253,8 @@ export class DecideService {
    * warning in the quarantine with the reason.
    */
   async observe(stored: readonly StoredEvent[]): Promise<{ outcomes: number; conversions: number; refused: string[] }> {
+    // First, before anything awaits: the collector calls this right after the commit, before its 2xx.
+    this.view.invalidate(stored.map((s) => s.profileId))
     const catalog = this.current
     const result = { outcomes: 0, conversions: 0, refused: [] as string[] }
     if (!catalog) return result
@@ -267,7 +286,7 @@ export class DecideService {
   /** Records `converted` for every open offer of the profile whose campaign goal the event meets. */
   private async convert(profileId: string, event: StoredEvent['event'], at: Date, catalog: Catalog): Promise<number> {
     const since = new Date(at.getTime() - HISTORY_DAYS * DAY_MS).toISOString()
-    const rows = conversionsOf((await this.store.decisions.decisionsOf(profileId, { since, limit: 1000 })).map(toPast), event, at, catalog)
+    const rows = conversionsOf((await this.store.decisions.historyOf(profileId, { since, limit: 1000 })).map(toPast), event, at, catalog)
     if (rows.length === 0) return 0
     const stored = await this.writes.run((tx) => tx.insertOutcomes(rows))
     const { propensity } = await this.learn()
@@ -284,15 +303,29 @@ export class DecideService {
     return null
   }
 
-  private async featuresOf(profileId: string | null, at: Date): Promise<CustomerFeatures> {
+  /** Forgets erased profiles' features at once (the privacy routes call it after an erasure). */
+  forget(profileIds: Iterable<string>): void {
+    this.view.invalidate(profileIds)
+  }
+
+  /** A decision's features: the kept ones from the view with their rule memo, and the consent ledger as it is now. */
+  private async featuresOf(profileId: string | null): Promise<CustomerFeatures> {
     if (profileId === null) return anonymousFeatures()
-    const [profile, behaviour, ledger] = await Promise.all([this.store.profiles.get(profileId), this.store.events.behaviourOf(profileId, at), this.consent.ledgerOf(profileId)])
-    return profile ? featuresOf(profile, behaviour, ledger) : anonymousFeatures()
+    const [kept, ledger] = await Promise.all([this.view.get(profileId, this.current ?? { version: 0, rules: 0 }), this.consent.ledgerOf(profileId)])
+    return kept ? { ...kept.features, ledger, memo: kept.memo } : anonymousFeatures()
+  }
+
+  /** A profile's features from the store (what the view loads, and what decide all reads for each profile). */
+  private async readFeatures(profileId: string, at: Date): Promise<Omit<CustomerFeatures, 'ledger'> | null> {
+    const [profile, behaviour] = await Promise.all([this.store.profiles.get(profileId), this.store.events.behaviourOf(profileId, at)])
+    if (!profile) return null
+    const { ledger: _l, ...features } = featuresOf(profile, behaviour, EMPTY_LEDGER)
+    return features
   }
 
   private async pastOf(profileId: string | null, at: Date): Promise<PastDecision[]> {
     if (profileId === null) return []
     const since = new Date(at.getTime() - HISTORY_DAYS * DAY_MS).toISOString()
-    return (await this.store.decisions.decisionsOf(profileId, { since, limit: 1000 })).map(toPast)
+    return (await this.store.decisions.historyOf(profileId, { since, limit: 1000 })).map(toPast)
   }
 }

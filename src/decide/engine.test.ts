@@ -6,7 +6,7 @@ import { CONSENT_PURPOSES, type ConsentRecord } from '../core/consent.js'
 import { compileCatalog, type Catalog } from './catalog.js'
 import { DECISION_CHANNELS, type DecisionChannel } from './catalog-schema.js'
 import { decide, type DecideInputs } from './engine.js'
-import { anonymousFeatures, NO_BEHAVIOUR, type CustomerFeatures } from './features.js'
+import { anonymousFeatures, NO_BEHAVIOUR, RuleMemo, type CustomerFeatures } from './features.js'
 import type { PastDecision } from './history.js'
 
 const policy = consentPolicy({ jurisdiction: 'DE' })
@@ -112,6 +112,25 @@ describe('decide', () => {
     expect(decide(ctx('call_center'), 1, inputs(catalog, customer([]), twice)).explanation.excluded).toContainEqual({ campaign: 'winback', offer: 'wb-15', reason: 'suppressed', detail: 'ignored too often; suppressed until 2026-07-26T12:00:00.000Z' })
   })
 
+  it('keeps the results of rules that read no context with the features, and evaluates context rules every time', () => {
+    const byDevice = { ...newsletter, id: 'mobile', audience: 'context.device == "phone"', offers: [{ id: 'mobile-1', name: 'App', value: 3 }] }
+    const catalog = catalogOf([winback, byDevice])
+    const memo = new RuleMemo(catalog.version, catalog.rules)
+    const plain = customer(webConsent)
+    const phone = { ...ctx('web'), device: 'phone' }
+    const first = decide(phone, 3, inputs(catalog, { ...plain, memo }))
+    expect(first).toEqual(decide(phone, 3, inputs(catalog, plain)))
+    // The audience and value of winback are kept (2 rules); the device rule is not.
+    expect(memo.size).toBe(2)
+    const desktop = decide({ ...ctx('web'), device: 'desktop' }, 3, inputs(catalog, { ...plain, memo }))
+    expect(desktop.offers.map((o) => o.offer)).toEqual(['wb-15'])
+    expect(desktop.explanation.excluded).toContainEqual({ campaign: 'mobile', reason: 'not_in_audience', detail: 'audience context.device == "phone" is false' })
+    // A memo of another catalog version is not used.
+    const stale = new RuleMemo(catalog.version - 1, catalog.rules)
+    stale.set(catalog.campaigns[0]!.audience!, { value: false })
+    expect(decide(phone, 3, inputs(catalog, { ...plain, memo: stale })).offers.map((o) => o.offer)).toContain('wb-15')
+  })
+
   it('keeps quiet hours in the customer time zone on outbound channels', () => {
     const catalog = catalogOf([{ ...newsletter, channels: ['email'] }])
     const features = customer([optIn('marketing', 'email'), optIn('personalization', 'email')])
@@ -130,6 +149,10 @@ describe('decide', () => {
       perCustomer: fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }),
       total: fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }),
       offers: fc.integer({ min: 1, max: 3 }),
+      // Rules on the profile and on the context, so the rule memo is exercised both ways.
+      audience: fc.option(fc.constantFrom('value.clv > 100.0', 'value.pAlive < 0.3', 'behaviour.orders >= 1', 'traitOr(traits, "plan", "") == "gold"', 'context.channel == "web"', 'context.hour >= 12'), { nil: undefined }),
+      eligibility: fc.option(fc.constantFrom('value.clv > 400.0', 'context.channel != "post"', 'behaviour.daysSinceLastOrder < 30.0'), { nil: undefined }),
+      valueRule: fc.boolean(),
     })
     const recordArb = fc.record({ purpose, channel: fc.constantFrom(...DECISION_CHANNELS, 'all' as const), state: fc.constantFrom('opt_in' as const, 'opt_out' as const), day: fc.integer({ min: 0, max: 200 }) })
     fc.assert(
@@ -147,7 +170,13 @@ describe('decide', () => {
               purpose: c.purpose,
               channels: c.channels,
               caps: { ...(c.perCustomer !== undefined ? { perCustomer: c.perCustomer } : {}), ...(c.total !== undefined ? { total: c.total } : {}) },
-              offers: Array.from({ length: c.offers }, (_, j) => ({ id: `c${i}-o${j}`, name: 'o', value: 1 + j })),
+              ...(c.audience ? { audience: c.audience } : {}),
+              offers: Array.from({ length: c.offers }, (_, j) => ({
+                id: `c${i}-o${j}`,
+                name: 'o',
+                value: c.valueRule && j === 0 ? 'value.clv * 0.01' : 1 + j,
+                ...(c.eligibility && j === 0 ? { eligibility: c.eligibility } : {}),
+              })),
             })),
             { contactPolicy: { perChannel: { email: { max: 2, days: 7 } }, quietHours: { from: 0, to: 0 } } },
           )
@@ -160,6 +189,11 @@ describe('decide', () => {
             return { id: `d${k}`, at: new Date(NOW.getTime() - h.daysAgo * DAY - 1000).toISOString(), channel: h.channel, offers: [{ offerId: c.offers[0]!.id, campaignId: c.id }], outcomes: [], continues: null }
           })
           const decision = decide(ctx(req.channel), 3, { ...inputs(catalog, features, req.known ? past : []), usage: () => ({ total: req.used, today: req.used }) })
+          // The feature view's rule memo changes nothing: filled by one decision, read by the next.
+          const memo = new RuleMemo(catalog.version, catalog.rules)
+          for (let pass = 0; pass < 2; pass++) {
+            expect(decide(ctx(req.channel), 3, { ...inputs(catalog, { ...features, memo }, req.known ? past : []), usage: () => ({ total: req.used, today: req.used }) })).toEqual(decision)
+          }
           for (const o of decision.offers) {
             const c = catalog.campaigns.find((x) => x.id === o.campaign)!
             for (const p of req.known && c.purpose !== 'personalization' ? [c.purpose, 'personalization'] : [c.purpose]) {

@@ -2,9 +2,9 @@ import { mayContact, type ContactVerdict } from '../consent/may-contact.js'
 import type { ConsentPolicy } from '../consent/rules.js'
 import type { Campaign, Catalog, Offer } from './catalog.js'
 import { OUTBOUND_CHANNELS, type OfferContent } from './catalog-schema.js'
-import { localTime, ruleInputOf, type CustomerFeatures, type DecisionContext } from './features.js'
+import { localTime, ruleInputOf, type CustomerFeatures, type DecisionContext, type RuleResult } from './features.js'
 import { historyFacts, type HistoryFacts, type PastDecision } from './history.js'
-import { fromCel, type RuleInput } from './rules.js'
+import { fromCel, type CompiledRule, type RuleInput } from './rules.js'
 import { DAY_MS } from '../core/time.js'
 
 /** Why a campaign or an offer was not offered; `detail` says which rule, purpose, cap or window. */
@@ -76,13 +76,24 @@ export interface DecideInputs {
 export function decide(ctx: DecisionContext, n: number, inputs: DecideInputs): DecisionResult {
   const { catalog, features } = inputs
   const now = ctx.at.getTime()
+  const iso = ctx.at.toISOString()
+  // The moment's parts, once per decision (not once per campaign or offer).
+  let hour: number | undefined
+  const moment: Moment = { ms: now, day: iso.slice(0, 10), localHour: () => (hour ??= localTime(ctx.at, features.timeZone).hour) }
   const facts = historyFacts(inputs.past, catalog, now)
   const input = ruleInputOf(features, ctx)
+  const memo = features.memo?.catalogVersion === catalog.version ? features.memo : null
+  const run: RunRule = (rule) => {
+    if (!memo || rule.readsContext) return evaluate(rule, input)
+    let r = memo.get(rule)
+    if (!r) memo.set(rule, (r = evaluate(rule, input)))
+    return r
+  }
   // The gate's answer per purpose, once per decision: the campaigns share the customer's ledger.
   const verdicts = new Map<string, ContactVerdict>()
   const consentOf = (purpose: string) => {
     let v = verdicts.get(purpose)
-    if (!v) verdicts.set(purpose, (v = mayContact(features.ledger, purpose, ctx.channel, ctx.at.toISOString(), inputs.policy)))
+    if (!v) verdicts.set(purpose, (v = mayContact(features.ledger, purpose, ctx.channel, iso, inputs.policy)))
     return v
   }
   const excluded: Exclusion[] = []
@@ -90,15 +101,22 @@ export function decide(ctx: DecisionContext, n: number, inputs: DecideInputs): D
   let offers = 0
   for (const campaign of catalog.campaigns) {
     offers += campaign.offers.length
-    const why = campaignExclusion(campaign, ctx, inputs, facts, input, consentOf)
+    let why = campaignExclusion(campaign, ctx, moment, inputs, facts, run, consentOf, false)
+    // The customer's per-customer and per-channel caps do not stop the open offer from being repeated
+    // (a continuation is no new contact) — but they still stop every other offer of its campaign.
+    let onlyOpen: { offerId: string; why: Omit<Exclusion, 'campaign'> } | null = null
+    if (why?.reason === 'cap_reached' && facts.open?.campaignId === campaign.id && !campaignExclusion(campaign, ctx, moment, inputs, facts, run, consentOf, true)) {
+      onlyOpen = { offerId: facts.open.offerId, why }
+      why = null
+    }
     if (why) {
       excluded.push({ campaign: campaign.id, ...why })
       continue
     }
     for (const offer of campaign.offers) {
-      const off = offerExclusion(offer, ctx, facts, input)
+      const off = onlyOpen && offer.id !== onlyOpen.offerId ? onlyOpen.why : offerExclusion(offer, moment, facts, run)
       if (off) excluded.push({ campaign: campaign.id, offer: offer.id, ...off })
-      else ranked.push(score(campaign, offer, ctx, inputs, input))
+      else ranked.push(score(campaign, offer, ctx, inputs, run))
     }
   }
   ranked.sort((a, b) => b.score - a.score || a.offer.localeCompare(b.offer))
@@ -107,7 +125,7 @@ export function decide(ctx: DecisionContext, n: number, inputs: DecideInputs): D
   const chosen = open ? [open] : pick(ranked, Math.min(n, placement.maxOffers), placement.manyPerCampaign)
   const explanation: Explanation = {
     catalogVersion: catalog.version,
-    at: ctx.at.toISOString(),
+    at: iso,
     channel: ctx.channel,
     placement: ctx.placement,
     considered: { campaigns: catalog.campaigns.length, offers },
@@ -121,54 +139,56 @@ export function decide(ctx: DecisionContext, n: number, inputs: DecideInputs): D
 function campaignExclusion(
   c: Campaign,
   ctx: DecisionContext,
+  moment: Moment,
   inputs: DecideInputs,
   facts: HistoryFacts,
-  input: RuleInput,
+  run: RunRule,
   consentOf: (purpose: string) => ContactVerdict,
+  /** Let the customer's own caps pass for the campaign of their open offer (its repetition). */
+  holdOpen: boolean,
 ): Omit<Exclusion, 'campaign'> | null {
-  const at = ctx.at.toISOString()
   if (c.status !== 'active') return { reason: 'not_active', detail: `status is ${c.status}` }
-  const outside = outsideWindow(c.window, at)
+  const outside = outsideWindow(c.window, moment.day)
   if (outside) return { reason: 'outside_window', detail: `campaign ${outside}` }
   if (!c.channels.includes(ctx.channel)) return { reason: 'channel_not_used', detail: `campaign uses ${c.channels.join(', ')}` }
   const usage = inputs.usage(c.id)
   if (c.caps.total !== undefined && usage.total >= c.caps.total) return { reason: 'cap_reached', detail: `campaign total cap ${c.caps.total} reached` }
   if (c.caps.perDay !== undefined && usage.today >= c.caps.perDay) return { reason: 'cap_reached', detail: `campaign daily cap ${c.caps.perDay} reached` }
   const contacts = facts.contactsByCampaign.get(c.id) ?? 0
-  const open = facts.open?.campaignId === c.id
+  const open = holdOpen && facts.open?.campaignId === c.id
   if (!open && c.caps.perCustomer !== undefined && contacts >= c.caps.perCustomer) return { reason: 'cap_reached', detail: `per-customer cap ${c.caps.perCustomer} reached (${contacts} contacts)` }
   const cooling = facts.cooldownUntil.get(c.id)
-  if (cooling && cooling.until > ctx.at.getTime()) return { reason: 'cooldown', detail: `after ${cooling.why === 'reject' ? 'a reject' : cooling.why === 'ignored' ? 'an ignored offer' : 'a conversion'}, until ${new Date(cooling.until).toISOString()}` }
+  if (cooling && cooling.until > moment.ms) return { reason: 'cooldown', detail: `after ${cooling.why === 'reject' ? 'a reject' : cooling.why === 'ignored' ? 'an ignored offer' : 'a conversion'}, until ${new Date(cooling.until).toISOString()}` }
   for (const purpose of consentPurposes(c.purpose, inputs.features.profileId !== null)) {
     const verdict = consentOf(purpose)
     if (!verdict.allowed) return { reason: 'no_consent', detail: `${purpose} by ${ctx.channel}: ${verdict.reason}` }
   }
   const perChannel = inputs.catalog.contactPolicy.perChannel[ctx.channel]
   if (perChannel && !open) {
-    const since = ctx.at.getTime() - perChannel.days * DAY_MS
+    const since = moment.ms - perChannel.days * DAY_MS
     const recent = (facts.contactTimes.get(ctx.channel) ?? []).filter((t) => t > since).length
     if (recent >= perChannel.max) return { reason: 'cap_reached', detail: `at most ${perChannel.max} offers by ${ctx.channel} in ${perChannel.days} days (${recent} sent)` }
   }
   if (OUTBOUND_CHANNELS.includes(ctx.channel)) {
     const { from, to } = inputs.catalog.contactPolicy.quietHours
-    const hour = localTime(ctx.at, inputs.features.timeZone).hour
+    const hour = moment.localHour()
     if (from > to ? hour >= from || hour < to : hour >= from && hour < to) return { reason: 'quiet_hours', detail: `${hour}:00 in ${inputs.features.timeZone ?? 'UTC'} is within quiet hours ${from}–${to}` }
   }
   if (c.audience) {
-    const r = evaluate(c.audience.evaluate, input)
+    const r = run(c.audience)
     if (r.error) return { reason: 'rule_error', detail: `audience: ${r.error}` }
     if (r.value !== true) return { reason: 'not_in_audience', detail: `audience ${c.audience.source} is false` }
   }
   return null
 }
 
-function offerExclusion(o: Offer, ctx: DecisionContext, facts: HistoryFacts, input: RuleInput): Omit<Exclusion, 'campaign' | 'offer'> | null {
-  const outside = outsideWindow(o.window, ctx.at.toISOString())
+function offerExclusion(o: Offer, moment: Moment, facts: HistoryFacts, run: RunRule): Omit<Exclusion, 'campaign' | 'offer'> | null {
+  const outside = outsideWindow(o.window, moment.day)
   if (outside) return { reason: 'outside_window', detail: `offer ${outside}` }
   const suppressed = facts.suppressedUntil.get(o.id)
-  if (suppressed && suppressed > ctx.at.getTime()) return { reason: 'suppressed', detail: `ignored too often; suppressed until ${new Date(suppressed).toISOString()}` }
+  if (suppressed && suppressed > moment.ms) return { reason: 'suppressed', detail: `ignored too often; suppressed until ${new Date(suppressed).toISOString()}` }
   if (o.eligibility) {
-    const r = evaluate(o.eligibility.evaluate, input)
+    const r = run(o.eligibility)
     if (r.error) return { reason: 'rule_error', detail: `eligibility: ${r.error}` }
     if (r.value !== true) return { reason: 'not_eligible', detail: `eligibility ${o.eligibility.source} is false` }
   }
@@ -176,9 +196,9 @@ function offerExclusion(o: Offer, ctx: DecisionContext, facts: HistoryFacts, inp
 }
 
 /** P × C × V × L (docs/decide.md): propensity, the campaign's weight on this channel, the offer's net value, and the business levers. */
-function score(c: Campaign, o: Offer, ctx: DecisionContext, inputs: DecideInputs, input: RuleInput): RankedOffer {
+function score(c: Campaign, o: Offer, ctx: DecisionContext, inputs: DecideInputs, run: RunRule): RankedOffer {
   const propensity = inputs.propensity(o)
-  const gross = typeof o.value === 'number' ? o.value : Number(fromCel(evaluate(o.value.evaluate, input).value ?? 0))
+  const gross = typeof o.value === 'number' ? o.value : Number(fromCel(run(o.value).value ?? 0))
   const value = Math.max(0, (Number.isFinite(gross) ? gross : 0) - o.cost)
   const contextWeight = c.channelWeights[ctx.channel] ?? 1
   const levers = Math.max(0, 1 + c.weight / 100) * Math.max(0, 1 + o.weight / 100)
@@ -214,16 +234,25 @@ export function consentPurposes(purpose: string, knownProfile: boolean): string[
   return knownProfile && purpose !== 'personalization' ? [purpose, 'personalization'] : [purpose]
 }
 
-function outsideWindow(w: { from?: string | undefined; to?: string | undefined } | undefined, at: string): string | null {
-  const day = at.slice(0, 10)
+/** The decision's time as the gates need it: epoch ms, the UTC day, and the hour in the customer's zone (computed on first use). */
+interface Moment {
+  ms: number
+  day: string
+  localHour: () => number
+}
+
+function outsideWindow(w: { from?: string | undefined; to?: string | undefined } | undefined, day: string): string | null {
   if (w?.from && day < w.from) return `starts ${w.from}`
   if (w?.to && day > w.to) return `ended ${w.to}`
   return null
 }
 
-function evaluate(rule: (input: RuleInput) => unknown, input: RuleInput): { value: unknown; error?: string } {
+/** Evaluates a rule for this decision, or takes its kept result when it reads no context (features.memo). */
+type RunRule = (rule: CompiledRule) => RuleResult
+
+function evaluate(rule: CompiledRule, input: RuleInput): RuleResult {
   try {
-    return { value: rule(input) }
+    return { value: rule.evaluate(input) }
   } catch (err) {
     return { value: null, error: ((err as Error).message ?? String(err)).split('\n')[0]! }
   }

@@ -17,6 +17,62 @@ export interface CustomerFeatures {
   ledger: ConsentLedger
   /** IANA time zone from the traits (`timezone`), for quiet hours. */
   timeZone: string | null
+  /** Results of the rules that read no context, kept with these features while they hold (feature-view.ts). */
+  memo?: RuleMemo
+}
+
+/** A rule's result, or the error it raised. */
+export interface RuleResult {
+  value: unknown
+  error?: string
+}
+
+/**
+ * The results of a customer's profile-only rules (audience, eligibility and value rules that read no
+ * `context.*`) under one catalog version: they depend on the features only, so they are evaluated
+ * once per features, not once per decision. Kept compactly by rule index (a few bytes per rule): a
+ * true/false or a number, or the rule's error.
+ */
+export class RuleMemo {
+  /** 0: not evaluated yet, 1: `values` holds it, 2: it failed (`errors`). */
+  private readonly state: Uint8Array
+  private readonly values: Float64Array
+  private readonly errors = new Map<number, string>()
+
+  constructor(
+    readonly catalogVersion: number,
+    rules: number,
+  ) {
+    this.state = new Uint8Array(rules)
+    this.values = new Float64Array(rules)
+  }
+
+  /** The kept result of a rule, or undefined; a bool rule's result is true or false, a value rule's a number. */
+  get(rule: { index: number; type: 'bool' | 'double' }): RuleResult | undefined {
+    const s = this.state[rule.index]
+    if (s === 1) return { value: rule.type === 'bool' ? this.values[rule.index] === 1 : this.values[rule.index] }
+    if (s === 2) return { value: null, error: this.errors.get(rule.index)! }
+    return undefined
+  }
+
+  /** Keeps a result as the engine reads it: a bool rule's `true` (anything else is false), a value rule's number. */
+  set(rule: { index: number; type: 'bool' | 'double' }, r: RuleResult): void {
+    if (rule.index >= this.state.length) return
+    if (r.error !== undefined) {
+      this.state[rule.index] = 2
+      this.errors.set(rule.index, r.error)
+      return
+    }
+    this.values[rule.index] = rule.type === 'bool' ? (r.value === true ? 1 : 0) : Number(typeof r.value === 'bigint' ? Number(r.value) : (r.value ?? 0))
+    this.state[rule.index] = 1
+  }
+
+  /** Rules kept so far. */
+  get size(): number {
+    let n = 0
+    for (const s of this.state) if (s !== 0) n++
+    return n
+  }
 }
 
 /** What the caller says about the moment of the decision. */

@@ -44,6 +44,11 @@ export type RuleResultType = 'bool' | 'double'
 
 export interface CompiledRule {
   source: string
+  type: RuleResultType
+  /** Its place among the catalog's rules (catalog.ts numbers them). */
+  index: number
+  /** Whether it reads `context.*`; one that does not depends on the profile only, and its result can be kept with the profile's features (feature-view.ts). */
+  readsContext: boolean
   evaluate(input: RuleInput): unknown
 }
 
@@ -72,7 +77,7 @@ const environment = new Environment({ limits: { maxDepth: RULE_MAX_DEPTH } })
  * Compiles a rule once, when the catalog is applied: too long, too deep, unparsable, an unknown
  * attribute or the wrong result type is a problem then, never a silent false at decision time.
  */
-export function compileRule(source: string, type: RuleResultType): CompiledRule | RuleProblem {
+export function compileRule(source: string, type: RuleResultType, index = 0): CompiledRule | RuleProblem {
   const bytes = Buffer.byteLength(source)
   if (bytes > RULE_MAX_BYTES) return { message: `must be at most ${RULE_MAX_BYTES} bytes, got ${bytes}` }
   let parsed: ParseResult
@@ -87,7 +92,8 @@ export function compileRule(source: string, type: RuleResultType): CompiledRule 
   if (type === 'bool' ? checked.type !== 'bool' && checked.type !== 'dyn' : !numeric && checked.type !== 'dyn') {
     return { message: `must give ${type === 'bool' ? 'true or false' : 'a number'}, gives ${checked.type}` }
   }
-  return { source, evaluate: (input) => parsed(input as unknown as Record<string, unknown>) }
+  // A textual check is enough and errs on the safe side: a string that merely says "context" only costs the reuse.
+  return { source, type, index, readsContext: /\bcontext\b/.test(source), evaluate: (input) => parsed(input as unknown as Record<string, unknown>) }
 }
 
 export function isProblem(x: CompiledRule | RuleProblem): x is RuleProblem {

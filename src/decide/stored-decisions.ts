@@ -5,7 +5,7 @@ import type { RankedOffer } from './engine.js'
 import type { Outcome, PastDecision } from './history.js'
 
 /** A stored decision as the engine's contact history reads it. */
-export function toPast(d: StoredDecision): PastDecision {
+export function toPast(d: Omit<StoredDecision, 'explanation'>): PastDecision {
   return {
     id: d.id,
     at: d.at,

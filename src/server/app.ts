@@ -94,7 +94,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const maxAckDelayMs = deps.maxAckDelayMs ?? 1000
   collectRoutes(app, { collector: deps.collector, ...(maxAckDelayMs > 0 ? { shedder: new LoadShedder(maxAckDelayMs) } : {}) })
   profileRoutes(app, { store: deps.store, defaultCountry: deps.defaultCountry, audit })
-  consentRoutes(app, { store: deps.store, consent: deps.consent, audit })
+  consentRoutes(app, { store: deps.store, consent: deps.consent, audit, onErased: (id) => deps.decide.forget([id]) })
   accessRoutes(app, { store: deps.store, auth, audit })
   dataQualityRoutes(app, { store: deps.store, audit })
   valueRoutes(app, { store: deps.store })

@@ -27,6 +27,12 @@ export interface DecisionStore {
   decision(id: string): Promise<StoredDecision | null>
   /** A profile's decisions since a time, newest first, with their outcomes. */
   decisionsOf(profileId: string, opts: { since?: string; limit: number }): Promise<StoredDecision[]>
+  /**
+   * A profile's contact history since a time, newest first: each decision's offers, channel and
+   * continuation with its outcomes, without the explanation (the engine's caps and cool-downs need
+   * no more, and an explanation is the largest part of a decision).
+   */
+  historyOf(profileId: string, opts: { since: string; limit: number }): Promise<Omit<StoredDecision, 'explanation'>[]>
   /** The profiles with a decision since a time (those whose goal events may convert one). */
   profilesDecidedSince(since: string): Promise<string[]>
   /** Contacts per campaign: in total and on one day. */
@@ -71,6 +77,18 @@ export class SqlDecisionStore implements DecisionStore {
       .limit(opts.limit)
       .execute()
     return this.withOutcomes(rows)
+  }
+
+  async historyOf(profileId: string, opts: { since: string; limit: number }): Promise<Omit<StoredDecision, 'explanation'>[]> {
+    const rows = await this.db
+      .selectFrom('decisions')
+      .select(['id', 'profile_id', 'at', 'channel', 'placement', 'catalog_version', 'continues', 'offers'])
+      .where('profile_id', '=', profileId)
+      .where('at', '>=', opts.since)
+      .orderBy('at', 'desc')
+      .limit(opts.limit)
+      .execute()
+    return this.withOutcomes(rows.map((r) => ({ ...r, explanation: null })))
   }
 
   async profilesDecidedSince(since: string): Promise<string[]> {
@@ -128,9 +146,14 @@ export class SqlDecisionStore implements DecisionStore {
     return out
   }
 
-  private async withOutcomes(rows: Database['decisions'][]): Promise<StoredDecision[]> {
+  private async withOutcomes(rows: (Omit<Database['decisions'], 'explanation'> & { explanation: string | null })[]): Promise<StoredDecision[]> {
     if (rows.length === 0) return []
-    const outcomes = await this.db.selectFrom('decision_outcomes').selectAll().where('decision_id', 'in', rows.map((r) => r.id)).orderBy('at').execute()
+    const byDecision = new Map<string, Database['decision_outcomes'][]>()
+    for (const o of await this.db.selectFrom('decision_outcomes').selectAll().where('decision_id', 'in', rows.map((r) => r.id)).orderBy('at').execute()) {
+      const list = byDecision.get(o.decision_id)
+      if (list) list.push(o)
+      else byDecision.set(o.decision_id, [o])
+    }
     return rows.map((r) => ({
       id: r.id,
       profileId: r.profile_id,
@@ -140,10 +163,8 @@ export class SqlDecisionStore implements DecisionStore {
       catalogVersion: Number(r.catalog_version),
       continues: r.continues,
       offers: JSON.parse(r.offers) as unknown,
-      explanation: JSON.parse(r.explanation) as unknown,
-      outcomes: outcomes
-        .filter((o) => o.decision_id === r.id)
-        .map((o) => ({ decisionId: o.decision_id, offerId: o.offer_id, outcome: o.outcome, at: o.at, value: o.value === null ? null : Number(o.value), source: o.source })),
+      explanation: r.explanation === null ? null : (JSON.parse(r.explanation) as unknown),
+      outcomes: (byDecision.get(r.id) ?? []).map((o) => ({ decisionId: o.decision_id, offerId: o.offer_id, outcome: o.outcome, at: o.at, value: o.value === null ? null : Number(o.value), source: o.source })),
     }))
   }
 }

@@ -19,7 +19,7 @@ const AGGREGATES = { access: { roles: ['analyst', 'admin'] } satisfies Access }
 type Id = { Params: { id: string } }
 
 /** Consent ledger, the `mayContact` gate, GDPR export and erasure, consent figures, the pseudonymized export. */
-export function consentRoutes(app: FastifyInstance, deps: { store: Store; consent: ConsentService; audit: AuditLog }): void {
+export function consentRoutes(app: FastifyInstance, deps: { store: Store; consent: ConsentService; audit: AuditLog; onErased?: (profileId: string) => void }): void {
   const { store, consent, audit } = deps
   const profileIdOf = (id: string) => requireProfileId(store, id)
 
@@ -55,7 +55,10 @@ export function consentRoutes(app: FastifyInstance, deps: { store: Store; consen
   })
 
   app.delete<Id>('/v1/profiles/:id', { config: ADMIN_PERSONAL }, async (request) => {
-    return erasePerson(store, consent, request.params.id, (id, removed) => auditEntry(request, 'profile.erase', id, { removed }))
+    const erased = await erasePerson(store, consent, request.params.id, (id, removed) => auditEntry(request, 'profile.erase', id, { removed }))
+    // What the server keeps in memory about the person goes too (the decisions' feature view).
+    deps.onErased?.(erased.profileId)
+    return erased
   })
 
   app.get<{ Querystring: { from?: string; to?: string; interval?: string } }>('/v1/consent/figures', { config: AGGREGATES }, async (request) =>
