@@ -168,7 +168,18 @@ describe('decisions over the API', () => {
     const offers = answers.map((a) => a.json().offers[0]?.offer)
     expect(offers.filter((o) => o === 'care-check')).toHaveLength(7)
     expect(offers.filter((o) => o === 'plenty-1')).toHaveLength(23) // the next campaign takes over once the volume is gone
-    expect((await t.store.decisions.campaignUsage('2026-06-10')).get('scarce')).toEqual({ total: 7, today: 7 })
+    expect((await t.store.decisions.campaignUsage('2026-06-10')).get('scarce')).toEqual({ total: 7, today: 7, spent: 0 })
+  })
+
+  it('never spends more of a campaign budget than it has when many decide at once', async () => {
+    const priced = { ...CATALOG.campaigns[1], id: 'priced', caps: { budget: 35 }, offers: [{ ...offer('priced-1', 50), cost: 5 }] }
+    await json('PUT', '/v1/catalog', { campaigns: [priced, { ...CATALOG.campaigns[1], id: 'plenty', offers: [offer('plenty-1', 1)] }] }, 'marketer')
+    const answers = await Promise.all(Array.from({ length: 20 }, () => decide({ channel: 'call_center' })))
+    const offers = answers.map((a) => a.json().offers[0]?.offer)
+    expect(offers.filter((o) => o === 'priced-1')).toHaveLength(7)
+    expect((await t.store.decisions.campaignUsage('2026-06-10')).get('priced')?.spent).toBe(35)
+    const after = (await decide({ channel: 'call_center' })).json()
+    expect(after.explanation.excluded).toContainEqual({ campaign: 'priced', reason: 'cap_reached', detail: "campaign budget 35 spent (35, no offer's cost fits the rest)" })
   })
 
   it('decides for every profile and keeps the best offers per channel on the profile (decide all)', async () => {

@@ -70,7 +70,13 @@ const campaign = z.strictObject({
   audience: rule.optional(),
   channels: z.array(channel).min(1, 'must name at least one channel'),
   caps: z
-    .strictObject({ total: count.optional(), perDay: count.optional(), perCustomer: count.optional() })
+    .strictObject({
+      total: count.optional(),
+      perDay: count.optional(),
+      perCustomer: count.optional(),
+      /** Money the campaign may spend in all: the sum of its offers' costs over its decisions. */
+      budget: z.number().min(0, 'must be at least 0').max(1e12, 'must be at most 1e12').optional(),
+    })
     .default({}),
   responseWindowDays: days.default(7),
   cooldownDays: days.default(14),

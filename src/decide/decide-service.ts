@@ -165,14 +165,16 @@ export class DecideService {
       const continues = result.explanation.continues
       if (deliverTo !== undefined && (result.offers.length === 0 || (continues !== null && reachedOn(past, continues, channel)))) return null
       const stored = await this.writes.run(async (tx) => {
-        const taken: string[] = []
         if (continues === null) {
+          const day = at.toISOString().slice(0, 10)
+          const taken: { campaign: string; cost: number }[] = []
           for (const offer of result.offers) {
             const campaign = catalog.campaigns.find((c) => c.id === offer.campaign)!
-            if (await tx.reserveCampaign(campaign.id, at.toISOString().slice(0, 10), campaign.caps)) taken.push(campaign.id)
+            const cost = catalog.offers.get(offer.offer)!.cost
+            if (await tx.reserveCampaign(campaign.id, day, campaign.caps, cost)) taken.push({ campaign: campaign.id, cost })
             else {
-              // Another request took the last of this campaign's volume since it was read: decide again without it.
-              for (const c of taken) await tx.releaseCampaign(c, at.toISOString().slice(0, 10))
+              // Another request took the last of this campaign's volume or budget since it was read: decide again without it.
+              for (const t of taken) await tx.releaseCampaign(t.campaign, day, t.cost)
               full.add(campaign.id)
               return false
             }

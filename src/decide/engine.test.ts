@@ -131,6 +131,16 @@ describe('decide', () => {
     expect(decide(phone, 3, inputs(catalog, { ...plain, memo: stale })).offers.map((o) => o.offer)).toContain('wb-15')
   })
 
+  it('leaves out an offer whose cost no longer fits its campaign budget, and the campaign once none fits', () => {
+    const priced = { ...newsletter, id: 'priced', caps: { budget: 10 }, offers: [{ id: 'cheap', name: 'Cheap', value: 20, cost: 1 }, { id: 'dear', name: 'Dear', value: 40, cost: 3 }] }
+    const catalog = catalogOf([priced])
+    const at = (spent: number) => decide(ctx('call_center'), 2, { ...inputs(catalog, customer(webConsent)), usage: () => ({ total: 0, today: 0, spent }) })
+    const some = at(8)
+    expect(some.offers.map((o) => o.offer)).toEqual(['cheap'])
+    expect(some.explanation.excluded).toEqual([{ campaign: 'priced', offer: 'dear', reason: 'cap_reached', detail: 'campaign budget 10: 2 left, the offer costs 3' }])
+    expect(at(9.5).explanation.excluded).toEqual([{ campaign: 'priced', reason: 'cap_reached', detail: "campaign budget 10 spent (9.5, no offer's cost fits the rest)" }])
+  })
+
   it('keeps quiet hours in the customer time zone on outbound channels', () => {
     const catalog = catalogOf([{ ...newsletter, channels: ['email'] }])
     const features = customer([optIn('marketing', 'email'), optIn('personalization', 'email')])

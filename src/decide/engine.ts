@@ -53,6 +53,8 @@ export interface DecisionResult {
 export interface CampaignUsage {
   total: number
   today: number
+  /** Money spent: the costs of the campaign's offers in its decisions so far. */
+  spent?: number
 }
 
 export interface DecideInputs {
@@ -114,7 +116,7 @@ export function decide(ctx: DecisionContext, n: number, inputs: DecideInputs): D
       continue
     }
     for (const offer of campaign.offers) {
-      const off = onlyOpen && offer.id !== onlyOpen.offerId ? onlyOpen.why : offerExclusion(offer, moment, facts, run)
+      const off = onlyOpen && offer.id !== onlyOpen.offerId ? onlyOpen.why : (overBudget(campaign, offer, inputs) ?? offerExclusion(offer, moment, facts, run))
       if (off) excluded.push({ campaign: campaign.id, offer: offer.id, ...off })
       else ranked.push(score(campaign, offer, ctx, inputs, run))
     }
@@ -154,6 +156,9 @@ function campaignExclusion(
   const usage = inputs.usage(c.id)
   if (c.caps.total !== undefined && usage.total >= c.caps.total) return { reason: 'cap_reached', detail: `campaign total cap ${c.caps.total} reached` }
   if (c.caps.perDay !== undefined && usage.today >= c.caps.perDay) return { reason: 'cap_reached', detail: `campaign daily cap ${c.caps.perDay} reached` }
+  if (c.caps.budget !== undefined && !c.offers.some((o) => (usage.spent ?? 0) + o.cost <= c.caps.budget!)) {
+    return { reason: 'cap_reached', detail: `campaign budget ${c.caps.budget} spent (${usage.spent ?? 0}, no offer's cost fits the rest)` }
+  }
   const contacts = facts.contactsByCampaign.get(c.id) ?? 0
   const open = holdOpen && facts.open?.campaignId === c.id
   if (!open && c.caps.perCustomer !== undefined && contacts >= c.caps.perCustomer) return { reason: 'cap_reached', detail: `per-customer cap ${c.caps.perCustomer} reached (${contacts} contacts)` }
@@ -193,6 +198,13 @@ function offerExclusion(o: Offer, moment: Moment, facts: HistoryFacts, run: RunR
     if (r.value !== true) return { reason: 'not_eligible', detail: `eligibility ${o.eligibility.source} is false` }
   }
   return null
+}
+
+/** An offer whose cost no longer fits its campaign's budget. */
+function overBudget(c: Campaign, o: Offer, inputs: DecideInputs): Omit<Exclusion, 'campaign' | 'offer'> | null {
+  if (c.caps.budget === undefined) return null
+  const spent = inputs.usage(c.id).spent ?? 0
+  return spent + o.cost > c.caps.budget ? { reason: 'cap_reached', detail: `campaign budget ${c.caps.budget}: ${Math.max(0, c.caps.budget - spent)} left, the offer costs ${o.cost}` } : null
 }
 
 /** P × C × V × L (docs/decide.md): propensity, the campaign's weight on this channel, the offer's net value, and the business levers. */

@@ -41,9 +41,9 @@ export interface DecisionWrites {
    * and today's count are raised only while below their caps. A row lock (PostgreSQL) or the one
    * writer (SQLite) makes concurrent reservations queue, so no cap is ever exceeded.
    */
-  reserveCampaign(campaignId: string, day: string, caps: { total?: number | undefined; perDay?: number | undefined }): Promise<boolean>
-  /** Gives a reservation back (the decision that took it was not made). */
-  releaseCampaign(campaignId: string, day: string): Promise<void>
+  reserveCampaign(campaignId: string, day: string, caps: { total?: number | undefined; perDay?: number | undefined; budget?: number | undefined }, cost?: number): Promise<boolean>
+  /** Gives a reservation back (the decision that took it was not made), with its cost. */
+  releaseCampaign(campaignId: string, day: string, cost?: number): Promise<void>
   /** Puts decisions into the outbox as `pending`. */
   insertDeliveries(rows: DeliveryRow[]): Promise<void>
   /**
@@ -61,6 +61,9 @@ export interface DecisionWrites {
 export type Exec = (sql: string, params: unknown[]) => Promise<number>
 
 const TOTAL = 'total'
+/** The row that holds a campaign's spend, in cents. */
+const BUDGET = 'budget'
+const cents = (money: number) => Math.round(money * 100)
 // Below PostgreSQL's integer range, which the column and the parameter have.
 const NO_CAP = 2 ** 31 - 1
 
@@ -71,6 +74,12 @@ export function decisionWrites(exec: Exec): DecisionWrites {
     return (await exec('UPDATE campaign_usage SET n = n + 1 WHERE campaign_id = ? AND day = ? AND n < ?', [campaignId, day, cap])) === 1
   }
   const giveBack = (campaignId: string, day: string) => exec('UPDATE campaign_usage SET n = n - 1 WHERE campaign_id = ? AND day = ? AND n > 0', [campaignId, day])
+  // Spend is kept whether or not the campaign has a budget, so a budget set later counts what was spent.
+  const spend = async (campaignId: string, amount: number, budget: number | undefined) => {
+    await exec('INSERT INTO campaign_usage (campaign_id, day, n) VALUES (?, ?, 0) ON CONFLICT DO NOTHING', [campaignId, BUDGET])
+    const sql = budget === undefined ? 'UPDATE campaign_usage SET n = n + ? WHERE campaign_id = ? AND day = ?' : 'UPDATE campaign_usage SET n = n + ? WHERE campaign_id = ? AND day = ? AND n + ? <= ?'
+    return (await exec(sql, budget === undefined ? [amount, campaignId, BUDGET] : [amount, campaignId, BUDGET, amount, cents(budget)])) === 1
+  }
   return {
     async insertDecisions(rows) {
       for (const r of rows) {
@@ -95,15 +104,21 @@ export function decisionWrites(exec: Exec): DecisionWrites {
       }
       return stored
     },
-    async reserveCampaign(campaignId, day, caps) {
+    async reserveCampaign(campaignId, day, caps, cost = 0) {
       if (!(await take(campaignId, TOTAL, caps.total ?? NO_CAP))) return false
-      if (await take(campaignId, day, caps.perDay ?? NO_CAP)) return true
-      await giveBack(campaignId, TOTAL)
-      return false
-    },
-    async releaseCampaign(campaignId, day) {
+      if (!(await take(campaignId, day, caps.perDay ?? NO_CAP))) {
+        await giveBack(campaignId, TOTAL)
+        return false
+      }
+      if (await spend(campaignId, cents(cost), caps.budget)) return true
       await giveBack(campaignId, TOTAL)
       await giveBack(campaignId, day)
+      return false
+    },
+    async releaseCampaign(campaignId, day, cost = 0) {
+      await giveBack(campaignId, TOTAL)
+      await giveBack(campaignId, day)
+      if (cost > 0) await exec('UPDATE campaign_usage SET n = n - ? WHERE campaign_id = ? AND day = ?', [cents(cost), campaignId, BUDGET])
     },
     async insertDeliveries(rows) {
       for (const r of rows) {

@@ -35,8 +35,8 @@ export interface DecisionStore {
   historyOf(profileId: string, opts: { since: string; limit: number }): Promise<Omit<StoredDecision, 'explanation'>[]>
   /** The profiles with a decision since a time (those whose goal events may convert one). */
   profilesDecidedSince(since: string): Promise<string[]>
-  /** Contacts per campaign: in total and on one day. */
-  campaignUsage(day: string): Promise<Map<string, { total: number; today: number }>>
+  /** Contacts per campaign, in total and on one day, and the money spent (offers' costs). */
+  campaignUsage(day: string): Promise<Map<string, { total: number; today: number; spent: number }>>
   /** Stores profiles' next best offers (decide all), replacing each profile's previous ones. */
   putNextBestOffers(rows: { profileId: string; computedAt: string; catalogVersion: number; data: unknown }[]): Promise<void>
   nextBestOffersOf(profileId: string): Promise<{ computedAt: string; catalogVersion: number; data: unknown } | null>
@@ -96,12 +96,13 @@ export class SqlDecisionStore implements DecisionStore {
     return rows.map((r) => r.profile_id!)
   }
 
-  async campaignUsage(day: string): Promise<Map<string, { total: number; today: number }>> {
-    const rows = await this.db.selectFrom('campaign_usage').selectAll().where('day', 'in', ['total', day]).execute()
-    const out = new Map<string, { total: number; today: number }>()
+  async campaignUsage(day: string): Promise<Map<string, { total: number; today: number; spent: number }>> {
+    const rows = await this.db.selectFrom('campaign_usage').selectAll().where('day', 'in', ['total', 'budget', day]).execute()
+    const out = new Map<string, { total: number; today: number; spent: number }>()
     for (const r of rows) {
-      const u = out.get(r.campaign_id) ?? { total: 0, today: 0 }
+      const u = out.get(r.campaign_id) ?? { total: 0, today: 0, spent: 0 }
       if (r.day === 'total') u.total = Number(r.n)
+      else if (r.day === 'budget') u.spent = Number(r.n) / 100
       else u.today = Number(r.n)
       out.set(r.campaign_id, u)
     }

@@ -6,6 +6,7 @@ import { valueRunVersions } from './migrations/0011-value-run-versions.js'
 import { aggregates } from './migrations/0012-aggregates.js'
 import { decisions } from './migrations/0013-decisions.js'
 import { deliveries } from './migrations/0015-deliveries.js'
+import { campaignSpend } from './migrations/0016-campaign-spend.js'
 import { nextBestOffers } from './migrations/0014-next-best-offers.js'
 
 /** Migrations run in name order at every start; each runs once. Both dialects share them. */
@@ -275,6 +276,7 @@ function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
   '0013_decisions': decisions,
   '0014_next_best_offers': nextBestOffers,
   '0015_deliveries': deliveries,
+  '0016_campaign_spend': campaignSpend(dialect),
   }
 }
 

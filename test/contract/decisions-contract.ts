@@ -54,11 +54,25 @@ export function decisionsContract(kind: StoreKind): void {
     it('reserves campaign volume only below its total and daily caps, and gives it back', async () => {
       const reserve = (day: string) => store.write((tx) => tx.reserveCampaign('c1', day, { total: 3, perDay: 2 }))
       expect([await reserve('2026-01-01'), await reserve('2026-01-01'), await reserve('2026-01-01')]).toEqual([true, true, false])
-      expect(await store.decisions.campaignUsage('2026-01-01')).toEqual(new Map([['c1', { total: 2, today: 2 }]]))
+      expect(await store.decisions.campaignUsage('2026-01-01')).toEqual(new Map([['c1', { total: 2, today: 2, spent: 0 }]]))
       expect([await reserve('2026-01-02'), await reserve('2026-01-02')]).toEqual([true, false])
       await store.write((tx) => tx.releaseCampaign('c1', '2026-01-02'))
-      expect(await store.decisions.campaignUsage('2026-01-02')).toEqual(new Map([['c1', { total: 2, today: 0 }]]))
+      expect(await store.decisions.campaignUsage('2026-01-02')).toEqual(new Map([['c1', { total: 2, today: 0, spent: 0 }]]))
       expect(await store.write((tx) => tx.reserveCampaign('c2', '2026-01-02', {}))).toBe(true)
+    })
+
+    it('spends a campaign budget only while the cost fits, and gives the cost back with the reservation', async () => {
+      const reserve = (cost: number) => store.write((tx) => tx.reserveCampaign('b1', '2026-01-01', { budget: 10 }, cost))
+      expect([await reserve(4), await reserve(4.5), await reserve(2)]).toEqual([true, true, false])
+      expect((await store.decisions.campaignUsage('2026-01-01')).get('b1')).toEqual({ total: 2, today: 2, spent: 8.5 })
+      await store.write((tx) => tx.releaseCampaign('b1', '2026-01-01', 4))
+      expect((await store.decisions.campaignUsage('2026-01-01')).get('b1')).toEqual({ total: 1, today: 1, spent: 4.5 })
+      // Spend is kept without a budget too, and a budget beyond PostgreSQL's integer range holds.
+      expect(await store.write((tx) => tx.reserveCampaign('b2', '2026-01-01', {}, 30_000_000))).toBe(true)
+      expect(await store.write((tx) => tx.reserveCampaign('b2', '2026-01-01', { budget: 50_000_000 }, 20_000_001))).toBe(false)
+      expect((await store.decisions.campaignUsage('2026-01-01')).get('b2')?.spent).toBe(30_000_000)
+      const many = await Promise.all(Array.from({ length: 30 }, () => store.write((tx) => tx.reserveCampaign('b3', '2026-01-01', { budget: 7 }, 1))))
+      expect(many.filter(Boolean)).toHaveLength(7)
     })
 
     it('never takes more than a cap when many reserve at once', async () => {
@@ -86,7 +100,7 @@ export function decisionsContract(kind: StoreKind): void {
 
 /** Two server nodes on one PostgreSQL: their reservations queue on the row lock, so the cap holds across both. */
 export function multiNodeCapContract(): void {
-  it('holds a campaign cap across two nodes reserving at once', async () => {
+  it('holds a campaign cap and a campaign budget across two nodes reserving at once', async () => {
     const schema = `t_nodes_${Date.now().toString(36)}`
     const a = await freshStore('postgres', schema)
     const b = await openPostgresStore(POSTGRES_URL, { schema, poolSize: 4 })
@@ -94,7 +108,11 @@ export function multiNodeCapContract(): void {
       const reserve = (s: Store) => s.write((tx) => tx.reserveCampaign('c1', '2026-01-01', { total: 25, perDay: 30 }))
       const results = await Promise.all(Array.from({ length: 60 }, (_, i) => reserve(i % 2 === 0 ? a : b)))
       expect(results.filter(Boolean)).toHaveLength(25)
-      expect((await b.decisions.campaignUsage('2026-01-01')).get('c1')).toEqual({ total: 25, today: 25 })
+      expect((await b.decisions.campaignUsage('2026-01-01')).get('c1')).toEqual({ total: 25, today: 25, spent: 0 })
+      const spend = (s: Store) => s.write((tx) => tx.reserveCampaign('c2', '2026-01-01', { budget: 100 }, 7.5))
+      const spent = await Promise.all(Array.from({ length: 30 }, (_, i) => spend(i % 2 === 0 ? a : b)))
+      expect(spent.filter(Boolean)).toHaveLength(13)
+      expect((await a.decisions.campaignUsage('2026-01-01')).get('c2')?.spent).toBe(97.5)
     } finally {
       await b.close()
       await a.close()
