@@ -8,6 +8,7 @@ import { DEMO_SOURCES } from '../src/demo/generate-company.js'
 import { loadDemo } from '../src/demo/load-demo.js'
 import { runRefreshInWorker } from '../src/refresh/run-in-worker.js'
 import { testApp, type TestApp } from './helpers/app.js'
+import { ensureDemoCatalog } from '../src/cli/demo-catalog.js'
 
 const file = join(mkdtempSync(join(tmpdir(), 'st-refresh-')), 'demo.db')
 let t: TestApp
@@ -16,6 +17,7 @@ beforeAll(async () => {
   t = await testApp({ sqlitePath: file })
   await ensureSources(t.store, DEMO_SOURCES)
   await loadDemo(t.collector, { customers: 400, seed: 42 })
+  await ensureDemoCatalog(t.decide)
 }, 60_000)
 afterAll(() => t.close())
 
@@ -29,7 +31,12 @@ describe('the periodic refresh', () => {
 
   it('runs on a worker thread over the same store, and the API then serves what it kept', async () => {
     const outcome = await runRefreshInWorker(loadConfig({ flags: { db: file } }))
-    expect(outcome).toMatchObject({ value: { customers: expect.any(Number), currency: 'EUR' }, attribution: { journeys: expect.any(Number), months: expect.any(Number) }, consentFigures: { intervals: 3 } })
+    expect(outcome).toMatchObject({ value: { customers: expect.any(Number), currency: 'EUR' }, attribution: { journeys: expect.any(Number), months: expect.any(Number) }, consentFigures: { intervals: 3 }, nextBestOffers: { channels: 8 } })
+    // Every live profile got its best offers per channel, with the new scores.
+    const nbo = outcome.nextBestOffers as { profiles: number }
+    expect(nbo.profiles).toBe((await t.store.events.counts()).profiles)
+    const [someone] = await t.store.profiles.liveIds(null, 1)
+    expect((await t.app.inject({ method: 'GET', url: `/v1/profiles/${someone}`, headers: t.as.agent })).json().computed.nextBestOffers).toMatchObject({ catalogVersion: 1, byChannel: { web: expect.any(Array) } })
     const live = (await get('/v1/attribution?model=all&lookbackDays=30')).json()
     const kept = (await get('/v1/attribution')).json()
     expect(kept).toMatchObject({ fromRefresh: true, computedAt: expect.any(String) })

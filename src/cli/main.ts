@@ -102,7 +102,7 @@ export async function main(argv: string[]): Promise<void> {
   destinationCommands(program, common)
 
   common(program.command('refresh'))
-    .description('refit the value models, recompute attribution and the consent figures, and keep them for the API (what the server does every valueRefreshMinutes)')
+    .description('refit the value models, recompute attribution, the consent figures and every profile\'s next best offers, and keep them for the API (what the server does every valueRefreshMinutes)')
     .option('--json', 'print one JSON document')
     .action(async (flags) => {
       await withRuntime(flags, async (runtime) => {

@@ -5,6 +5,8 @@ import { runAttributionByMonth } from '../journey/run-attribution.js'
 import type { Store } from '../store/store.js'
 import { policyOf } from '../consent/rules.js'
 import { refreshStoreValues } from './value-refresh.js'
+import { ConsentService } from '../consent/consent-service.js'
+import { DecideService } from '../decide/decide-service.js'
 
 /** The kinds of aggregates the refresh keeps, as the API reads them. */
 export const AGGREGATE_KINDS = {
@@ -19,13 +21,16 @@ export interface RefreshOutcome {
   value: { customers: number; currency: string } | { skipped: string }
   attribution: { journeys: number; months: number } | { skipped: string }
   consentFigures: { intervals: number } | { skipped: string }
+  /** Every profile's best offers per channel, with the new scores (decide all). */
+  nextBestOffers: { profiles: number; channels: number } | { skipped: string }
   seconds: number
 }
 
 /**
  * The periodic refresh: value models (scores every profile), attribution over the whole history
- * and per calendar month (every model) and the consent figures (by day, week and month), each kept for the API to serve
- * without computing per request (issue 15). A part that fails leaves its previous result in place
+ * and per calendar month (every model), the consent figures (by day, week and month), each kept for the API to serve
+ * without computing per request (issue 15), and then — with the new scores — every profile's next
+ * best offers per channel (`decide all`, issue 11). A part that fails leaves its previous result in place
  * and says why; the others still run.
  */
 export async function refreshAll(store: Store, config: Config): Promise<RefreshOutcome> {
@@ -48,11 +53,19 @@ export async function refreshAll(store: Store, config: Config): Promise<RefreshO
     }
     return { intervals: 3 }
   })().catch(skipped)
-  return { value, attribution, consentFigures: figures, seconds: Math.round((Date.now() - started) / 100) / 10 }
+  const nextBestOffers = await (async () => {
+    const policy = policyOf(config)
+    // Its own service: this runs on the refresh's worker thread with its own store, and keeps no feature view.
+    const decide = await new DecideService(store, new ConsentService(store, policy), policy, undefined, { viewProfiles: 0 }).load()
+    if (!decide.catalog) return { skipped: 'no catalog applied' }
+    const report = await decide.decideAll()
+    return { profiles: report.profiles, channels: report.channels.length }
+  })().catch(skipped)
+  return { value, attribution, consentFigures: figures, nextBestOffers, seconds: Math.round((Date.now() - started) / 100) / 10 }
 }
 
 /** One line per part: what it made, or why it was skipped. */
 export function describeRefresh(outcome: RefreshOutcome): string {
   const part = (p: object) => ('skipped' in p ? `skipped (${String(p.skipped)})` : JSON.stringify(p))
-  return `refreshed in ${outcome.seconds} s: values ${part(outcome.value)}, attribution ${part(outcome.attribution)}, consent figures ${part(outcome.consentFigures)}`
+  return `refreshed in ${outcome.seconds} s: values ${part(outcome.value)}, attribution ${part(outcome.attribution)}, consent figures ${part(outcome.consentFigures)}, next best offers ${part(outcome.nextBestOffers)}`
 }

@@ -14,7 +14,7 @@ describe('TxQueue', () => {
       expect(results.filter(([, ok]) => ok)).toHaveLength(15)
       expect(results.map(([i]) => i)).toEqual(Array.from({ length: 40 }, (_, i) => i))
       expect(transactions).toBeLessThan(40) // grouped: the first runs alone, the rest waited and went together
-      expect((await store.decisions.campaignUsage('2026-01-01')).get('c1')).toEqual({ total: 15, today: 15 })
+      expect((await store.decisions.campaignUsage('2026-01-01')).get('c1')).toEqual({ total: 15, today: 15, spent: 0 })
     } finally {
       await store.close()
     }
