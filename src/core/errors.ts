@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'OUTCOME_CONFLICT'
   | 'DELIVERY_NOT_FOUND'
   | 'DELIVERY_CONFLICT'
+  | 'LOG_UNAVAILABLE'
   | 'INTERNAL'
 
 export const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -51,6 +52,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   OUTCOME_CONFLICT: 409,
   DELIVERY_NOT_FOUND: 404,
   DELIVERY_CONFLICT: 409,
+  LOG_UNAVAILABLE: 503,
   INTERNAL: 500,
 }
 

@@ -26,8 +26,10 @@ export class PostgresWriter {
       await client.query('BEGIN')
       const tx = new PostgresWriteTx(client)
       const result = await fn(tx)
+      // An erasure notes its transaction id, so the VACUUM can wait for snapshots that still see the rows.
+      const xid = tx.erasedFrom.size > 0 ? (await client.query<{ xid: string }>('SELECT (txid_current() % 4294967296)::text AS xid')).rows[0]!.xid : null
       await client.query('COMMIT')
-      if (tx.erasedFrom.size > 0) this.vacuum([...tx.erasedFrom])
+      if (xid !== null) this.vacuum([...tx.erasedFrom], xid)
       return result
     } catch (err) {
       await client.query('ROLLBACK').catch((rollbackErr: unknown) => {
@@ -64,8 +66,9 @@ export class PostgresWriter {
    * erasure the touched tables are vacuumed at once, in the background (VACUUM cannot run in a
    * transaction, and on a large table it takes a while). docs/privacy.md says what remains elsewhere.
    */
-  private vacuum(tables: string[]): void {
+  private vacuum(tables: string[], erasedInXid: string): void {
     this.vacuums = this.vacuums
+      .then(() => this.snapshotsGone(erasedInXid))
       .then(() => this.pool.query(`VACUUM ${tables.join(', ')}`))
       .then(
         () => undefined,
@@ -74,7 +77,29 @@ export class PostgresWriter {
         },
       )
   }
+
+  /**
+   * Waits until no transaction of the database holds a snapshot taken before the erasure committed:
+   * VACUUM cannot remove a dead row that such a snapshot may still read (a long report, another
+   * node's read stream), and would leave the person's bytes in the pages. Bounded by
+   * {@link SNAPSHOT_WAIT_MS}; the VACUUM runs then in any case, and `privacy compact` is the rest.
+   */
+  private async snapshotsGone(erasedInXid: string): Promise<void> {
+    const deadline = Date.now() + SNAPSHOT_WAIT_MS
+    for (;;) {
+      const { rows } = await this.pool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+         WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_xmin IS NOT NULL AND age(backend_xmin) >= age($1::xid)`,
+        [erasedInXid],
+      )
+      if (rows[0]!.n === 0 || Date.now() > deadline) return
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  }
 }
+
+/** How long the VACUUM after an erasure waits for older snapshots to end before it runs anyway. */
+const SNAPSHOT_WAIT_MS = 60_000
 
 /**
  * Inserts rows by COPY into the session's staging table shaped like `table`, then one
