@@ -27,6 +27,7 @@ export async function serveCommand(config: Config): Promise<void> {
     prettyLogs: process.stdout.isTTY === true,
     maxAckDelayMs: config.maxAckDelayMs,
     destinations: runtime.destinations,
+    ...(runtime.processor ? { processor: runtime.processor, maxLogBacklog: config.maxLogBacklog } : {}),
   })
   const created = await ensureSources(runtime.store, DEMO_SOURCES)
   const admin = await ensureAdminKey(runtime.store)

@@ -5,7 +5,16 @@ import type { IdentityPolicy } from '../identity/identity-graph.js'
 import type { ConsentPolicy } from '../consent/rules.js'
 import type { NewQuarantineEntry, Store, StoredEvent } from '../store/store.js'
 import { parseEvent } from './parse-event.js'
-import { sourceSender, writeBatch, type EventSender, type WriteStatus } from './write-batch.js'
+import { consentAtTheDoor, sourceSender, writeBatch, type EventSender, type WriteStatus } from './write-batch.js'
+import type { EventLog } from '../log/event-log.js'
+import { eventKey } from '../store/store.js'
+
+/** What the log holds per event: the validated event, who sent it (for the audit), and its data-quality warnings. */
+export interface LoggedEvent {
+  event: CollectedEvent
+  sender: EventSender
+  warned: NewQuarantineEntry[]
+}
 
 /** One raw message of a request or file, with where it came from for error messages. */
 export interface RawItem {
@@ -16,7 +25,7 @@ export interface RawItem {
 }
 
 export type ItemResult =
-  | { status: WriteStatus; messageId: string; warnings: string[] }
+  | { status: WriteStatus; messageId: string; warnings: string[]; position?: number }
   | { status: 'rejected'; reason: string; messageId: string | null }
 
 export interface CollectorOptions {
@@ -35,6 +44,18 @@ export interface CollectorOptions {
   maxAckDelayMs?: number
   /** Most events one transaction takes (group commit across requests). */
   maxEventsPerTransaction?: number
+  /**
+   * The event log to acknowledge on (issue 13): valid events are appended to it and acknowledged as
+   * `accepted` once durable there, after their consent changes and the rejected messages were
+   * written to the store; the log processor applies them behind (processor.ts). Without a log the
+   * collector writes the store itself before it acknowledges (`stored`).
+   */
+  log?: EventLog
+  /**
+   * Log mode: how far the processor is behind, and the bound beyond which collection refuses with
+   * LOG_BACKLOG (503, Retry-After) so that the log and memory stay bounded and senders retry.
+   */
+  backlog?: { behind: () => number; max: number }
 }
 
 interface Job {
@@ -43,7 +64,7 @@ interface Job {
   rejected: NewQuarantineEntry[]
   /** Per event, the quarantine warnings to keep if it is stored (not for a duplicate). */
   warned: NewQuarantineEntry[][]
-  resolve: (statuses: WriteStatus[]) => void
+  resolve: (statuses: { status: WriteStatus; position?: number }[]) => void
   reject: (err: unknown) => void
 }
 
@@ -61,6 +82,7 @@ export class Collector {
   private commitRate: number | null = null
   private readonly listeners: ((stored: StoredEvent[]) => Promise<void>)[] = []
   private readonly listening = new Set<Promise<void>>()
+  private readonly appendListeners: ((appendedUpTo: number) => void)[] = []
 
   constructor(
     private readonly store: Store,
@@ -74,6 +96,39 @@ export class Collector {
    */
   onStored(listener: (stored: StoredEvent[]) => Promise<void>, onError: (err: unknown) => void): void {
     this.listeners.push((stored) => listener(stored).catch(onError))
+  }
+
+  /**
+   * Calls the listeners with events just committed: the collector after its own commits, the log
+   * processor after each of its batches. Synchronously up to each listener's first await, so what a
+   * listener does first happens before the commit's 2xx.
+   */
+  emitStored(stored: StoredEvent[]): void {
+    if (stored.length === 0) return
+    for (const listener of this.listeners) {
+      const call = listener(stored).finally(() => this.listening.delete(call))
+      this.listening.add(call)
+    }
+  }
+
+  /** Log mode: the consent changes and the rejected messages into the store, then the events into the log; durable when it resolves. */
+  private async appendToLog(log: EventLog, events: CollectedEvent[], rejected: NewQuarantineEntry[], senders: EventSender[], warned: NewQuarantineEntry[][]): Promise<{ status: WriteStatus; position: number }[]> {
+    if (rejected.length > 0 || events.some((e) => e.consent.length > 0)) {
+      await this.store.write(async (tx) => {
+        await consentAtTheDoor(tx, events, senders)
+        if (rejected.length > 0) await tx.quarantine(rejected)
+      })
+    }
+    if (events.length === 0) return []
+    const appended = await log.append(events.map((event, i) => ({ id: eventKey(event), data: JSON.stringify({ event, sender: senders[i] ?? sourceSender(event.source), warned: warned[i] ?? [] } satisfies LoggedEvent) })))
+    const upTo = Math.max(...appended.map((a) => a.position))
+    for (const fn of this.appendListeners) fn(upTo)
+    return appended.map((a) => ({ status: a.duplicate ? 'duplicate' : 'accepted', position: a.position }))
+  }
+
+  /** Log mode: calls `fn` after each append to the log with the highest position appended (the processor wakes up on it). */
+  onAppended(fn: (appendedUpTo: number) => void): void {
+    this.appendListeners.push(fn)
   }
 
   /** Resolves when every listener call for the commits so far has finished (before the store closes). */
@@ -150,8 +205,8 @@ export class Collector {
       }
     })
     const statuses = await this.enqueue(events, rejected, opts.sender ?? sourceSender(source), warned)
-    statuses.forEach((status, j) => {
-      results[eventSlots[j]!] = { status, messageId: events[j]!.messageId, warnings: warned[j]!.map((w) => w.reason) }
+    statuses.forEach(({ status, position }, j) => {
+      results[eventSlots[j]!] = { status, messageId: events[j]!.messageId, warnings: warned[j]!.map((w) => w.reason), ...(position !== undefined ? { position } : {}) }
     })
     return results as ItemResult[]
   }
@@ -162,6 +217,10 @@ export class Collector {
   }
 
   private isFull(events: number): AppError | null {
+    const backlog = this.opts.backlog
+    if (backlog && backlog.behind() > backlog.max) {
+      return new AppError('LOG_BACKLOG', `processing is ${backlog.behind()} events behind the log (bound ${backlog.max}); retry after 1 s`, { retryAfterSeconds: 1 })
+    }
     if (this.queuedEvents + events <= this.opts.maxQueuedEvents) return null
     return new AppError('OVERLOADED', `collection is ${this.queuedEvents} events behind; retry after 1 s`, { retryAfterSeconds: 1 })
   }
@@ -172,7 +231,7 @@ export class Collector {
     this.commitRate = this.commitRate === null ? rate : RATE_SMOOTHING * rate + (1 - RATE_SMOOTHING) * this.commitRate
   }
 
-  private enqueue(events: CollectedEvent[], rejected: NewQuarantineEntry[], sender: EventSender, warned: NewQuarantineEntry[][]): Promise<WriteStatus[]> {
+  private enqueue(events: CollectedEvent[], rejected: NewQuarantineEntry[], sender: EventSender, warned: NewQuarantineEntry[][]): Promise<{ status: WriteStatus; position?: number }[]> {
     return new Promise((resolve, reject) => {
       this.queue.push({ sender, events, rejected, warned, resolve, reject })
       this.queuedEvents += events.length + rejected.length
@@ -204,13 +263,12 @@ export class Collector {
       const warned = jobs.flatMap((j) => j.warned)
       try {
         const started = performance.now()
-        const { statuses, stored } = await this.store.write((tx) => writeBatch(tx, events, rejected, this.opts.policy, senders, warned))
-        if (stored.length > 0) {
-          for (const listener of this.listeners) {
-            const call = listener(stored).finally(() => this.listening.delete(call))
-            this.listening.add(call)
-          }
-        }
+        const statuses = this.opts.log
+          ? await this.appendToLog(this.opts.log, events, rejected, senders, warned)
+          : await this.store.write((tx) => writeBatch(tx, events, rejected, this.opts.policy, senders, warned)).then(({ statuses, stored }) => {
+              this.emitStored(stored)
+              return statuses.map((status) => ({ status }))
+            })
         this.noteCommit(events.length + rejected.length, performance.now() - started)
         let offset = 0
         for (const job of jobs) {

@@ -1,9 +1,11 @@
 import type { CollectedEvent } from '../core/event.js'
+import { identifierKey } from '../core/identifier.js'
 import type { IdentityPolicy } from '../identity/identity-graph.js'
 import { eventKey, type NewAuditEntry, type NewQuarantineEntry, type StoredEvent, type WriteTx } from '../store/store.js'
 import { applyIdentities } from './apply-identity.js'
 
-export type WriteStatus = 'stored' | 'duplicate'
+/** `accepted`: durable in the event log, applied to the store behind it (log mode, issue 13). */
+export type WriteStatus = 'stored' | 'duplicate' | 'accepted'
 
 /** Who sent an event, for the audit line of the consent changes it carries. */
 export interface EventSender {
@@ -29,6 +31,7 @@ export async function writeBatch(
   policy: IdentityPolicy,
   senders: EventSender[] = [],
   warned: NewQuarantineEntry[][] = [],
+  opts: { consentAtDoor?: boolean } = {},
 ): Promise<{ statuses: WriteStatus[]; stored: StoredEvent[] }> {
   const existing = await tx.existingEvents(events)
   const seen = new Set<string>()
@@ -50,29 +53,44 @@ export async function writeBatch(
   const decided = fresh.length > 0 ? await applyIdentities(tx, fresh, policy) : []
   const rows: StoredEvent[] = fresh.map((event, i) => ({ event, ...decided[i]!, nameTerms: nameTerms(event) }))
   await tx.insertEvents(rows)
-  const consent = rows.flatMap((r) => r.event.consent.map((change) => ({ identityKey: r.identityKey, change, recordedAt: r.event.receivedAt })))
+  // Behind an event log, the consent an event carries was recorded at the door, before its 2xx (consentAtTheDoor).
+  const consent = opts.consentAtDoor ? [] : rows.flatMap((r) => r.event.consent.map((change) => ({ identityKey: r.identityKey, change, recordedAt: r.event.receivedAt })))
   if (consent.length > 0) {
     await tx.insertConsent(consent)
     // Every consent change is audited, also the ones that arrive on events, in the same transaction.
     await tx.appendAudit(
-      rows.flatMap((r, i) => (r.event.consent.length === 0 ? [] : [consentAudit(r, freshSenders[i] ?? sourceSender(r.event.source))])),
+      rows.flatMap((r, i) => (r.event.consent.length === 0 ? [] : [consentAudit(r.event, r.profileId, freshSenders[i] ?? sourceSender(r.event.source))])),
     )
   }
   if (quarantined.length > 0) await tx.quarantine(quarantined)
   return { statuses, stored: rows }
 }
 
-function consentAudit(r: StoredEvent, sender: EventSender): NewAuditEntry {
-  const changes = r.event.consent.map(({ purpose, channel, state, occurredAt, legalBasis }) => ({ purpose, channel, state, occurredAt, legalBasis }))
+/**
+ * The consent changes of events that are not processed yet (they wait in the event log): recorded in
+ * the ledger under every identifier each event carries, with their audit lines, in one transaction
+ * before the events are acknowledged. Whichever profile the processor later puts the event in — or
+ * links to one of its identifiers — holds these identifiers, so its ledger has the change from the
+ * moment of the 2xx on (issue 13: consent keeps its guarantee behind the log).
+ */
+export async function consentAtTheDoor(tx: WriteTx, events: readonly CollectedEvent[], senders: readonly EventSender[]): Promise<void> {
+  const carrying = events.map((e, i) => ({ e, sender: senders[i] ?? sourceSender(e.source) })).filter(({ e }) => e.consent.length > 0)
+  if (carrying.length === 0) return
+  await tx.insertConsent(carrying.flatMap(({ e }) => e.identifiers.flatMap((id) => e.consent.map((change) => ({ identityKey: identifierKey(id), change, recordedAt: e.receivedAt })))))
+  await tx.appendAudit(carrying.map(({ e, sender }) => consentAudit(e, null, sender)))
+}
+
+function consentAudit(e: CollectedEvent, profileId: string | null, sender: EventSender): NewAuditEntry {
+  const changes = e.consent.map(({ purpose, channel, state, occurredAt, legalBasis }) => ({ purpose, channel, state, occurredAt, legalBasis }))
   return {
-    at: r.event.receivedAt,
+    at: e.receivedAt,
     keyId: sender.keyId,
     actor: sender.name,
     role: 'source',
     action: 'consent.change',
-    profileId: r.profileId,
+    profileId,
     purpose: 'collection',
-    detail: { messageId: r.event.messageId, source: r.event.source, changes },
+    detail: { messageId: e.messageId, source: e.source, changes },
   }
 }
 

@@ -63,6 +63,16 @@ export const CONFIG_KEYS: Record<string, KeyDoc> = {
     description: 'Events waiting for the store beyond which collection answers 429 with Retry-After.',
     isSecret: false,
   },
+  log: {
+    env: 'SALESTWIN_LOG',
+    description: 'Acknowledge collection on an event log and apply it to the store behind (issue 13, preview): a file path for the embedded log, or nats://host:4222 for NATS JetStream; empty: collection writes the store before it acknowledges.',
+    isSecret: true,
+  },
+  maxLogBacklog: {
+    env: 'SALESTWIN_MAX_LOG_BACKLOG',
+    description: 'Behind an event log: events the processor may be behind before collection answers 503 with Retry-After (and /health says degraded from half of it).',
+    isSecret: false,
+  },
   destinations: {
     env: 'SALESTWIN_DESTINATIONS',
     description:
@@ -178,6 +188,8 @@ const ConfigSchema = z.object({
     .default({ crm_id: 'crm', loyalty_card: 'loyalty' }),
   defaultCurrency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code').default('EUR'),
   maxQueuedEvents: z.coerce.number().int().min(100).default(200_000),
+  log: z.string().default(''),
+  maxLogBacklog: z.coerce.number().int().min(1).default(1_000_000),
   destinations: jsonObject
     .pipe(
       z.record(

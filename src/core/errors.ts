@@ -25,6 +25,7 @@ export type ErrorCode =
   | 'DELIVERY_NOT_FOUND'
   | 'DELIVERY_CONFLICT'
   | 'LOG_UNAVAILABLE'
+  | 'LOG_BACKLOG'
   | 'INTERNAL'
 
 export const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -53,6 +54,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   DELIVERY_NOT_FOUND: 404,
   DELIVERY_CONFLICT: 409,
   LOG_UNAVAILABLE: 503,
+  LOG_BACKLOG: 503,
   INTERNAL: 500,
 }
 

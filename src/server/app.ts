@@ -20,6 +20,8 @@ import { valueRoutes } from './routes/value.js'
 import { attributionRoutes } from './routes/attribution.js'
 import { decideRoutes } from './routes/decide.js'
 import { destinationRoutes } from './routes/destinations.js'
+import { installReadPositions } from './read-position.js'
+import type { LogProcessor } from '../collect/processor.js'
 import type { WebhookDestination } from '../destinations/webhook.js'
 
 /** Segment's limit on one request. */
@@ -39,6 +41,10 @@ export interface AppDeps {
   prettyLogs?: boolean
   /** Origins other than the collection API's callers that may call the API from a browser (docs/config.md). */
   corsOrigins?: readonly string[]
+  /** Behind an event log (config `log`): the processor, for read-your-writes, /health and /v1/stats. */
+  processor?: LogProcessor
+  /** Collection's bound on how far processing may lag (config maxLogBacklog); /health is degraded from half of it. */
+  maxLogBacklog?: number
   /** The outbound webhooks (config destinations), listed by GET /v1/destinations. */
   destinations?: readonly WebhookDestination[]
 }
@@ -90,13 +96,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await installCors(app, deps.corsOrigins ?? [])
 
   const audit = new AuditLog(deps.store)
-  app.get('/health', { config: { access: 'public' } }, async () => ({ status: 'ok', queuedEvents: deps.collector.pending }))
+  const processor = deps.processor
+  app.get('/health', { config: { access: 'public' } }, async () => {
+    if (!processor) return { status: 'ok', queuedEvents: deps.collector.pending }
+    const log = processor.status
+    return { status: log.behind > (deps.maxLogBacklog ?? 1_000_000) / 2 ? 'degraded' : 'ok', queuedEvents: deps.collector.pending, log }
+  })
+  if (processor) installReadPositions(app, processor)
   const maxAckDelayMs = deps.maxAckDelayMs ?? 1000
   collectRoutes(app, { collector: deps.collector, ...(maxAckDelayMs > 0 ? { shedder: new LoadShedder(maxAckDelayMs) } : {}) })
   profileRoutes(app, { store: deps.store, defaultCountry: deps.defaultCountry, audit })
   consentRoutes(app, { store: deps.store, consent: deps.consent, audit, onErased: (id) => deps.decide.forget([id]) })
   accessRoutes(app, { store: deps.store, auth, audit })
-  dataQualityRoutes(app, { store: deps.store, audit })
+  dataQualityRoutes(app, { store: deps.store, audit, ...(processor ? { processor } : {}) })
   valueRoutes(app, { store: deps.store })
   attributionRoutes(app, { store: deps.store, ...(deps.channelRules ? { rules: deps.channelRules } : {}) })
   decideRoutes(app, { store: deps.store, decide: deps.decide, audit, defaultCountry: deps.defaultCountry })

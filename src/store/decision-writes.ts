@@ -31,7 +31,7 @@ export interface DeliveryRow {
 
 export type DeliveryStatus = 'pending' | 'sending' | 'delivered' | 'failed' | 'suppressed'
 
-/** The decisioning writes of the single writer (decide/), the same SQL in both dialects. */
+/** The decisioning writes of the single writer (decide/) and the log processor's position, the same SQL in both dialects. */
 export interface DecisionWrites {
   insertDecisions(rows: DecisionRow[]): Promise<void>
   /** Stores each outcome unless the same (decision, offer, outcome) is stored: the ones new. */
@@ -55,6 +55,8 @@ export interface DecisionWrites {
   settleDelivery(decisionId: string, status: DeliveryStatus, attempts: number, lastError: string | null, at: string): Promise<void>
   /** Puts a failed delivery back into the outbox (a retry of a dead letter); false when it is not failed. */
   requeueDelivery(decisionId: string, at: string): Promise<boolean>
+  /** Records how far a log processor has applied the event log, in the transaction of what it applied (collect/processor.ts). */
+  setLogPosition(name: string, position: number): Promise<void>
 }
 
 /** Runs one statement (`?` placeholders, bound in the order of `params`) and says how many rows it changed. */
@@ -137,6 +139,9 @@ export function decisionWrites(exec: Exec): DecisionWrites {
     },
     async settleDelivery(decisionId, status, attempts, lastError, at) {
       await exec('UPDATE deliveries SET status = ?, attempts = ?, last_error = ?, updated_at = ? WHERE decision_id = ?', [status, attempts, lastError, at, decisionId])
+    },
+    async setLogPosition(name, position) {
+      await exec('INSERT INTO log_positions (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position', [name, position])
     },
     async requeueDelivery(decisionId, at) {
       return (await exec("UPDATE deliveries SET status = 'pending', attempts = 0, updated_at = ? WHERE decision_id = ? AND status = 'failed'", [at, decisionId])) === 1

@@ -47,6 +47,8 @@ export interface TimelineEvent {
 
 /** The stored events and the quarantine, as people read them; both are written by the single writer (`WriteTx`). */
 export interface EventStore {
+  /** How far a log processor has applied the event log (0 before it started). */
+  logPosition(name: string): Promise<number>
   /** A profile's events, newest first, in pages. */
   timeline(profileId: string, opts: { limit: number; cursor?: string }): Promise<Page<TimelineEvent>>
   /** Quarantined messages, newest first, in pages. */
@@ -65,6 +67,11 @@ export interface EventStore {
 
 export class SqlEventStore implements EventStore {
   constructor(private readonly db: Kysely<Database>) {}
+
+  async logPosition(name: string): Promise<number> {
+    const row = await this.db.selectFrom('log_positions').select('position').where('name', '=', name).executeTakeFirst()
+    return row ? Number(row.position) : 0
+  }
 
   async timeline(profileId: string, opts: { limit: number; cursor?: string }): Promise<Page<TimelineEvent>> {
     let query = this.db

@@ -7,6 +7,7 @@ import { aggregates } from './migrations/0012-aggregates.js'
 import { decisions } from './migrations/0013-decisions.js'
 import { deliveries } from './migrations/0015-deliveries.js'
 import { campaignSpend } from './migrations/0016-campaign-spend.js'
+import { logPositions } from './migrations/0017-log-positions.js'
 import { nextBestOffers } from './migrations/0014-next-best-offers.js'
 
 /** Migrations run in name order at every start; each runs once. Both dialects share them. */
@@ -277,6 +278,7 @@ function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
   '0014_next_best_offers': nextBestOffers,
   '0015_deliveries': deliveries,
   '0016_campaign_spend': campaignSpend(dialect),
+  '0017_log_positions': logPositions,
   }
 }
 

@@ -85,6 +85,7 @@ export interface Database {
   decisions: { id: string; profile_id: string | null; at: string; channel: string; placement: string; catalog_version: number; continues: string | null; offers: string; explanation: string }
   decision_outcomes: { decision_id: string; offer_id: string; outcome: string; at: string; value: number | null; source: string }
   campaign_usage: { campaign_id: string; day: string; n: number | string }
+  log_positions: { name: string; position: number | string }
   deliveries: { decision_id: string; destination: string; channel: string; status: string; attempts: number; last_error: string | null; created_at: string; updated_at: string }
   next_best_offers: { profile_id: string; computed_at: string; catalog_version: number; data: string }
   computed_values: { profile_id: string; kind: string; computed_at: string; data: string }

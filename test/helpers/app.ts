@@ -1,4 +1,9 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
+import { LogProcessor } from '../../src/collect/processor.js'
+import { EmbeddedLog } from '../../src/log/embedded-log.js'
 import type { Collector } from '../../src/collect/collector.js'
 import { createSource } from '../../src/collect/sources.js'
 import { ConsentService } from '../../src/consent/consent-service.js'
@@ -21,13 +26,22 @@ export interface TestApp {
   basic: string
   /** `Authorization` headers of a key of each role (source: the `web` write key as Bearer). */
   as: Record<Role, { authorization: string }>
+  /** With `log`: the processor applying the log to the store. */
+  processor?: LogProcessor
   close(): Promise<void>
 }
 
 /** The real app over a fresh store (SQLite unless asked; at `sqlitePath` when given), with one source `web` and a key of every role. */
-export async function testApp(opts: { maxQueuedEvents?: number; maxAckDelayMs?: number; store?: StoreKind; sqlitePath?: string; schema?: string; corsOrigins?: string[]; now?: () => Date } = {}): Promise<TestApp> {
+export async function testApp(
+  opts: { maxQueuedEvents?: number; maxAckDelayMs?: number; store?: StoreKind; sqlitePath?: string; schema?: string; corsOrigins?: string[]; now?: () => Date; log?: 'embedded' } = {},
+): Promise<TestApp> {
   const store = opts.sqlitePath ? await openSqliteStore(opts.sqlitePath) : await freshStore(opts.store ?? 'sqlite', opts.schema)
-  const collector = collectorFor(store, opts)
+  // Behind an event log (issue 13): collection acknowledges on it, a processor applies it behind.
+  const log = opts.log === 'embedded' ? new EmbeddedLog(join(mkdtempSync(join(tmpdir(), 'st-testlog-')), 'log.db')) : undefined
+  const { log: _kind, ...collectorOpts } = opts
+  const collector = collectorFor(store, { ...collectorOpts, ...(log ? { log } : {}) })
+  const processor = log ? await new LogProcessor(store, log, collector, { uniqueKinds: new Set(['userId']) }).start() : undefined
+  if (processor) collector.onAppended((upTo) => processor.wake(upTo))
   const consent = new ConsentService(store, TEST_POLICY)
   const decide = await new DecideService(store, consent, TEST_POLICY, opts.now).load()
   collector.onStored(async (stored) => void (await decide.observe(stored)), (err) => {
@@ -47,9 +61,13 @@ export async function testApp(opts: { maxQueuedEvents?: number; maxAckDelayMs?: 
     writeKey,
     basic: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`,
     as: { source: bearer(writeKey), agent: await keyOf('agent'), analyst: await keyOf('analyst'), marketer: await keyOf('marketer'), admin: await keyOf('admin') },
+    ...(processor ? { processor } : {}),
     async close() {
       await app.close()
+      await collector.flush()
+      await processor?.stop()
       await collector.listenersIdle()
+      await log?.close()
       await store.close()
     },
   }

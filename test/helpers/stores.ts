@@ -5,6 +5,7 @@ import { openPostgresStore } from '../../src/store/postgres/postgres-store.js'
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 import type { Store } from '../../src/store/store.js'
 import { consentPolicy } from '../../src/consent/rules.js'
+import type { EventLog } from '../../src/log/event-log.js'
 
 /** The consent policy tests run under: Germany's defaults, as a fresh install. */
 export const TEST_POLICY = consentPolicy({ jurisdiction: 'DE' })
@@ -49,8 +50,9 @@ export async function freshStore(kind: StoreKind, schema = `t_${randomBytes(6).t
 }
 
 /** A collector as the server builds it, over the given store. */
-export function collectorFor(store: Store, overrides: { mergeUserIds?: boolean; maxQueuedEvents?: number; maxAckDelayMs?: number } = {}): Collector {
+export function collectorFor(store: Store, overrides: { mergeUserIds?: boolean; maxQueuedEvents?: number; maxAckDelayMs?: number; log?: EventLog } = {}): Collector {
   return new Collector(store, {
+    ...(overrides.log ? { log: overrides.log } : {}),
     rules: { defaultCountry: 'DE', externalIdTraits: { crm_id: 'crm' } },
     policy: { uniqueKinds: new Set(overrides.mergeUserIds ? [] : ['userId']) },
     defaultCurrency: 'EUR',

@@ -110,15 +110,23 @@ function summarize(results: ItemResult[]) {
   const rejected: { index: number; messageId: string | null; reason: string }[] = []
   const warnings: { index: number; messageId: string; warning: string }[] = []
   let stored = 0
+  let accepted = 0
   let duplicates = 0
+  let position = 0
   results.forEach((r, index) => {
     if (r.status === 'rejected') rejected.push({ index, messageId: r.messageId, reason: r.reason })
     else if (r.status === 'stored') stored++
+    else if (r.status === 'accepted') accepted++
     else duplicates++
-    if (r.status !== 'rejected') for (const warning of r.warnings) warnings.push({ index, messageId: r.messageId, warning })
+    if (r.status !== 'rejected') {
+      for (const warning of r.warnings) warnings.push({ index, messageId: r.messageId, warning })
+      if (r.position !== undefined) position = Math.max(position, r.position)
+    }
   })
   // Warnings only when there are any: the answer of a clean batch stays Segment's shape plus salestwin's counts.
-  return { success: true, stored, duplicates, rejected, ...(warnings.length > 0 ? { warnings } : {}) }
+  // Behind an event log (issue 13) the events are `accepted`, and `position` is the log position to wait for to read them.
+  const counts = position > 0 || accepted > 0 ? { accepted, duplicates, position } : { stored, duplicates }
+  return { success: true, ...counts, rejected, ...(warnings.length > 0 ? { warnings } : {}) }
 }
 
 /** A batch's top-level context, integrations and sentAt apply to each message that does not set its own. */

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import type { LogProcessor } from '../../collect/processor.js'
 import { AppError } from '../../core/errors.js'
 import type { Store } from '../../store/store.js'
 import type { AuditLog } from '../access/audit.js'
@@ -10,7 +11,7 @@ const ADMIN = { access: { roles: ['admin'], personal: true } satisfies Access }
 const AGGREGATES = { access: { roles: ['analyst', 'admin'] } satisfies Access }
 
 /** What collection refused or could not merge: the quarantine and the identity conflicts. */
-export function dataQualityRoutes(app: FastifyInstance, deps: { store: Store; audit: AuditLog }): void {
+export function dataQualityRoutes(app: FastifyInstance, deps: { store: Store; audit: AuditLog; processor?: LogProcessor }): void {
   app.get<{ Querystring: { limit?: string; cursor?: string; source?: string; severity?: string } }>('/v1/quarantine', { config: ADMIN }, async (request) => {
     const { cursor, source, severity } = request.query
     if (severity !== undefined && severity !== 'rejected' && severity !== 'warning') {
@@ -32,7 +33,7 @@ export function dataQualityRoutes(app: FastifyInstance, deps: { store: Store; au
     return { items }
   })
 
-  app.get('/v1/stats', { config: AGGREGATES }, async () => deps.store.events.counts())
+  app.get('/v1/stats', { config: AGGREGATES }, async () => ({ ...(await deps.store.events.counts()), ...(deps.processor ? { log: deps.processor.status } : {}) }))
 
   // Events per day by source, channel and type, from the running counts (no scan of events).
   app.get<{ Querystring: { from?: string; to?: string } }>('/v1/stats/events', { config: AGGREGATES }, async (request) => {
