@@ -77,7 +77,7 @@ export class DecideService {
   ) {
     this.writes = new TxQueue(store)
     this.view = new FeatureView((id) => this.readFeatures(id, this.now()), {
-      maxProfiles: opts.viewProfiles ?? 100_000,
+      maxProfiles: opts.viewProfiles ?? 50_000,
       ttlMs: opts.viewTtlMs ?? 60_000,
       now: () => this.now().getTime(),
     })
