@@ -27,6 +27,9 @@ export interface RuleResult {
   error?: string
 }
 
+const TRUE: RuleResult = Object.freeze({ value: true })
+const FALSE: RuleResult = Object.freeze({ value: false })
+
 /**
  * The results of a customer's profile-only rules (audience, eligibility and value rules that read no
  * `context.*`) under one catalog version: they depend on the features only, so they are evaluated
@@ -50,7 +53,7 @@ export class RuleMemo {
   /** The kept result of a rule, or undefined; a bool rule's result is true or false, a value rule's a number. */
   get(rule: { index: number; type: 'bool' | 'double' }): RuleResult | undefined {
     const s = this.state[rule.index]
-    if (s === 1) return { value: rule.type === 'bool' ? this.values[rule.index] === 1 : this.values[rule.index] }
+    if (s === 1) return rule.type === 'bool' ? (this.values[rule.index] === 1 ? TRUE : FALSE) : { value: this.values[rule.index] }
     if (s === 2) return { value: null, error: this.errors.get(rule.index)! }
     return undefined
   }
