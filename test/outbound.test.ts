@@ -181,6 +181,15 @@ describe.each(kinds)('outbound runs on %s', (kind) => {
       { destination: 'esp', status: 'delivered', n: 1 },
       { destination: 'esp', status: 'suppressed', n: 2 },
     ])
+    // What was stopped never reached them: no contact, no negative — the campaign is not cooling down for them.
+    const first = (JSON.parse(received[0]!.body) as DeliveryPayload).recipient.profileId
+    const stopped = ids.find((i) => i !== first)!
+    const [decision] = await t.store.decisions.decisionsOf(stopped, { limit: 5 })
+    expect(decision!.outcomes.map((o) => [o.offerId, o.outcome, o.source])).toEqual([['spring-10', 'not_delivered', 'delivery']])
+    await t.consent.record(stopped, [{ purpose: 'marketing', channel: 'email', state: 'opt_in', legalBasis: 'consent', source: 'test', occurredAt: new Date(now.getTime() + 1000).toISOString(), evidence: { type: 'double_opt_in', reference: 'again' }, messageId: null }])
+    now = new Date('2026-06-10T12:00:00Z')
+    const again = await t.decide.decide({ profileId: stopped, channel: 'email' })
+    expect([again.offers.map((o) => o.offer), again.continues]).toEqual([['spring-10'], null])
   })
 
   it('leaves nothing to deliver for an erased customer', async () => {

@@ -3,8 +3,12 @@ import type { DecisionChannel } from './catalog-schema.js'
 import { DAY_MS } from '../core/time.js'
 
 export const OUTCOMES = ['impression', 'click', 'accept', 'reject', 'converted'] as const
-/** What a customer did with an offer; `ignored` is what the response window says when they did nothing. */
-export type Outcome = (typeof OUTCOMES)[number] | 'ignored'
+/**
+ * What a customer did with an offer; `ignored` is what the response window says when they did
+ * nothing; `not_delivered` is an outbound decision stopped before delivery (consent withdrawn): it
+ * never reached the customer, so it is no contact and no negative.
+ */
+export type Outcome = (typeof OUTCOMES)[number] | 'ignored' | 'not_delivered'
 
 const POSITIVE: ReadonlySet<Outcome> = new Set(['accept', 'converted'])
 
@@ -20,7 +24,7 @@ export interface PastDecision {
 }
 
 /** How an offer of a past decision ended, or that it is still open. */
-export type OfferState = { state: 'open' } | { state: 'positive' | 'reject' | 'ignored'; at: number }
+export type OfferState = { state: 'open' } | { state: 'not_delivered' } | { state: 'positive' | 'reject' | 'ignored'; at: number }
 
 
 /** An offer's state at `now`: its terminal outcome, `ignored` once its campaign's response window passed without one, else open. */
@@ -28,6 +32,7 @@ export function offerState(d: PastDecision, offerId: string, campaign: Campaign 
   let reject: number | null = null
   for (const o of d.outcomes) {
     if (o.offerId !== offerId) continue
+    if (o.outcome === 'not_delivered') return { state: 'not_delivered' }
     if (POSITIVE.has(o.outcome)) return { state: 'positive', at: Date.parse(o.at) }
     if (o.outcome === 'reject') reject = Date.parse(o.at)
     if (o.outcome === 'ignored') return { state: 'ignored', at: Date.parse(o.at) }
@@ -57,6 +62,8 @@ export function historyFacts(past: readonly PastDecision[], catalog: Catalog, no
   const ignoredTimes = new Map<string, number[]>()
   const sorted = [...past].sort((a, b) => a.at.localeCompare(b.at))
   for (const d of sorted) {
+    // Stopped before delivery: the customer never saw it, so it counts for nothing.
+    if (d.offers.length > 0 && d.offers.every((o) => d.outcomes.some((x) => x.offerId === o.offerId && x.outcome === 'not_delivered'))) continue
     // A continuation is the same contact on another channel: it counts once, for its campaign and caps.
     if (d.continues === null) {
       const times = facts.contactTimes.get(d.channel) ?? []
@@ -67,6 +74,7 @@ export function historyFacts(past: readonly PastDecision[], catalog: Catalog, no
       const campaign = catalog.campaigns.find((c) => c.id === o.campaignId)
       if (d.continues === null) facts.contactsByCampaign.set(o.campaignId, (facts.contactsByCampaign.get(o.campaignId) ?? 0) + 1)
       const s = offerState(d, o.offerId, campaign, now)
+      if (s.state === 'not_delivered') continue
       if (s.state === 'open') {
         facts.open = { decision: d, offerId: o.offerId, campaignId: o.campaignId }
         continue

@@ -86,19 +86,26 @@ export async function runOutbound(deps: OutboundDeps, opts: OutboundOptions): Pr
 export async function prepareDelivery(deps: Pick<OutboundDeps, 'store' | 'decide' | 'consent' | 'policy' | 'now'>, d: Delivery): Promise<Prepared> {
   const decision = await deps.store.decisions.decision(d.decisionId)
   if (!decision || decision.profileId === null) return { suppress: 'the decision is gone (its profile was erased)' }
+  const at = (deps.now?.() ?? new Date()).toISOString()
+  // Stopped here, the offers never reached the customer: recorded as `not_delivered`, so they count as
+  // no contact and no negative in the customer's history (history.ts).
+  const stop = async (why: string): Promise<Prepared> => {
+    const offers = decision.offers as RankedOffer[]
+    await deps.store.write((tx) => tx.insertOutcomes(offers.map((o) => ({ decisionId: decision.id, offerId: o.offer, outcome: 'not_delivered', at, value: null, source: 'delivery' }))))
+    return { suppress: why }
+  }
   const profile = await deps.store.profiles.get(decision.profileId)
   if (!profile) return { suppress: 'the profile is gone' }
   const recipient = recipientOf(profile)
   const channel = decision.channel as DecisionChannel
   const why = unreachable(recipient, channel)
-  if (why) return { suppress: why }
+  if (why) return stop(why)
   const ledger = await deps.consent.ledgerOf(profile.id)
-  const at = (deps.now?.() ?? new Date()).toISOString()
   for (const offer of decision.offers as RankedOffer[]) {
     const purpose = deps.decide.catalog?.campaigns.find((c) => c.id === offer.campaign)?.purpose ?? 'marketing'
     for (const p of consentPurposes(purpose, true)) {
       const verdict = mayContact(ledger, p, channel, at, deps.policy)
-      if (!verdict.allowed) return { suppress: `consent withdrawn before delivery: ${p} by ${channel}: ${verdict.reason}` }
+      if (!verdict.allowed) return stop(`consent withdrawn before delivery: ${p} by ${channel}: ${verdict.reason}`)
     }
   }
   return { body: JSON.stringify(payloadOf(decision, recipient) satisfies DeliveryPayload) }
