@@ -31,7 +31,7 @@ export interface OutboundOptions {
 export interface OutboundReport extends DrainReport {
   channel: DecisionChannel
   destination: string
-  /** Profiles looked at. */
+  /** Profiles looked at: those with an address on the channel (for post: every live profile). */
   profiles: number
   /** Decisions made and put into the outbox by this run. */
   due: number
@@ -41,6 +41,9 @@ export interface OutboundReport extends DrainReport {
 }
 
 const PAGE = 500
+
+/** The identifier a channel reaches a profile by; post needs an `address` trait instead. */
+const ADDRESS_KIND: Partial<Record<DecisionChannel, string>> = { email: 'email', sms: 'phone', phone: 'phone', push: 'userId' }
 
 /**
  * An outbound run (issue 11, point 6; docs/decide.md): for every live profile reachable on the
@@ -54,23 +57,33 @@ export async function runOutbound(deps: OutboundDeps, opts: OutboundOptions): Pr
   if (!OUTBOUND_CHANNELS.includes(channel)) throw new AppError('REQUEST_INVALID', `decide run is for the outbound channels ${OUTBOUND_CHANNELS.join(', ')}, got "${channel}"`)
   const report: OutboundReport = { channel, destination: opts.sender.id, profiles: 0, due: 0, unreachable: 0, delivered: 0, failed: 0, suppressed: 0, busy: 0, seconds: 0 }
   const limit = opts.limit ?? Number.POSITIVE_INFINITY
+  // Email, sms, phone and push reach a profile by an identifier: only those that hold one are read.
+  const kind = ADDRESS_KIND[channel]
   let after: string | null = null
+  let finished = false
   while (report.due < limit) {
-    const ids = await deps.store.profiles.liveIds(after, PAGE)
-    if (ids.length === 0) break
+    const ids: string[] = kind ? await deps.store.profiles.liveIdsWith(kind, after, PAGE) : await deps.store.profiles.liveIds(after, PAGE)
+    if (ids.length === 0) {
+      finished = true
+      break
+    }
     for (const profileId of ids) {
       if (report.due >= limit) break
       report.profiles++
-      const profile = await deps.store.profiles.get(profileId)
-      if (!profile || unreachable(recipientOf(profile), channel)) {
-        report.unreachable++
-        continue
+      if (!kind) {
+        const profile = await deps.store.profiles.get(profileId)
+        if (!profile || unreachable(recipientOf(profile), channel)) {
+          report.unreachable++
+          continue
+        }
       }
       if (await deps.decide.decideToDeliver(profileId, channel, opts.sender.id)) report.due++
     }
     opts.onProgress?.('decide', report.profiles)
     after = ids.at(-1)!
   }
+  // The live profiles the run did not look at because the channel has no address of theirs.
+  if (kind && finished) report.unreachable = Math.max(0, (await deps.store.events.counts()).profiles - report.profiles)
   if (!opts.decideOnly) {
     const sent = await drainOutbox(deps.store, opts.sender, (d) => prepareDelivery(deps, d), { ...(deps.now ? { now: deps.now } : {}), onProgress: (n) => opts.onProgress?.('deliver', n) })
     Object.assign(report, sent)

@@ -39,6 +39,8 @@ export interface ProfileStore {
   conflicts(limit: number): Promise<(IdentityConflict & { at: string })[]>
   /** Live (not merged-away) profile ids after `after`, in id order, `limit` at a time: for runs over every profile. */
   liveIds(after: string | null, limit: number): Promise<string[]>
+  /** Like {@link liveIds}, only the profiles that hold an identifier of a kind (e.g. `email`: those an email can reach). */
+  liveIdsWith(kind: string, after: string | null, limit: number): Promise<string[]>
   /** Every identifier with its profile; for tests and exports of the identity graph. */
   identifiers(): Promise<IdentifierRow[]>
   identifiersOf(profileId: string): Promise<IdentifierRow[]>
@@ -174,6 +176,20 @@ export class SqlProfileStore implements ProfileStore {
       .limit(limit)
       .execute()
     return rows.map((r) => r.id)
+  }
+
+  async liveIdsWith(kind: string, after: string | null, limit: number): Promise<string[]> {
+    // Identifiers belong to live profiles only: a merge moves them to the surviving profile.
+    const rows = await this.db
+      .selectFrom('identifiers')
+      .select('profile_id')
+      .distinct()
+      .where('kind', '=', kind)
+      .$if(after !== null, (q) => q.where('profile_id', '>', after!))
+      .orderBy('profile_id')
+      .limit(limit)
+      .execute()
+    return rows.map((r) => r.profile_id)
   }
 
   async identifiers(): Promise<IdentifierRow[]> {

@@ -38,6 +38,30 @@ export function storeContract(kind: StoreKind): void {
   })
 
   describe('profiles', () => {
+    it('pages the live profiles, and those that hold an identifier of a kind, through merges', async () => {
+      await collector.collect(
+        items(
+          { type: 'identify', userId: 'lw-1', messageId: 'lw1', timestamp: '2024-01-01T10:00:00Z', traits: { email: 'lw1@example.com' } },
+          { type: 'identify', userId: 'lw-2', messageId: 'lw2', timestamp: '2024-01-01T10:00:00Z' },
+          { type: 'page', anonymousId: 'lw-a', messageId: 'lw3', timestamp: '2024-01-01T10:00:00Z' },
+          { type: 'identify', userId: 'lw-3', messageId: 'lw4', timestamp: '2024-01-01T10:00:00Z', traits: { email: 'lw3@example.com' } },
+        ),
+        'web',
+      )
+      // The anonymous visitor turns out to be lw-2: its profile merges away.
+      await collector.collect(items({ type: 'identify', userId: 'lw-2', anonymousId: 'lw-a', messageId: 'lw5', timestamp: '2024-01-02T10:00:00Z' }), 'web')
+      const idOf = async (key: string) => (await store.profiles.idOfIdentifier(key))!
+      const live = [await idOf('userId:lw-1'), await idOf('userId:lw-2'), await idOf('userId:lw-3')].sort()
+      const all = async (page: (after: string | null) => Promise<string[]>) => {
+        const out: string[] = []
+        for (let ids = await page(null); ids.length > 0; ids = await page(ids.at(-1)!)) out.push(...ids)
+        return out
+      }
+      expect(await all((after) => store.profiles.liveIds(after, 2))).toEqual(live)
+      expect(await all((after) => store.profiles.liveIdsWith('email', after, 1))).toEqual([await idOf('email:lw1@example.com'), await idOf('email:lw3@example.com')].sort())
+      expect(await all((after) => store.profiles.liveIdsWith('anonymousId', after, 5))).toEqual([await idOf('userId:lw-2')])
+    })
+
     it('builds one profile from every channel: traits by event time with source, identifiers, counts and orders', async () => {
       await collector.collect(
         items(
