@@ -13,7 +13,7 @@ import { conversionsOf, goalEvents, outcomeOfEvent } from './outcome-events.js'
 import { toPast, unavailableUnlessApp } from './stored-decisions.js'
 import { BetaPropensity, type Propensity } from './propensity.js'
 import { decideAll, type DecideAllOptions, type DecideAllReport } from './decide-all.js'
-import { FeatureView } from './feature-view.js'
+import { FeatureView, type ViewFeatures } from './feature-view.js'
 import { DAY_MS } from '../core/time.js'
 
 export interface DecideRequest {
@@ -48,8 +48,6 @@ export interface OutcomeRequest {
   /** When the customer did it (default now); an event's time for outcomes that arrive as events. */
   at?: Date
 }
-
-const EMPTY_LEDGER = { records: [], suppressions: [] }
 
 /** How far back a customer's decisions count for caps, cool-downs and suppression. */
 const HISTORY_DAYS = 180
@@ -318,11 +316,9 @@ export class DecideService {
   }
 
   /** A profile's features from the store (what the view loads, and what decide all reads for each profile). */
-  private async readFeatures(profileId: string, at: Date): Promise<Omit<CustomerFeatures, 'ledger'> | null> {
+  private async readFeatures(profileId: string, at: Date): Promise<ViewFeatures | null> {
     const [profile, behaviour] = await Promise.all([this.store.profiles.get(profileId), this.store.events.behaviourOf(profileId, at)])
-    if (!profile) return null
-    const { ledger: _l, ...features } = featuresOf(profile, behaviour, EMPTY_LEDGER)
-    return features
+    return profile ? featuresOf(profile, behaviour) : null
   }
 
   private async pastOf(profileId: string | null, at: Date): Promise<PastDecision[]> {

@@ -7,7 +7,7 @@ export type ViewFeatures = Omit<CustomerFeatures, 'ledger' | 'memo'>
 interface Entry {
   features: ViewFeatures
   loadedAt: number
-  memo: RuleMemo | null
+  memo: RuleMemo
 }
 
 export interface FeatureViewOptions {
@@ -49,31 +49,28 @@ export class FeatureView {
       // Most recently used last: Map keeps insertion order.
       this.entries.delete(profileId)
       this.entries.set(profileId, kept)
-      if (kept.memo?.catalogVersion !== catalog.version) kept.memo = new RuleMemo(catalog.version, catalog.rules)
+      if (kept.memo.catalogVersion !== catalog.version) kept.memo = new RuleMemo(catalog.version, catalog.rules)
       return { features: kept.features, memo: kept.memo }
     }
     this.misses++
+    // This caller's memo; kept with the features when its load is the one kept.
+    const memo = new RuleMemo(catalog.version, catalog.rules)
     let pending = this.loading.get(profileId)
     if (!pending) {
       const started = this.now()
-      pending = this.load(profileId)
-      this.loading.set(profileId, pending)
-      const mine = pending
+      const mine = (pending = this.load(profileId))
+      this.loading.set(profileId, mine)
       void mine.then(
         (features) => {
           if (this.loading.get(profileId) !== mine) return
           this.loading.delete(profileId)
-          if (features) this.keep(profileId, { features, loadedAt: started, memo: null })
+          if (features) this.keep(profileId, { features, loadedAt: started, memo })
         },
         () => this.loading.get(profileId) === mine && this.loading.delete(profileId),
       )
     }
     const features = await pending
-    if (!features) return null
-    const memo = new RuleMemo(catalog.version, catalog.rules)
-    const entry = this.entries.get(profileId)
-    if (entry?.features === features) entry.memo ??= memo
-    return { features, memo: entry?.features === features ? entry.memo! : memo }
+    return features ? { features, memo } : null
   }
 
   /** Forgets profiles: their next decision reads them again. The write path calls it for every profile a commit touched. */

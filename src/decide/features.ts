@@ -89,11 +89,11 @@ export interface DecisionContext {
 
 export const NO_BEHAVIOUR: Behaviour = { orders: 0, revenue: 0, lastOrderAt: null, lastVisitAt: null, lastCategoryViewed: null, last7d: {}, last30d: {}, last90d: {} }
 
-/** The features of a profile as the store reads it; behaviour comes from its own read. */
-export function featuresOf(profile: Profile, behaviour: Behaviour, ledger: ConsentLedger): CustomerFeatures {
+/** The features of a profile as the store reads it, without its consent ledger (read at each decision); behaviour comes from its own read. */
+export function featuresOf(profile: Profile, behaviour: Behaviour): Omit<CustomerFeatures, 'ledger' | 'memo'> {
   const traits = Object.fromEntries(Object.entries(profile.traits).map(([k, t]) => [k, t.value]))
   const zone = traits.timezone ?? traits.timeZone
-  return { profileId: profile.id, traits, value: profile.computed.value ?? null, behaviour, ledger, timeZone: typeof zone === 'string' ? zone : null }
+  return { profileId: profile.id, traits, value: profile.computed.value ?? null, behaviour, timeZone: typeof zone === 'string' ? zone : null }
 }
 
 export function anonymousFeatures(): CustomerFeatures {
