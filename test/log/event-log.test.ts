@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -7,19 +6,11 @@ import { EmbeddedLog } from '../../src/log/embedded-log.js'
 import type { EventLog } from '../../src/log/event-log.js'
 import { NatsLog } from '../../src/log/nats-log.js'
 import { openLog } from '../../src/log/open-log.js'
+import { dropStream, freshStream, NATS_REQUIRED, NATS_URL, probeNats } from '../helpers/nats.js'
 
-/** The NATS JetStream the suite runs against; .ci/run sets SALESTWIN_REQUIRE_NATS so a missing server fails the run. */
-const NATS_URL = process.env.SALESTWIN_TEST_NATS_URL ?? 'nats://127.0.0.1:4222'
-const natsProbe = await NatsLog.open(NATS_URL, { stream: `PROBE_${randomBytes(4).toString('hex')}`, connectTimeoutMs: 2000 }).then(
-  async (log) => {
-    await log.destroy()
-    await log.close()
-    return null
-  },
-  (err: Error) => err.message,
-)
+const natsProbe = await probeNats()
 const kinds: string[] = ['embedded']
-if (natsProbe === null || process.env.SALESTWIN_REQUIRE_NATS === '1') kinds.push('nats')
+if (natsProbe === null || NATS_REQUIRED) kinds.push('nats')
 else process.stderr.write(`\n*** event log: NATS JetStream suite SKIPPED: ${NATS_URL} did not answer (${natsProbe}). Set SALESTWIN_TEST_NATS_URL to run it. ***\n\n`)
 
 /** A fresh log of a kind, and how to open it again over the same data. */
@@ -29,15 +20,8 @@ function freshLog(kind: string): { open: () => Promise<EventLog>; destroy: () =>
     return { open: async () => new EmbeddedLog(file), destroy: async () => undefined }
   }
   if (natsProbe !== null) throw new Error(`NATS at ${NATS_URL} did not answer (${natsProbe}); .ci/run requires the log suite to run against JetStream`)
-  const stream = `T_${randomBytes(6).toString('hex')}`
-  return {
-    open: () => NatsLog.open(NATS_URL, { stream }),
-    destroy: async () => {
-      const log = await NatsLog.open(NATS_URL, { stream })
-      await log.destroy()
-      await log.close()
-    },
-  }
+  const stream = freshStream()
+  return { open: () => NatsLog.open(NATS_URL, { stream }), destroy: () => dropStream(stream) }
 }
 
 const entries = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ id: `web/m-${from + i}`, data: JSON.stringify({ event: 'Order Completed', n: from + i }) }))

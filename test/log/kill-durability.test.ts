@@ -1,23 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createSource } from '../../src/collect/sources.js'
-import { NatsLog } from '../../src/log/nats-log.js'
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
+import { dropStream, freshStream, NATS_REQUIRED, NATS_URL, probeNats } from '../helpers/nats.js'
 
-const NATS_URL = process.env.SALESTWIN_TEST_NATS_URL ?? 'nats://127.0.0.1:4222'
-const natsUp = await NatsLog.open(NATS_URL, { stream: `PROBE_${randomBytes(4).toString('hex')}`, connectTimeoutMs: 2000 }).then(
-  async (log) => {
-    await log.destroy()
-    await log.close()
-    return true
-  },
-  () => false,
-)
-const kinds = ['embedded', ...(natsUp || process.env.SALESTWIN_REQUIRE_NATS === '1' ? ['nats'] : [])]
+const natsMissing = await probeNats()
+const kinds = ['embedded', ...(natsMissing === null || NATS_REQUIRED ? ['nats'] : [])]
 
 /** The server from source on a free port; resolves once it answers /health. */
 async function serve(db: string, log: string, port: number): Promise<ChildProcess> {
@@ -48,10 +39,10 @@ function exited(child: ChildProcess): Promise<void> {
  */
 describe.each(kinds)('acknowledged means durable behind the %s log', (kind) => {
   it('loses no acknowledged event when the server is killed mid-stream, twice', async () => {
-    if (kind === 'nats' && !natsUp) throw new Error(`NATS at ${NATS_URL} did not answer; .ci/run requires the log suites to run against JetStream`)
+    if (kind === 'nats' && natsMissing) throw new Error(`NATS at ${NATS_URL} did not answer (${natsMissing}); .ci/run requires the log suites to run against JetStream`)
     const dir = mkdtempSync(join(tmpdir(), 'st-kill-'))
     const db = join(dir, 'store.db')
-    const stream = `T_${randomBytes(6).toString('hex')}`
+    const stream = freshStream()
     const log = kind === 'embedded' ? join(dir, 'log.db') : `${NATS_URL}?stream=${stream}`
     const setup = await openSqliteStore(db)
     const { writeKey } = await createSource(setup, 'web')
@@ -104,11 +95,7 @@ describe.each(kinds)('acknowledged means durable behind the %s log', (kind) => {
         await store.close()
       }
     } finally {
-      if (kind === 'nats') {
-        const l = await NatsLog.open(NATS_URL, { stream })
-        await l.destroy()
-        await l.close()
-      }
+      if (kind === 'nats') await dropStream(stream)
     }
   }, 120_000)
 })

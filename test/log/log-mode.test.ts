@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -7,19 +6,11 @@ import { openRuntime, type Runtime } from '../../src/cli/runtime.js'
 import { createSource } from '../../src/collect/sources.js'
 import { createApiKey } from '../../src/server/access/keys.js'
 import { loadConfig } from '../../src/config/config.js'
-import { NatsLog } from '../../src/log/nats-log.js'
 import { buildApp } from '../../src/server/app.js'
+import { dropStream, freshStream, NATS_REQUIRED, NATS_URL, probeNats } from '../helpers/nats.js'
 
-const NATS_URL = process.env.SALESTWIN_TEST_NATS_URL ?? 'nats://127.0.0.1:4222'
-const natsUp = await NatsLog.open(NATS_URL, { stream: `PROBE_${randomBytes(4).toString('hex')}`, connectTimeoutMs: 2000 }).then(
-  async (log) => {
-    await log.destroy()
-    await log.close()
-    return true
-  },
-  () => false,
-)
-const kinds = ['embedded', ...(natsUp || process.env.SALESTWIN_REQUIRE_NATS === '1' ? ['nats'] : [])]
+const natsMissing = await probeNats()
+const kinds = ['embedded', ...(natsMissing === null || NATS_REQUIRED ? ['nats'] : [])]
 
 /**
  * Collection behind the event log (issue 13, points 1–2, config `log`): acknowledged once durable in
@@ -30,17 +21,13 @@ describe.each(kinds)('collection behind the %s log', (kind) => {
   let streams: string[] = []
   afterEach(async () => {
     for (const r of runtimes.splice(0)) await r.close()
-    for (const s of streams.splice(0)) {
-      const log = await NatsLog.open(NATS_URL, { stream: s })
-      await log.destroy()
-      await log.close()
-    }
+    for (const s of streams.splice(0)) await dropStream(s)
   })
   async function open(flags: Record<string, string> = {}): Promise<Runtime & { log: NonNullable<Runtime['log']>; processor: NonNullable<Runtime['processor']> }> {
-    if (kind === 'nats' && !natsUp) throw new Error(`NATS at ${NATS_URL} did not answer; .ci/run requires the log suites to run against JetStream`)
+    if (kind === 'nats' && natsMissing) throw new Error(`NATS at ${NATS_URL} did not answer (${natsMissing}); .ci/run requires the log suites to run against JetStream`)
     // A fresh store and a fresh log (file or stream) for each test.
     const dir = mkdtempSync(join(tmpdir(), 'st-logmode-'))
-    const stream = `T_${randomBytes(6).toString('hex')}`
+    const stream = freshStream()
     const where = kind === 'embedded' ? join(dir, 'log.db') : `${NATS_URL}?stream=${stream}`
     const r = await openRuntime(loadConfig({ flags: { db: join(dir, 'store.db'), log: where, ...flags }, env: {} }))
     runtimes.push(r)
