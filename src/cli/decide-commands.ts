@@ -7,7 +7,7 @@ import { printResult, progress } from './output.js'
 import type { DecideAllReport } from '../decide/decide-all.js'
 import { withRuntime, type CommonFlags } from './runtime.js'
 import { formatOutbound, outboundRun } from './outbound-command.js'
-import { requeueDeadLetter } from '../destinations/outbox.js'
+import { destinationsStatus, requeueDeadLetter } from '../destinations/outbox.js'
 
 interface RunFlags {
   destination?: string
@@ -114,13 +114,11 @@ export function destinationCommands(program: Command, common: (cmd: Command) => 
     .option('--json', 'print one JSON document')
     .action(async (flags: CommonFlags) => {
       await withRuntime(flags, async (runtime) => {
-        const counts = await runtime.store.deliveries.counts()
-        const result = { destinations: runtime.destinations.map(({ secret: _s, ...d }) => d), deliveries: counts }
+        const result = await destinationsStatus(runtime.store, runtime.destinations)
         printResult(result, Boolean(flags.json), () =>
-          [
-            ...(runtime.destinations.length ? runtime.destinations.map((d) => `${d.id.padEnd(16)} ${d.channels.join(', ').padEnd(16)} ${d.url}`) : ['no destination configured (config destinations, docs/decide.md)']),
-            ...counts.map((c) => `  ${c.destination}: ${c.status} ${c.n}`),
-          ].join('\n'),
+          result.destinations.length
+            ? result.destinations.map((d) => `${d.id.padEnd(16)} ${d.channels.join(', ').padEnd(16)} ${d.url}  ${JSON.stringify(d.deliveries)}`).join('\n')
+            : 'no destination configured (config destinations, docs/decide.md)',
         )
       })
     })

@@ -1,6 +1,6 @@
 import { AppError } from '../core/errors.js'
 import type { Delivery, Store } from '../store/store.js'
-import type { DeliveryResult } from './webhook.js'
+import type { DeliveryResult, WebhookDestination } from './webhook.js'
 
 /** What to do with a delivery right before it goes out: send this body, or not, and why. */
 export type Prepared = { body: string } | { suppress: string }
@@ -86,4 +86,12 @@ export async function requeueDeadLetter(store: Pick<Store, 'deliveries' | 'write
     throw new AppError('DELIVERY_CONFLICT', `the delivery of ${decisionId} is ${delivery.status}, not failed: only a dead letter is put back`)
   }
   return { ...delivery, status: 'pending', attempts: 0 }
+}
+
+/** The configured webhooks without their secrets, each with its deliveries per status, and the export files' deliveries. */
+export async function destinationsStatus(store: Pick<Store, 'deliveries'>, destinations: readonly WebhookDestination[]) {
+  const counts = await store.deliveries.counts()
+  const of = (id: string) => Object.fromEntries(counts.filter((c) => c.destination === id).map((c) => [c.status, c.n]))
+  // The secret stays in the configuration: it signs, it is never shown.
+  return { destinations: destinations.map(({ secret: _s, ...d }) => ({ ...d, deliveries: of(d.id) })), exports: of('export') }
 }

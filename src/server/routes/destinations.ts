@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { requeueDeadLetter } from '../../destinations/outbox.js'
+import { destinationsStatus, requeueDeadLetter } from '../../destinations/outbox.js'
 import type { WebhookDestination } from '../../destinations/webhook.js'
 import type { Store } from '../../store/store.js'
 import type { AuditLog } from '../access/audit.js'
@@ -14,17 +14,7 @@ const RETRIES_DELIVERIES = { access: { roles: ['admin'] } satisfies Access }
 export function destinationRoutes(app: FastifyInstance, deps: { store: Store; destinations: readonly WebhookDestination[]; audit: AuditLog }): void {
   const { store, audit } = deps
 
-  app.get('/v1/destinations', { config: READS_DELIVERIES }, async () => {
-    const counts = await store.deliveries.counts()
-    return {
-      // The secret stays in the configuration: it signs, it is never shown.
-      destinations: deps.destinations.map(({ secret: _s, ...d }) => ({
-        ...d,
-        deliveries: Object.fromEntries(counts.filter((c) => c.destination === d.id).map((c) => [c.status, c.n])),
-      })),
-      exports: Object.fromEntries(counts.filter((c) => c.destination === 'export').map((c) => [c.status, c.n])),
-    }
-  })
+  app.get('/v1/destinations', { config: READS_DELIVERIES }, async () => destinationsStatus(store, deps.destinations))
 
   app.get<{ Querystring: { limit?: string } }>('/v1/destinations/failures', { config: READS_DELIVERIES }, async (request) => {
     return { items: await store.deliveries.failures(parseLimit(request.query.limit, 50, 1000)) }
