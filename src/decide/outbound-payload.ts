@@ -35,11 +35,13 @@ export function recipientOf(profile: Profile): Recipient {
   return { profileId: profile.id, userId: first('userId'), email: first('email'), phone: first('phone'), name: typeof name === 'string' ? name : null, address: trait('address') ?? null }
 }
 
+/** The identifier kind a channel reaches a profile by; post needs an `address` trait instead. */
+export const ADDRESS_KIND: Partial<Record<DecisionChannel, 'email' | 'phone' | 'userId'>> = { email: 'email', sms: 'phone', phone: 'phone', push: 'userId' }
+
 /** Why a recipient cannot be reached on a channel (no address for it), or null. */
 export function unreachable(r: Recipient, channel: DecisionChannel): string | null {
-  if (channel === 'email' && !r.email) return 'the profile has no email address'
-  if ((channel === 'sms' || channel === 'phone') && !r.phone) return 'the profile has no phone number'
-  if (channel === 'push' && !r.userId) return 'the profile has no userId to push to'
+  const kind = ADDRESS_KIND[channel]
+  if (kind) return r[kind] ? null : `the profile has no ${kind} to reach it by ${channel}`
   if (channel === 'post' && !r.address) return 'the profile has no address trait'
   return null
 }

@@ -7,7 +7,7 @@ import type { Delivery, Store } from '../store/store.js'
 import { decisionChannel, OUTBOUND_CHANNELS, type DecisionChannel } from './catalog-schema.js'
 import type { DecideService } from './decide-service.js'
 import { consentPurposes, type RankedOffer } from './engine.js'
-import { payloadOf, recipientOf, unreachable, type DeliveryPayload } from './outbound-payload.js'
+import { ADDRESS_KIND, payloadOf, recipientOf, unreachable, type DeliveryPayload } from './outbound-payload.js'
 
 export interface OutboundDeps {
   store: Store
@@ -41,9 +41,6 @@ export interface OutboundReport extends DrainReport {
 }
 
 const PAGE = 500
-
-/** The identifier a channel reaches a profile by; post needs an `address` trait instead. */
-const ADDRESS_KIND: Partial<Record<DecisionChannel, string>> = { email: 'email', sms: 'phone', phone: 'phone', push: 'userId' }
 
 /**
  * An outbound run (issue 11, point 6; docs/decide.md): for every live profile reachable on the
