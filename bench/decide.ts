@@ -7,6 +7,10 @@
  * Then the same with each customer's profile-only rule results kept between decisions, as the
  * feature view keeps them (src/decide/feature-view.ts): the decision path's steady state.
  *
+ * And with learning on (issue 12, point 7): Thompson sampling over a trained learner's regressions
+ * and the Monte Carlo draws behind the logged show probabilities (target: within 20 % of the rate
+ * without).
+ *
  * Beside it, in the same run, the floor: the same rules evaluated alone (what CEL costs per
  * decision), so the ratio holds on a noisy machine.
  *
@@ -26,6 +30,9 @@ const { compileCatalog } = await compiled<typeof import('../src/decide/catalog.j
 const { decide } = await compiled<typeof import('../src/decide/engine.js')>('decide/engine')
 const { NO_BEHAVIOUR, RuleMemo, ruleInputOf } = await compiled<typeof import('../src/decide/features.js')>('decide/features')
 const { consentPolicy } = await compiled<typeof import('../src/consent/rules.js')>('consent/rules')
+const { knownRate, Learner } = await compiled<typeof import('../src/decide/learning/learner.js')>('decide/learning/learner')
+const { randomSource } = await compiled<typeof import('../src/decide/learning/random.js')>('decide/learning/random')
+const { contextFeatures } = await compiled<typeof import('../src/decide/learning/context.js')>('decide/learning/context')
 
 const CUSTOMERS = Number(benchArg('customers', '10000'))
 const SECONDS = Number(benchArg('seconds', '10'))
@@ -63,10 +70,35 @@ const customers = Array.from({ length: CUSTOMERS }, (_, i): { features: Customer
   },
   past: i % 4 === 0 ? [{ id: `d${i}`, at: new Date(now.getTime() - 10 * 86_400_000).toISOString(), channel: 'email', offers: [{ offerId: 'c1-o0', campaignId: 'c1' }], outcomes: [], continues: null }] : [],
 }))
-const inputs = (i: number) => ({ catalog, policy, features: customers[i % CUSTOMERS]!.features, past: customers[i % CUSTOMERS]!.past, usage: () => ({ total: 0, today: 0 }), propensity: () => 0.05 })
+const inputs = (i: number) => ({ catalog, policy, features: customers[i % CUSTOMERS]!.features, past: customers[i % CUSTOMERS]!.past, usage: () => ({ total: 0, today: 0 }), propensity: () => () => knownRate(0.05) })
 // As the decision path has them from the feature view: each customer's profile-only rule results kept between decisions.
 const memos = customers.map(() => new RuleMemo(catalog.version, catalog.rules))
 const viewInputs = (i: number) => ({ ...inputs(i), features: { ...customers[i % CUSTOMERS]!.features, memo: memos[i % CUSTOMERS]! } })
+// Learning on: the propensities of a learner that has seen 100 outcomes of every offer (so each is
+// scored by its regression), Thompson sampling and the catalog's 64 Monte Carlo draws of the
+// policy for the logged show probabilities — the server's decision path with learning.
+const learner = new Learner({ minOutcomes: 50, priorVariance: 0.25 })
+{
+  const random = randomSource(1)
+  const examples = []
+  for (const offer of catalog.offers.values()) {
+    for (let k = 0; k < 100; k++) {
+      const c = customers[random.below(CUSTOMERS)]!
+      const channel = channels[random.below(4)]!
+      examples.push({ offerId: offer.id, features: contextFeatures(ruleInputOf(c.features, { channel, placement: channel, at: now }), catalog.spec.learning.features), label: (random.uniform() < 0.05 ? 1 : 0) as 0 | 1 })
+    }
+  }
+  learner.learn(examples, () => ({ alpha: 1, beta: 19 }), now.toISOString())
+}
+const policyRandom = randomSource(2)
+const learningInputs = (i: number) => ({
+  ...viewInputs(i),
+  propensity: (features: readonly string[]) => {
+    const x = learner.encode(features)
+    return (offer: { id: string; prior: { alpha: number; beta: number } }) => learner.belief(offer, x)
+  },
+  random: policyRandom,
+})
 
 function measure(run: (i: number) => void): { perSecond: number; p50Us: number; p99Us: number } {
   const latencies: number[] = []
@@ -84,6 +116,7 @@ function measure(run: (i: number) => void): { perSecond: number; p50Us: number; 
 const rules = catalog.campaigns.flatMap((c) => [c.audience, ...c.offers.flatMap((o) => [o.eligibility, typeof o.value === 'number' ? null : o.value])]).filter((r) => r !== null)
 const engineRuns: ReturnType<typeof measure>[] = []
 const viewRuns: ReturnType<typeof measure>[] = []
+const learningRuns: ReturnType<typeof measure>[] = []
 // The view's steady state: every customer decided once before, so the memos hold their profile-only rules.
 for (let i = 0; i < CUSTOMERS; i++) decide({ channel: channels[i % 4]!, placement: channels[i % 4]!, at: now }, 3, viewInputs(i))
 const floorRuns: ReturnType<typeof measure>[] = []
@@ -92,6 +125,7 @@ for (let r = 0; r < RUNS; r++) {
   engineRuns.push(measure((i) => void decide({ channel: channels[i % 4]!, placement: channels[i % 4]!, at: now }, 3, inputs(i))))
   // Warm: every customer decided once before (the first run's first pass fills the memos).
   viewRuns.push(measure((i) => void decide({ channel: channels[i % 4]!, placement: channels[i % 4]!, at: now }, 3, viewInputs(i))))
+  learningRuns.push(measure((i) => void decide({ channel: channels[i % 4]!, placement: channels[i % 4]!, at: now }, 3, learningInputs(i))))
   // The floor: every rule of the catalog once per decision, on the same inputs, nothing else.
   floorRuns.push(
     measure((i) => {
@@ -105,7 +139,7 @@ for (let r = 0; r < RUNS; r++) {
       }
     }),
   )
-  log(`run ${r + 1}: engine ${JSON.stringify(engineRuns.at(-1))}, with the feature view's rule memo ${JSON.stringify(viewRuns.at(-1))}, every rule alone ${JSON.stringify(floorRuns.at(-1))}`)
+  log(`run ${r + 1}: engine ${JSON.stringify(engineRuns.at(-1))}, with the feature view's rule memo ${JSON.stringify(viewRuns.at(-1))}, and learning on ${JSON.stringify(learningRuns.at(-1))}, every rule alone ${JSON.stringify(floorRuns.at(-1))}`)
 }
 // Campaigns and offers a decision explains (excluded or ranked): those excluded early skip their rules.
 for (let i = 0; i < 1000; i++) {
@@ -123,7 +157,8 @@ const report = {
   machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
   engine: pick(engineRuns),
   engineWithView: pick(viewRuns),
+  engineWithViewLearning: pick(learningRuns),
   everyRuleAlone: pick(floorRuns),
 }
-log(`decide: ${report.engine.perSecond}/s (p50 ${report.engine.p50Us} µs, p99 ${report.engine.p99Us} µs); with the view's rule memo ${report.engineWithView.perSecond}/s (p50 ${report.engineWithView.p50Us} µs, p99 ${report.engineWithView.p99Us} µs); the catalog's ${rules.length} rules alone: ${report.everyRuleAlone.perSecond}/s`)
+log(`decide: ${report.engine.perSecond}/s (p50 ${report.engine.p50Us} µs, p99 ${report.engine.p99Us} µs); with the view's rule memo ${report.engineWithView.perSecond}/s (p50 ${report.engineWithView.p50Us} µs, p99 ${report.engineWithView.p99Us} µs); and learning on ${report.engineWithViewLearning.perSecond}/s (p50 ${report.engineWithViewLearning.p50Us} µs, p99 ${report.engineWithViewLearning.p99Us} µs, ${Math.round((100 * report.engineWithViewLearning.perSecond) / report.engineWithView.perSecond)} % of the rate without); the catalog's ${rules.length} rules alone: ${report.everyRuleAlone.perSecond}/s`)
 if (benchArgs.includes('--json')) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`)

@@ -23,9 +23,11 @@ const CATALOG = {
       audience: 'traitOr(traits, "plan", "") == "gold"',
       channels: ['web', 'call_center'],
       responseWindowDays: 7,
+      // Ranked by the expected rates here (no Thompson sampling): these tests are about the decision's path, the learning test below about exploration.
+      exploration: { temperature: 0 },
       offers: [offer('gold-upgrade', 40, { web: { title: 'Upgrade to Summit' }, call_center: { script: 'Offer the Summit upgrade' } })],
     },
-    { id: 'care', name: 'Care', status: 'active', channels: ['web', 'call_center'], offers: [offer('care-check', 10, { call_center: { script: 'Offer a free check' } })] },
+    { id: 'care', name: 'Care', status: 'active', channels: ['web', 'call_center'], exploration: { temperature: 0 }, offers: [offer('care-check', 10, { call_center: { script: 'Offer a free check' } })] },
   ],
 }
 const json = (method: 'POST' | 'PUT', url: string, body: unknown, role: keyof TestApp['as'] = 'agent') =>
@@ -63,7 +65,10 @@ describe('decisions over the API', () => {
     expect(call.continues).toBe(web.decisionId)
 
     const stored = (await t.app.inject({ method: 'GET', url: `/v1/decisions/${web.decisionId}`, headers: t.as.agent })).json()
-    expect(stored.explanation.ranked[0]).toMatchObject({ offer: 'gold-upgrade', propensity: 0.05, value: 40, score: 4 })
+    expect(stored.explanation.ranked[0]).toMatchObject({ offer: 'gold-upgrade', propensity: 0.05, expected: 0.05, model: 'beta', value: 40, score: 4 })
+    // What the policy saw, and that its choice was deterministic here (no contenders to draw from).
+    expect(stored.explanation.policy).toMatchObject({ modelVersion: 0, slots: 1, manyPerCampaign: false, contenders: [] })
+    expect(stored.explanation.policy.features).toEqual(expect.arrayContaining(['bias', 'channel=web', 'placement=web', 'device=none']))
     const listed = (await t.app.inject({ method: 'GET', url: `/v1/profiles/${id}/decisions`, headers: t.as.agent })).json()
     expect(listed.items.map((d: { id: string }) => d.id)).toEqual([call.decisionId, web.decisionId])
   })
@@ -88,10 +93,13 @@ describe('decisions over the API', () => {
     expect((await outcome(accept)).statusCode).toBe(201)
     const again = await outcome(accept)
     expect([again.statusCode, again.json()]).toEqual([200, { recorded: false, duplicate: true }])
-    // 1 success in 1 showing on the Beta(1, 19) prior: (1 + 1) / (1 + 19 + 1)
+    // Learned at the next fold (the server folds every learnSeconds): 1 success in 1 showing on the Beta(1, 19) prior, (1 + 1) / (1 + 19 + 1).
     const other = await goldCustomer('bob')
+    expect((await decide({ profileId: other, channel: 'call_center' })).json().offers[0].propensity).toBe(0.05)
+    expect(await t.decide.fold()).toMatchObject({ folded: 1, skipped: 0, expired: 0, version: 1 })
     const next = (await decide({ profileId: other, channel: 'call_center' })).json()
     expect(next.offers[0].propensity).toBe(Math.round((2 / 21) * 1e6) / 1e6)
+    expect(next.explanation.policy.modelVersion).toBe(1)
     expect((await outcome({ decisionId: 'dec_nope', offerId: 'x', outcome: 'accept' })).json()).toMatchObject({ statusCode: 404, code: 'DECISION_NOT_FOUND', message: 'no decision has id "dec_nope"' })
     expect((await outcome({ ...accept, offerId: 'care-check' })).json().message).toBe(`decision ${d.decisionId} made no offer "care-check"; it made gold-upgrade`)
     expect((await outcome({ ...accept, outcome: 'love' })).json().message).toBe('outcome must be one of impression, click, accept, reject, converted, got "love"')

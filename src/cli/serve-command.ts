@@ -51,6 +51,12 @@ export async function serveCommand(config: Config): Promise<void> {
       .finally(() => (refreshing = null)))
   if (config.valueRefreshMinutes > 0) setInterval(() => void refresh(), config.valueRefreshMinutes * 60_000).unref()
 
+  // The learning loop: finished showings into the learned propensities, every node (docs/decide.md, "Learning").
+  if (config.learnSeconds > 0) {
+    const learning = await runtime.decide.learning()
+    learning.start(config.learnSeconds * 1000, () => runtime.decide.catalog, () => new Date(), (err) => app.log.warn({ err }, `learning fold failed: ${(err as Error).message}`))
+  }
+
   // Outbound runs: every channel of every configured destination, one run at a time (docs/decide.md).
   let sending: Promise<void> | null = null
   const outbound = () =>

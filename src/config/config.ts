@@ -89,6 +89,11 @@ export const CONFIG_KEYS: Record<string, KeyDoc> = {
     description: "How long the feature view uses a kept profile before reading it again: the bound on staleness for changes this server's write path does not see (other nodes' events, the value refresh). Consent and contact history are read at every decision.",
     isSecret: false,
   },
+  learnSeconds: {
+    env: 'SALESTWIN_LEARN_SECONDS',
+    description: "How often the server folds finished showings (outcomes, expired response windows) into the learned propensities and reads other nodes' folds: the bound on how long an outcome takes to change the propensity every node uses (0: never).",
+    isSecret: false,
+  },
   outboundMinutes: {
     env: 'SALESTWIN_OUTBOUND_MINUTES',
     description: 'How often the server runs the outbound channels of the configured destinations (decide run; 0: never).',
@@ -208,6 +213,7 @@ const ConfigSchema = z.object({
     .default({}),
   decideViewProfiles: z.coerce.number().int().min(0).default(50_000),
   decideViewSeconds: z.coerce.number().min(0).default(60),
+  learnSeconds: z.coerce.number().min(0).default(5),
   outboundMinutes: z.coerce.number().min(0).default(15),
   valueRefreshMinutes: z.coerce.number().min(0).default(60),
   refreshInWorker: boolish.default(true),

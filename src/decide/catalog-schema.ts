@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { CONSENT_CHANNELS, OUTBOUND_CHANNELS as OUTBOUND } from '../core/consent.js'
 import { AppError } from '../core/errors.js'
+import { LEARNING_FEATURES } from './learning/context.js'
 
 /** The channels a decision is made for: the consent channels, so that each decision asks the gate for its own. */
 export const DECISION_CHANNELS = CONSENT_CHANNELS
@@ -81,6 +82,17 @@ const campaign = z.strictObject({
   responseWindowDays: days.default(7),
   cooldownDays: days.default(14),
   goal: z.strictObject({ event: text, category: text.optional() }).default({ event: 'Order Completed' }),
+  /**
+   * How much the campaign explores (docs/decide.md, "Learning"): its offers' response rates are drawn
+   * from what was learned with the spread scaled by `temperature` (0: the expected rate, no
+   * exploration), and in a `share` of decisions drawn uniformly on 0–1 instead.
+   */
+  exploration: z
+    .strictObject({
+      temperature: z.number({ error: 'must be a number' }).min(0, 'must be at least 0').max(10, 'must be at most 10').default(1),
+      share: z.number({ error: 'must be a number' }).min(0, 'must be a share from 0 to 1').max(1, 'must be a share from 0 to 1').default(0),
+    })
+    .default({ temperature: 1, share: 0 }),
   offers: z.array(offer).min(1, 'must hold at least one offer'),
 })
 
@@ -95,9 +107,19 @@ const placement = z.strictObject({
 
 const channelCap = z.strictObject({ max: count, days })
 
+const learning = z.strictObject({
+  /** The context features the learned propensities read (learning/context.ts). */
+  features: z.array(z.enum(LEARNING_FEATURES, { error: `must be one of ${LEARNING_FEATURES.join(', ')}` })).default([...LEARNING_FEATURES]),
+  /** An offer is scored by its Beta-Bernoulli counts until it has this many outcomes, then by its regression. */
+  minOutcomes: count.default(50),
+  /** Prior variance of each weight of the regression. */
+  priorVariance: z.number().positive('must be more than 0').max(100, 'must be at most 100').default(0.25),
+})
+
 export const CatalogFile = z.strictObject({
   campaigns: z.array(campaign).max(1000, 'must hold at most 1,000 campaigns'),
   placements: z.array(placement).optional(),
+  learning: learning.default({ features: [...LEARNING_FEATURES], minOutcomes: 50, priorVariance: 0.25 }),
   contactPolicy: z
     .strictObject({
       /** At most `max` offers per customer on a channel within `days` (every campaign together). */

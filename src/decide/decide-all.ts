@@ -1,8 +1,8 @@
 import type { ConsentPolicy } from '../consent/rules.js'
 import type { Store } from '../store/store.js'
-import type { Catalog, Offer } from './catalog.js'
+import type { Catalog } from './catalog.js'
 import { DECISION_CHANNELS, decisionChannel, type DecisionChannel } from './catalog-schema.js'
-import { decide, type CampaignUsage } from './engine.js'
+import { decide, type CampaignUsage, type DecideInputs } from './engine.js'
 import { RuleMemo, type CustomerFeatures } from './features.js'
 import type { PastDecision } from './history.js'
 
@@ -42,7 +42,7 @@ const PAGE = 500
  * volume is reserved: this is what each customer would get now, for the marketer's counts and for
  * the channels that read it ahead (outbound runs decide again at send time).
  */
-export async function decideAll(store: Store, catalog: Catalog, policy: ConsentPolicy, read: ProfileReader, propensity: (o: Offer) => number, opts: DecideAllOptions): Promise<DecideAllReport> {
+export async function decideAll(store: Store, catalog: Catalog, policy: ConsentPolicy, read: ProfileReader, propensity: DecideInputs['propensity'], opts: DecideAllOptions): Promise<DecideAllReport> {
   const started = Date.now()
   const channels = opts.channels ? opts.channels.map(decisionChannel) : [...DECISION_CHANNELS]
   const usage = await store.decisions.campaignUsage(opts.at.toISOString().slice(0, 10))

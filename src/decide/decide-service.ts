@@ -11,7 +11,8 @@ import { anonymousFeatures, featuresOf, type CustomerFeatures } from './features
 import { OUTCOMES, reachedOn, type PastDecision } from './history.js'
 import { conversionsOf, goalEvents, outcomeOfEvent } from './outcome-events.js'
 import { toPast, unavailableUnlessApp } from './stored-decisions.js'
-import { BetaPropensity, type Propensity } from './propensity.js'
+import { LearningLoop, type FoldReport } from './learning/loop.js'
+import { randomSource, type Random } from './learning/random.js'
 import { decideAll, type DecideAllOptions, type DecideAllReport } from './decide-all.js'
 import { FeatureView, type ViewFeatures } from './feature-view.js'
 import { DAY_MS } from '../core/time.js'
@@ -49,6 +50,20 @@ export interface OutcomeRequest {
   at?: Date
 }
 
+/** What an outcome teaches: 1 for a response, 0 for a reject; impressions and clicks are no verdict (an expired window is the 0 of silence). */
+const LABELS: Partial<Record<string, 0 | 1>> = { accept: 1, converted: 1, reject: 0 }
+
+/** The policy decision of a decision in a customer's history: follows `continues` back to the first. */
+function rootOf(past: readonly PastDecision[], id: string): string {
+  let d = past.find((p) => p.id === id)
+  for (let hops = 0; d && d.continues !== null && hops < 20; hops++) {
+    const prev = past.find((p) => p.id === d!.continues)
+    if (!prev) return d.continues
+    d = prev
+  }
+  return d?.id ?? id
+}
+
 /** How far back a customer's decisions count for caps, cool-downs and suppression. */
 const HISTORY_DAYS = 180
 
@@ -59,8 +74,9 @@ const HISTORY_DAYS = 180
  */
 export class DecideService {
   private current: Catalog | null = null
-  /** What the service learned from the store's decisions, read on first use (not by every CLI command that opens the runtime). */
-  private learned: Promise<{ propensity: Propensity; decided: Set<string> }> | null = null
+  /** The learned propensities and the profiles with a decision within the history, read on first use (not by every CLI command that opens the runtime). */
+  private learned: Promise<{ learning: LearningLoop; decided: Set<string> }> | null = null
+  private readonly random: Random
   /** Decisions and outcomes of concurrent requests are committed together (group commit). */
   private readonly writes: TxQueue
   /** The customers' features between their changes (feature-view.ts); consent and contact history are read at each decision. */
@@ -71,9 +87,10 @@ export class DecideService {
     private readonly consent: ConsentService,
     private readonly policy: ConsentPolicy,
     private readonly now: () => Date = () => new Date(),
-    opts: { viewProfiles?: number; viewTtlMs?: number } = {},
+    opts: { viewProfiles?: number; viewTtlMs?: number; random?: Random } = {},
   ) {
     this.writes = new TxQueue(store)
+    this.random = opts.random ?? randomSource()
     this.view = new FeatureView((id) => this.readFeatures(id, this.now()), {
       maxProfiles: opts.viewProfiles ?? 50_000,
       ttlMs: opts.viewTtlMs ?? 60_000,
@@ -89,16 +106,28 @@ export class DecideService {
   }
 
   /**
-   * The offers' counts for their propensities, and the profiles with a decision within the history
-   * (only their goal events are looked at), from the store once.
+   * The learned state (learning/loop.ts), and the profiles with a decision within the history (only
+   * their goal events are looked at), from the store once.
    */
-  private learn(): Promise<{ propensity: Propensity; decided: Set<string> }> {
+  private learn(): Promise<{ learning: LearningLoop; decided: Set<string> }> {
     this.learned ??= (async () => {
       const since = new Date(this.now().getTime() - HISTORY_DAYS * DAY_MS).toISOString()
-      const [counts, decided] = await Promise.all([this.store.decisions.offerCounts(), this.store.decisions.profilesDecidedSince(since)])
-      return { propensity: new BetaPropensity(counts), decided: new Set(decided) }
+      const learning = new LearningLoop(this.store, { minOutcomes: 50, priorVariance: 0.25 })
+      learning.configure(this.current)
+      const [, decided] = await Promise.all([learning.load(), this.store.decisions.profilesDecidedSince(since)])
+      return { learning, decided: new Set(decided) }
     })()
     return this.learned
+  }
+
+  /** The learning loop, loaded. */
+  async learning(): Promise<LearningLoop> {
+    return (await this.learn()).learning
+  }
+
+  /** Folds every finished showing into the learned propensities now (the server does it on a timer). */
+  async fold(): Promise<FoldReport> {
+    return (await this.learning()).fold(this.current, this.now())
   }
 
   get catalog(): Catalog | null {
@@ -112,6 +141,7 @@ export class DecideService {
     if (opts.dryRun) return { version: null, ...counts, dryRun: true }
     const version = await this.store.decisions.putCatalog(compiled.spec, appliedBy, this.now().toISOString())
     this.current = { ...compiled, version }
+    void this.learned?.then(({ learning }) => learning.configure(this.current))
     return { version, ...counts, dryRun: false }
   }
 
@@ -144,7 +174,7 @@ export class DecideService {
     const n = req.n ?? 1
     if (!Number.isInteger(n) || n < 1 || n > 20) throw new AppError('REQUEST_INVALID', `n must be an integer from 1 to 20, got ${JSON.stringify(req.n)}`)
     const at = this.now()
-    const { propensity, decided } = await this.learn()
+    const { learning, decided } = await this.learn()
     const profileId = await this.resolve(req)
     const [features, past, usage] = await Promise.all([this.featuresOf(profileId), this.pastOf(profileId, at), this.store.decisions.campaignUsage(at.toISOString().slice(0, 10))])
     const ctx = { channel, placement, at, ...(req.context?.device ? { device: req.context.device } : {}), ...(req.context?.page ? { page: req.context.page } : {}) }
@@ -156,7 +186,9 @@ export class DecideService {
         features,
         past,
         policy: this.policy,
-        propensity: (o) => propensity.estimate(o),
+        propensity: (features) => learning.beliefs(features),
+        modelVersion: learning.version,
+        random: this.random,
         usage: (id): CampaignUsage => (full.has(id) ? { total: Number.MAX_SAFE_INTEGER, today: Number.MAX_SAFE_INTEGER } : (usage.get(id) ?? { total: 0, today: 0 })),
       })
       const id = `dec_${randomUUID()}`
@@ -178,12 +210,12 @@ export class DecideService {
             }
           }
         }
-        await tx.insertDecisions([{ id, profileId, at: at.toISOString(), channel, placement, catalogVersion: catalog.version, continues, offers: result.offers, explanation: result.explanation }])
+        const learned = continues === null && result.offers.length > 0 ? result.explanation.policy : null
+        await tx.insertDecisions([{ id, profileId, at: at.toISOString(), channel, placement, catalogVersion: catalog.version, continues, offers: result.offers, explanation: result.explanation, learning: learned }])
         if (deliverTo !== undefined) await tx.insertDeliveries([{ decisionId: id, destination: deliverTo, channel, at: at.toISOString() }])
         return true
       })
       if (!stored) continue
-      if (continues === null) for (const o of result.offers) propensity.shown(o.offer)
       if (profileId !== null && result.offers.length > 0) decided.add(profileId)
       return {
         decisionId: id,
@@ -220,12 +252,14 @@ export class DecideService {
     const windowDays = this.current?.campaigns.find((c) => c.id === offer.campaign)?.responseWindowDays ?? 7
     const expires = Date.parse(d.at) + windowDays * DAY_MS
     if (now.getTime() > expires) throw new AppError('OUTCOME_CONFLICT', `decision ${d.id} expired ${new Date(expires).toISOString()} (response window ${windowDays} days); the offer counts as ignored`)
-    const stored = await this.writes.run((tx) =>
-      tx.insertOutcomes([{ decisionId: d.id, offerId: req.offerId, outcome: req.outcome, at: now.toISOString(), value: req.value ?? null, source: req.source }]),
-    )
-    const positive = req.outcome === 'accept' || req.outcome === 'converted'
-    const hadPositive = d.outcomes.some((o) => o.offerId === req.offerId && (o.outcome === 'accept' || o.outcome === 'converted'))
-    if (stored.length > 0 && positive && !hadPositive) (await this.learn()).propensity.succeeded(req.offerId)
+    const label = LABELS[req.outcome]
+    // The showing to learn from is the policy's decision: a continuation repeats it on another channel.
+    const shown = label === undefined ? null : await this.policyDecisionOf(d)
+    const stored = await this.writes.run(async (tx) => {
+      const rows = await tx.insertOutcomes([{ decisionId: d.id, offerId: req.offerId, outcome: req.outcome, at: now.toISOString(), value: req.value ?? null, source: req.source }])
+      if (rows.length > 0 && shown !== null && label !== undefined) await tx.insertExamples([{ decisionId: shown, offerId: req.offerId, label, at: now.toISOString() }])
+      return rows
+    })
     return { recorded: stored.length > 0, duplicate: stored.length === 0 }
   }
 
@@ -240,8 +274,8 @@ export class DecideService {
       },
       past: (id: string, at: Date) => this.pastOf(id, at),
     }
-    const { propensity } = await this.learn()
-    return decideAll(this.store, catalog, this.policy, read, (o) => propensity.estimate(o), { ...opts, at: this.now() })
+    const { learning } = await this.learn()
+    return decideAll(this.store, catalog, this.policy, read, (features) => learning.beliefs(features), { ...opts, at: this.now() })
   }
 
   /**
@@ -286,12 +320,22 @@ export class DecideService {
   /** Records `converted` for every open offer of the profile whose campaign goal the event meets. */
   private async convert(profileId: string, event: StoredEvent['event'], at: Date, catalog: Catalog): Promise<number> {
     const since = new Date(at.getTime() - HISTORY_DAYS * DAY_MS).toISOString()
-    const rows = conversionsOf((await this.store.decisions.historyOf(profileId, { since, limit: 1000 })).map(toPast), event, at, catalog)
+    const past = (await this.store.decisions.historyOf(profileId, { since, limit: 1000 })).map(toPast)
+    const rows = conversionsOf(past, event, at, catalog)
     if (rows.length === 0) return 0
-    const stored = await this.writes.run((tx) => tx.insertOutcomes(rows))
-    const { propensity } = await this.learn()
-    for (const r of stored) propensity.succeeded(r.offerId)
+    const stored = await this.writes.run(async (tx) => {
+      const kept = await tx.insertOutcomes(rows)
+      await tx.insertExamples(kept.map((r) => ({ decisionId: rootOf(past, r.decisionId), offerId: r.offerId, label: 1 as const, at: r.at })))
+      return kept
+    })
     return stored.length
+  }
+
+  /** The decision whose policy showed a decision's offers: itself, or the one its continuations go back to. */
+  private async policyDecisionOf(d: { id: string; continues: string | null }): Promise<string | null> {
+    let current: { id: string; continues: string | null } | null = d
+    for (let hops = 0; current && current.continues !== null && hops < 20; hops++) current = await this.store.decisions.decision(current.continues)
+    return current && current.continues === null ? current.id : null
   }
 
   private async resolve(req: DecideRequest): Promise<string | null> {

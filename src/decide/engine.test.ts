@@ -8,6 +8,7 @@ import { DECISION_CHANNELS, type DecisionChannel } from './catalog-schema.js'
 import { decide, type DecideInputs } from './engine.js'
 import { anonymousFeatures, NO_BEHAVIOUR, RuleMemo, type CustomerFeatures } from './features.js'
 import type { PastDecision } from './history.js'
+import { priorRate } from './learning/learner.js'
 
 const policy = consentPolicy({ jurisdiction: 'DE' })
 const NOW = new Date('2026-06-10T12:00:00Z')
@@ -40,7 +41,7 @@ const inputs = (catalog: Catalog, features: CustomerFeatures, past: PastDecision
   past,
   policy,
   usage: () => ({ total: 0, today: 0 }),
-  propensity: (o) => o.prior.alpha / (o.prior.alpha + o.prior.beta),
+  propensity: () => priorRate,
 })
 const ctx = (channel: DecisionChannel, at = NOW) => ({ channel, placement: channel, at })
 const webConsent = [optIn('marketing', 'web'), optIn('personalization', 'web')]

@@ -6,6 +6,9 @@ import { localTime, ruleInputOf, type CustomerFeatures, type DecisionContext, ty
 import { historyFacts, type HistoryFacts, type PastDecision } from './history.js'
 import { fromCel, type CompiledRule, type RuleInput } from './rules.js'
 import { DAY_MS } from '../core/time.js'
+import { contextFeatures } from './learning/context.js'
+import type { Belief, BeliefParams } from './learning/learner.js'
+import type { Random } from './learning/random.js'
 
 /** Why a campaign or an offer was not offered; `detail` says which rule, purpose, cap or window. */
 export type ExclusionReason =
@@ -24,7 +27,11 @@ export interface RankedOffer {
   offer: string
   name: string
   content: OfferContent | null
+  /** The response rate the score used: a draw from what was learned (Thompson sampling), or the expected rate without exploration. */
   propensity: number
+  /** The response rate expected from what was learned, and by which model. */
+  expected: number
+  model: Belief['model']
   value: number
   contextWeight: number
   levers: number
@@ -42,7 +49,28 @@ export interface Explanation {
   ranked: RankedOffer[]
   /** Set when the decision repeats an open decision of another channel. */
   continues: string | null
+  /** How the policy chose (docs/decide.md, "Learning"), so the decision can be learned from and evaluated off-policy. */
+  policy: PolicyRecord
 }
+
+/**
+ * The learning side of a decision: the context's features, and the policy's distribution over its
+ * choices — every offer that could have been chosen with how its rate was drawn — from which the
+ * probability that the policy shows an offer in this context is computed when it is needed
+ * (learning/show-probability.ts; off-policy evaluation), not on the request's path.
+ */
+export interface PolicyRecord {
+  modelVersion: number
+  features: string[]
+  /** How many offers the placement shows, and whether two of one campaign may. */
+  slots: number
+  manyPerCampaign: boolean
+  /** Empty when the choice was deterministic (no exploration): the chosen offers had probability 1. */
+  contenders: Contender[]
+}
+
+/** An offer that could have been chosen: its score is worth × a rate drawn as `belief` says, at the campaign's temperature, or uniform on 0–1 in its exploration share. */
+export type Contender = [offer: string, campaign: string, worth: number, belief: BeliefParams, temperature: number, share: number]
 
 export interface DecisionResult {
   offers: RankedOffer[]
@@ -62,8 +90,12 @@ export interface DecideInputs {
   features: CustomerFeatures
   past: readonly PastDecision[]
   usage: (campaignId: string) => CampaignUsage
-  /** The offer's response rate as the learning part estimates it (propensity.ts). */
-  propensity: (offer: Offer) => number
+  /** What the learning part knows of each offer's response rate in a context, given the context's features (learning/learner.ts). */
+  propensity: (features: readonly string[]) => (offer: Offer) => Belief
+  /** The learned state's version, recorded with the decision. */
+  modelVersion?: number
+  /** The policy's randomness: Thompson sampling and exploration. Without it every offer is scored at its expected rate. */
+  random?: Random
   policy: ConsentPolicy
 }
 
@@ -84,6 +116,8 @@ export function decide(ctx: DecisionContext, n: number, inputs: DecideInputs): D
   const moment: Moment = { ms: now, day: iso.slice(0, 10), localHour: () => (hour ??= localTime(ctx.at, features.timeZone).hour) }
   const facts = historyFacts(inputs.past, catalog, now)
   const input = ruleInputOf(features, ctx)
+  const names = contextFeatures(input, catalog.spec.learning.features)
+  const belief = inputs.propensity(names)
   const memo = features.memo?.catalogVersion === catalog.version ? features.memo : null
   const run: RunRule = (rule) => {
     if (!memo || rule.readsContext) return evaluate(rule, input)
@@ -99,7 +133,7 @@ export function decide(ctx: DecisionContext, n: number, inputs: DecideInputs): D
     return v
   }
   const excluded: Exclusion[] = []
-  const ranked: RankedOffer[] = []
+  const candidates: Candidate[] = []
   let offers = 0
   for (const campaign of catalog.campaigns) {
     offers += campaign.offers.length
@@ -118,14 +152,21 @@ export function decide(ctx: DecisionContext, n: number, inputs: DecideInputs): D
     for (const offer of campaign.offers) {
       const off = onlyOpen && offer.id !== onlyOpen.offerId ? onlyOpen.why : (overBudget(campaign, offer, inputs) ?? offerExclusion(offer, moment, facts, run))
       if (off) excluded.push({ campaign: campaign.id, offer: offer.id, reason: off.reason, detail: off.detail })
-      else ranked.push(score(campaign, offer, ctx, inputs, run))
+      else candidates.push(candidate(campaign, offer, ctx, run, belief(offer)))
     }
   }
-  // Ties by offer id in code-unit order: localeCompare (ICU) cost a tenth of a decision.
-  ranked.sort((a, b) => b.score - a.score || (a.offer < b.offer ? -1 : a.offer > b.offer ? 1 : 0))
   const placement = catalog.placements.get(ctx.placement)!
+  const slots = Math.min(n, placement.maxOffers)
+  const ranked = rank(candidates, drawAll(candidates, inputs.random))
   const open = facts.open && ranked.find((r) => r.offer === facts.open!.offerId)
-  const chosen = open ? [open] : pick(ranked, Math.min(n, placement.maxOffers), placement.manyPerCampaign)
+  const chosen = open ? [open] : pick(ranked, slots, placement.manyPerCampaign)
+  const policy: PolicyRecord = {
+    modelVersion: inputs.modelVersion ?? 0,
+    features: names,
+    slots,
+    manyPerCampaign: placement.manyPerCampaign,
+    contenders: open || !explores(candidates, inputs.random) ? [] : contendersOf(candidates, slots).map(contender),
+  }
   const explanation: Explanation = {
     catalogVersion: catalog.version,
     at: iso,
@@ -135,6 +176,7 @@ export function decide(ctx: DecisionContext, n: number, inputs: DecideInputs): D
     excluded,
     ranked,
     continues: open ? facts.open!.decision.id : null,
+    policy,
   }
   return { offers: chosen, explanation }
 }
@@ -208,24 +250,94 @@ function overBudget(c: Campaign, o: Offer, inputs: DecideInputs): Omit<Exclusion
   return spent + o.cost > c.caps.budget ? { reason: 'cap_reached', detail: `campaign budget ${c.caps.budget}: ${Math.max(0, c.caps.budget - spent)} left, the offer costs ${o.cost}` } : null
 }
 
-/** P × C × V × L (docs/decide.md): propensity, the campaign's weight on this channel, the offer's net value, and the business levers. */
-function score(c: Campaign, o: Offer, ctx: DecisionContext, inputs: DecideInputs, run: RunRule): RankedOffer {
-  const propensity = inputs.propensity(o)
+/** An offer that passed every gate, with the parts of its score that do not depend on the response rate. */
+interface Candidate {
+  campaign: Campaign
+  offer: Offer
+  content: OfferContent | null
+  belief: Belief
+  value: number
+  contextWeight: number
+  levers: number
+  /** contextWeight × value × levers: the score is this times the response rate. */
+  worth: number
+}
+
+/** P × C × V × L (docs/decide.md): the offer's net value, the campaign's weight on this channel and the business levers; P comes per draw. */
+function candidate(c: Campaign, o: Offer, ctx: DecisionContext, run: RunRule, belief: Belief): Candidate {
   const gross = typeof o.value === 'number' ? o.value : Number(fromCel(run(o.value).value ?? 0))
   const value = Math.max(0, (Number.isFinite(gross) ? gross : 0) - o.cost)
   const contextWeight = c.channelWeights[ctx.channel] ?? 1
   const levers = Math.max(0, 1 + c.weight / 100) * Math.max(0, 1 + o.weight / 100)
-  return {
-    campaign: c.id,
-    offer: o.id,
-    name: o.name,
-    content: o.content[ctx.channel] ?? null,
-    propensity: round(propensity),
-    value: round(value),
-    contextWeight,
-    levers: round(levers),
-    score: round(propensity * contextWeight * value * levers),
+  return { campaign: c, offer: o, content: o.content[ctx.channel] ?? null, belief, value, contextWeight, levers, worth: contextWeight * value * levers }
+}
+
+/**
+ * One draw of the policy's response rates: Thompson sampling at the campaign's temperature, or, in
+ * its exploration share of decisions, a rate uniform on 0–1. Without randomness, the expected rates.
+ */
+function drawAll(candidates: readonly Candidate[], random: Random | undefined): Float64Array {
+  const p = new Float64Array(candidates.length)
+  for (let i = 0; i < candidates.length; i++) p[i] = random ? drawOne(candidates[i]!, random) : candidates[i]!.belief.mean
+  return p
+}
+
+/** Whether a policy with this randomness can choose differently from one decision to the next. */
+const explores = (candidates: readonly Candidate[], random: Random | undefined) =>
+  random !== undefined && candidates.some((c) => c.campaign.exploration.temperature > 0 || c.campaign.exploration.share > 0)
+
+/** The candidates scored with these rates, best first; ties by offer id in code-unit order (localeCompare cost a tenth of a decision). */
+function rank(candidates: readonly Candidate[], p: Float64Array): RankedOffer[] {
+  const ranked = candidates.map((c, i): RankedOffer => ({
+    campaign: c.campaign.id,
+    offer: c.offer.id,
+    name: c.offer.name,
+    content: c.content,
+    propensity: round(p[i]!),
+    expected: round(c.belief.mean),
+    model: c.belief.model,
+    value: round(c.value),
+    contextWeight: c.contextWeight,
+    levers: round(c.levers),
+    score: round(p[i]! * c.worth),
+  }))
+  return ranked.sort(byScore)
+}
+
+const byScore = (a: { score: number; offer: string }, b: { score: number; offer: string }) => b.score - a.score || (a.offer < b.offer ? -1 : a.offer > b.offer ? 1 : 0)
+
+/**
+ * The candidates that can be among the top `slots` in some draw: those whose best score reaches
+ * the `slots`-th best of the worst scores. The others win with negligible probability (Belief.range)
+ * and are left out of the decision's policy record.
+ */
+function contendersOf(candidates: readonly Candidate[], slots: number): Candidate[] {
+  const lo = new Float64Array(candidates.length)
+  const hi = new Float64Array(candidates.length)
+  for (let i = 0; i < candidates.length; i++) {
+    const c = candidates[i]!
+    const { temperature, share } = c.campaign.exploration
+    const [l, h] = c.belief.range(temperature)
+    lo[i] = (share > 0 ? 0 : l) * c.worth
+    hi[i] = (share > 0 ? 1 : h) * c.worth
   }
+  let floor = 0
+  if (slots === 1) for (const l of lo) floor = Math.max(floor, l)
+  else floor = [...lo].sort((a, b) => b - a)[slots - 1] ?? 0
+  const out: Candidate[] = []
+  for (let i = 0; i < candidates.length; i++) if (hi[i]! >= floor) out.push(candidates[i]!)
+  return out
+}
+
+/** One candidate's drawn response rate (drawAll's rule for one). */
+function drawOne(c: Candidate, random: Random): number {
+  const { temperature, share } = c.campaign.exploration
+  return share > 0 && random.uniform() < share ? random.uniform() : c.belief.draw(random, temperature)
+}
+
+/** What a decision records of a contender (PolicyRecord). */
+function contender(c: Candidate): Contender {
+  return [c.offer.id, c.campaign.id, round(c.worth), c.belief.params(), c.campaign.exploration.temperature, c.campaign.exploration.share]
 }
 
 const round = (x: number) => Math.round(x * 1e6) / 1e6

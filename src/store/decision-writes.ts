@@ -9,6 +9,8 @@ export interface DecisionRow {
   continues: string | null
   offers: unknown
   explanation: unknown
+  /** What the decision's policy saw and did (decide/engine.ts PolicyRecord), for learning and off-policy evaluation. */
+  learning?: unknown
 }
 
 export interface OutcomeRow {
@@ -86,8 +88,8 @@ export function decisionWrites(exec: Exec): DecisionWrites {
     async insertDecisions(rows) {
       for (const r of rows) {
         await exec(
-          'INSERT INTO decisions (id, profile_id, at, channel, placement, catalog_version, continues, offers, explanation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-          [r.id, r.profileId, r.at, r.channel, r.placement, r.catalogVersion, r.continues, JSON.stringify(r.offers), JSON.stringify(r.explanation)],
+          'INSERT INTO decisions (id, profile_id, at, channel, placement, catalog_version, continues, offers, explanation, learning) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          [r.id, r.profileId, r.at, r.channel, r.placement, r.catalogVersion, r.continues, JSON.stringify(r.offers), JSON.stringify(r.explanation), r.learning === undefined || r.learning === null ? null : JSON.stringify(r.learning)],
         )
       }
     },

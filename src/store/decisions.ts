@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { Database } from './schema.js'
 import type { DecisionRow, OutcomeRow } from './decision-writes.js'
+import type { LearnerRow } from './learning-writes.js'
 
 export type { DecisionRow, OutcomeRow } from './decision-writes.js'
 
@@ -40,8 +41,9 @@ export interface DecisionStore {
   /** Stores profiles' next best offers (decide all), replacing each profile's previous ones. */
   putNextBestOffers(rows: { profileId: string; computedAt: string; catalogVersion: number; data: unknown }[]): Promise<void>
   nextBestOffersOf(profileId: string): Promise<{ computedAt: string; catalogVersion: number; data: unknown } | null>
-  /** Per offer: decisions that showed it and those with a positive outcome (accept, converted). */
-  offerCounts(): Promise<Map<string, { shown: number; positive: number }>>
+  /** The stored learned state's rows (decide/learning/loop.ts), and its version alone for a cheap poll. */
+  learnerRows(): Promise<LearnerRow[]>
+  learnerVersion(): Promise<number>
 }
 
 export class SqlDecisionStore implements DecisionStore {
@@ -123,31 +125,17 @@ export class SqlDecisionStore implements DecisionStore {
     return row ? { computedAt: row.computed_at, catalogVersion: Number(row.catalog_version), data: JSON.parse(row.data) as unknown } : null
   }
 
-  async offerCounts(): Promise<Map<string, { shown: number; positive: number }>> {
-    const out = new Map<string, { shown: number; positive: number }>()
-    const shown = await this.db.selectFrom('decisions').select(['offers']).where('continues', 'is', null).execute()
-    for (const r of shown) {
-      for (const o of JSON.parse(r.offers) as { offer: string }[]) {
-        const c = out.get(o.offer) ?? { shown: 0, positive: 0 }
-        c.shown++
-        out.set(o.offer, c)
-      }
-    }
-    const positive = await this.db
-      .selectFrom('decision_outcomes')
-      .select(['offer_id', (eb) => eb.fn.count<number | string>('decision_id').distinct().as('n')])
-      .where('outcome', 'in', ['accept', 'converted'])
-      .groupBy('offer_id')
-      .execute()
-    for (const r of positive) {
-      const c = out.get(r.offer_id) ?? { shown: 0, positive: 0 }
-      c.positive = Number(r.n)
-      out.set(r.offer_id, c)
-    }
-    return out
+  async learnerRows(): Promise<LearnerRow[]> {
+    const rows = await this.db.selectFrom('learning_state').select(['key', 'version', 'data']).execute()
+    return rows.map((r) => ({ key: r.key, version: Number(r.version), data: r.data }))
   }
 
-  private async withOutcomes(rows: (Omit<Database['decisions'], 'explanation'> & { explanation: string | null })[]): Promise<StoredDecision[]> {
+  async learnerVersion(): Promise<number> {
+    const row = await this.db.selectFrom('learning_state').select('version').where('key', '=', 'meta').executeTakeFirst()
+    return row ? Number(row.version) : 0
+  }
+
+  private async withOutcomes(rows: (Omit<Database['decisions'], 'explanation' | 'learning'> & { explanation: string | null; learning?: string | null })[]): Promise<StoredDecision[]> {
     if (rows.length === 0) return []
     const byDecision = new Map<string, Database['decision_outcomes'][]>()
     for (const o of await this.db.selectFrom('decision_outcomes').selectAll().where('decision_id', 'in', rows.map((r) => r.id)).orderBy('at').execute()) {
@@ -165,6 +153,7 @@ export class SqlDecisionStore implements DecisionStore {
       continues: r.continues,
       offers: JSON.parse(r.offers) as unknown,
       explanation: r.explanation === null ? null : (JSON.parse(r.explanation) as unknown),
+      learning: r.learning === undefined || r.learning === null ? null : (JSON.parse(r.learning) as unknown),
       outcomes: (byDecision.get(r.id) ?? []).map((o) => ({ decisionId: o.decision_id, offerId: o.offer_id, outcome: o.outcome, at: o.at, value: o.value === null ? null : Number(o.value), source: o.source })),
     }))
   }

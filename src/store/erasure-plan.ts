@@ -37,6 +37,7 @@ export function erasurePlan(profiles: string[], identifiers: { key: string; valu
     step('computed_values', 'DELETE FROM computed_values WHERE profile_id {in:profiles}'),
     // Decisions about the person, with their explanations (which quote the person's values) and outcomes.
     step('deliveries', 'DELETE FROM deliveries WHERE decision_id IN (SELECT id FROM decisions WHERE profile_id {in:profiles})'),
+    step('learning_examples', 'DELETE FROM learning_examples WHERE decision_id IN (SELECT id FROM decisions WHERE profile_id {in:profiles})'),
     step('decision_outcomes', 'DELETE FROM decision_outcomes WHERE decision_id IN (SELECT id FROM decisions WHERE profile_id {in:profiles})'),
     step('decisions', 'DELETE FROM decisions WHERE profile_id {in:profiles}'),
     step('next_best_offers', 'DELETE FROM next_best_offers WHERE profile_id {in:profiles}'),

@@ -8,6 +8,7 @@ import { decisions } from './migrations/0013-decisions.js'
 import { deliveries } from './migrations/0015-deliveries.js'
 import { campaignSpend } from './migrations/0016-campaign-spend.js'
 import { logPositions } from './migrations/0017-log-positions.js'
+import { learning } from './migrations/0018-learning.js'
 import { nextBestOffers } from './migrations/0014-next-best-offers.js'
 
 /** Migrations run in name order at every start; each runs once. Both dialects share them. */
@@ -279,6 +280,7 @@ function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
   '0015_deliveries': deliveries,
   '0016_campaign_spend': campaignSpend(dialect),
   '0017_log_positions': logPositions,
+  '0018_learning': learning,
   }
 }
 
@@ -287,12 +289,16 @@ export function migrationProvider(dialect: 'sqlite' | 'postgres'): MigrationProv
   return { getMigrations: async () => migrations(dialect) }
 }
 
+/** The migrator's own steps failed (its tables, its lock), before any migration: nothing of ours ran. */
+export class MigratorSetupError extends Error {}
+
 /** Brings the schema up to date; each migration runs once. */
 export async function migrateToLatest(db: Kysely<any>, dialect: 'sqlite' | 'postgres', schema?: string): Promise<void> {
   const migrator = new Migrator({ db, provider: migrationProvider(dialect), ...(schema ? { migrationTableSchema: schema } : {}) })
   const { error, results } = await migrator.migrateToLatest()
   if (error) {
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown'
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName
+    if (failed === undefined) throw new MigratorSetupError('the migrator failed before any migration ran', { cause: error })
     throw new Error(`migration ${failed} failed`, { cause: error })
   }
 }

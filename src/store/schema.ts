@@ -82,7 +82,9 @@ export interface Database {
   /** The latest result of each periodic refresh by kind (attribution, consent figures), as JSON. */
   aggregates: { kind: string; computed_at: string; data: string }
   catalog_versions: { version: number; applied_at: string; applied_by: string; spec: string }
-  decisions: { id: string; profile_id: string | null; at: string; channel: string; placement: string; catalog_version: number; continues: string | null; offers: string; explanation: string }
+  decisions: { id: string; profile_id: string | null; at: string; channel: string; placement: string; catalog_version: number; continues: string | null; offers: string; explanation: string; learning: string | null }
+  learning_examples: { decision_id: string; offer_id: string; label: number; at: string; folded: number }
+  learning_state: { key: string; version: number | string; data: string; updated_at: string }
   decision_outcomes: { decision_id: string; offer_id: string; outcome: string; at: string; value: number | null; source: string }
   campaign_usage: { campaign_id: string; day: string; n: number | string }
   log_positions: { name: string; position: number | string }

@@ -10,6 +10,7 @@ import type { ResultStore } from './results.js'
 import type { ValueStore } from './value-runs.js'
 import type { DecisionStore } from './decisions.js'
 import type { DecisionWrites } from './decision-writes.js'
+import type { LearningWrites } from './learning-writes.js'
 import type { DeliveryStore } from './deliveries.js'
 
 export type { AccessStore, ApiKeyRow, AuditEntry, NewAuditEntry, Source } from './access.js'
@@ -23,6 +24,7 @@ export type { ResultStore } from './results.js'
 export type { ValueStore } from './value-runs.js'
 export type { CatalogVersion, DecisionRow, DecisionStore, OutcomeRow, StoredDecision } from './decisions.js'
 export type { DecisionWrites } from './decision-writes.js'
+export type { ExampleRow, LearnerRow, LearningWrites, UnfoldedExample } from './learning-writes.js'
 export type { Delivery, DeliveryRow, DeliveryStatus, DeliveryStore } from './deliveries.js'
 export type { JourneyEventRow } from '../core/journey-event.js'
 export type { ComputedValue, OrderRow } from '../core/computed.js'
@@ -43,7 +45,7 @@ export interface StoredEvent {
  * The identity and event writes of one ingest batch, all inside one transaction.
  * Only the single writer calls these: ingest, and decide's decisions, outcomes and campaign reservations.
  */
-export interface WriteTx extends DecisionWrites {
+export interface WriteTx extends DecisionWrites, LearningWrites {
   /** Which of these (source, messageId) pairs are stored already, as {@link eventKey}s. */
   existingEvents(keys: EventKey[]): Promise<Set<string>>
   profilesOf(keys: string[]): Promise<Map<string, string>>

@@ -1,6 +1,7 @@
 import { describe, it } from 'vitest'
 import { POSTGRES_REQUIRED, POSTGRES_URL, probePostgres } from '../helpers/stores.js'
 import { decisionsContract, multiNodeCapContract } from './decisions-contract.js'
+import { learningContract, multiNodeLearningContract } from './learning-contract.js'
 import { storeContract } from './store-contract.js'
 
 const probe = await probePostgres()
@@ -21,4 +22,6 @@ describe.skipIf(skipWhy !== null && !POSTGRES_REQUIRED)('store contract: Postgre
   storeContract('postgres')
   decisionsContract('postgres')
   multiNodeCapContract()
+  learningContract('postgres')
+  multiNodeLearningContract()
 })

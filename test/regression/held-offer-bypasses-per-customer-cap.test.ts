@@ -5,6 +5,7 @@ import { compileCatalog } from '../../src/decide/catalog.js'
 import { decide } from '../../src/decide/engine.js'
 import { NO_BEHAVIOUR, type CustomerFeatures } from '../../src/decide/features.js'
 import type { PastDecision } from '../../src/decide/history.js'
+import { knownRate } from '../../src/decide/learning/learner.js'
 
 // Found by the engine's consent/cap property once its random catalogs had rules: the campaign of the
 // customer's open offer let its other offers past the per-customer cap (the cap is waived so the open
@@ -39,7 +40,7 @@ const catalog = compileCatalog(
   { version: 1, purposes: CONSENT_PURPOSES },
 )
 const past: PastDecision[] = [{ id: 'd1', at: new Date(NOW.getTime() - 1000).toISOString(), channel: 'email', offers: [{ offerId: 'rich', campaignId: 'capped' }], outcomes: [], continues: null }]
-const inputs = (clv: number) => ({ catalog, features: features(clv), past, policy: consentPolicy({ jurisdiction: 'DE' }), usage: () => ({ total: 0, today: 0 }), propensity: () => 0.05 })
+const inputs = (clv: number) => ({ catalog, features: features(clv), past, policy: consentPolicy({ jurisdiction: 'DE' }), usage: () => ({ total: 0, today: 0 }), propensity: () => () => knownRate(0.05) })
 
 describe('held-offer-bypasses-per-customer-cap', () => {
   it('lets the open offer repeat, and no other offer of its campaign past the cap', () => {

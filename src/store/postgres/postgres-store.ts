@@ -1,7 +1,7 @@
 import { Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import type { Database as Schema } from '../schema.js'
-import { migrateToLatest } from '../migrations.js'
+import { migrateToLatest, MigratorSetupError } from '../migrations.js'
 import { SqlStore } from '../sql-store.js'
 import { PostgresWriter } from './postgres-writer.js'
 
@@ -32,10 +32,29 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) })
   try {
     if (schema) await sql`create schema if not exists ${sql.id(schema)}`.execute(db)
-    await migrateToLatest(db, 'postgres', schema)
+    await migrateRetryingVanishedSchemas(db, schema)
     return new SqlStore(db, 'postgres', new PostgresWriter(pool))
   } catch (err) {
     await db.destroy()
     throw err
+  }
+}
+
+/**
+ * Kysely's migrator first lists the tables of every schema of the database, calling
+ * pg_get_serial_sequence by name for each column; another schema's DDL at that moment (another
+ * salestwin of the same database starting, or closing and dropping its schema, as tests do) makes
+ * that fail with 3F000 "schema … does not exist" or 42703 "column … does not exist" for the other
+ * schema's tables. Nothing of ours ran then (MigratorSetupError): list again.
+ */
+async function migrateRetryingVanishedSchemas(db: Kysely<Schema>, schema: string | undefined): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await migrateToLatest(db, 'postgres', schema)
+    } catch (err) {
+      const code = (err as { cause?: { code?: string } }).cause?.code
+      if (!(err instanceof MigratorSetupError) || !['3F000', '42703', '42P01'].includes(code ?? '') || attempt >= 5) throw err
+      await new Promise((r) => setTimeout(r, 20 * attempt))
+    }
   }
 }

@@ -8,6 +8,7 @@ import { toAuditRow, toConsentRow, toEventRow, toQuarantineRow } from '../rows.j
 import type { Suppression } from '../../core/consent.js'
 import { ERASED_TABLES, erasurePlan } from '../erasure-plan.js'
 import { decisionWrites, type DecisionWrites } from '../decision-writes.js'
+import { learningWrites, type LearningWrites } from '../learning-writes.js'
 import { eventKey, type ErasureReport, type EventKey, type IdentifierRow, type NewAuditEntry, type NewConsentRow, type NewQuarantineEntry, type StoredEvent, type WriteTx } from '../store.js'
 
 /**
@@ -139,14 +140,16 @@ function numbered(text: string): string {
 }
 
 // The decisioning writes are the same SQL in both dialects (decision-writes.ts): mixed in.
-interface PostgresWriteTx extends DecisionWrites {}
+interface PostgresWriteTx extends DecisionWrites, LearningWrites {}
 class PostgresWriteTx implements WriteTx {
   /** The tables an erasure in this transaction deleted rows from: VACUUMed after the commit. */
   readonly erasedFrom = new Set<string>()
 
 
   constructor(private readonly c: PoolClient) {
-    Object.assign(this, decisionWrites(async (text, params) => (await c.query(numbered(text), params)).rowCount ?? 0))
+    const exec = async (text: string, params: unknown[]) => (await c.query(numbered(text), params)).rowCount ?? 0
+    Object.assign(this, decisionWrites(exec))
+    Object.assign(this, learningWrites(exec, async (text, params) => (await c.query(numbered(text), params)).rows as Record<string, unknown>[], 'postgres'))
   }
 
   async existingEvents(keys: EventKey[]): Promise<Set<string>> {

@@ -5,6 +5,7 @@ import type { Database } from '../schema.js'
 import type { Suppression } from '../../core/consent.js'
 import { erasurePlan } from '../erasure-plan.js'
 import { decisionWrites, type DecisionWrites } from '../decision-writes.js'
+import { learningWrites, type LearningWrites } from '../learning-writes.js'
 import { eventKey, type ErasureReport, type EventKey, type IdentifierRow, type NewAuditEntry, type NewConsentRow, type NewQuarantineEntry, type StoredEvent, type WriteTx } from '../store.js'
 
 /**
@@ -93,17 +94,20 @@ export class SqliteWriter {
 }
 
 // The decisioning writes are the same SQL in both dialects (decision-writes.ts): mixed in.
-interface SqliteWriteTx extends DecisionWrites {}
+interface SqliteWriteTx extends DecisionWrites, LearningWrites {}
 class SqliteWriteTx implements WriteTx {
   private readonly s: Record<string, Statement>
 
   constructor(db: SqliteDatabase) {
     const prepared = new Map<string, Statement>()
-    Object.assign(this, decisionWrites(async (text, params) => {
-      let statement = prepared.get(text)
-      if (!statement) prepared.set(text, (statement = db.prepare(text)))
-      return statement.run(...params).changes
-    }))
+    const statement = (text: string) => {
+      let s = prepared.get(text)
+      if (!s) prepared.set(text, (s = db.prepare(text)))
+      return s
+    }
+    const exec = async (text: string, params: unknown[]) => statement(text).run(...params).changes
+    Object.assign(this, decisionWrites(exec))
+    Object.assign(this, learningWrites(exec, async (text, params) => statement(text).all(...params) as Record<string, unknown>[], 'sqlite'))
     const inJson = (column: string) => `${column} IN (SELECT value FROM json_each(?))`
     this.s = {
       existing: db

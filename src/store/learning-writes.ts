@@ -1,0 +1,105 @@
+import type { Exec } from './decision-writes.js'
+
+/** One finished showing of an offer to learn from: 1 for accept or converted, 0 for reject or an expired response window. */
+export interface ExampleRow {
+  decisionId: string
+  offerId: string
+  label: 0 | 1
+  at: string
+}
+
+/** A stored part of the learned state: `meta` or `offer:<id>`, its version and JSON. */
+export interface LearnerRow {
+  key: string
+  version: number
+  data: string
+}
+
+/** An example not yet folded into the models, with what its decision's policy recorded (null when the decision is gone). */
+export interface UnfoldedExample extends ExampleRow {
+  learning: string | null
+}
+
+/** A policy decision made in a period: its offers (JSON) and the offers of it that were never delivered. */
+export interface ShowingRow {
+  id: string
+  at: string
+  offers: string
+  notDelivered: string[]
+}
+
+/** Runs one statement and returns its rows. */
+export type Query = (sql: string, params: unknown[]) => Promise<Record<string, unknown>[]>
+
+/** The learning loop's part of the single writer (decide/learning/loop.ts), the same SQL in both dialects but the row lock. */
+export interface LearningWrites {
+  /** Stores each example unless its showing has one: how many were new. */
+  insertExamples(rows: ExampleRow[]): Promise<number>
+  /** Locks the learned state for this transaction (PostgreSQL: a row lock, so one node folds at a time; SQLite: the one writer) and returns its `meta` row. */
+  lockLearner(at: string): Promise<LearnerRow>
+  learnerRows(): Promise<LearnerRow[]>
+  putLearnerRows(rows: LearnerRow[], at: string): Promise<void>
+  /** Decisions of the policy (not continuations) made in [from, to) that recorded what their policy saw. */
+  showingsBetween(from: string, to: string): Promise<ShowingRow[]>
+  /** The oldest examples not yet folded, with their decisions' policy records. */
+  unfoldedExamples(limit: number): Promise<UnfoldedExample[]>
+  markFolded(rows: { decisionId: string; offerId: string }[]): Promise<void>
+}
+
+const CHUNK = 500
+
+/** {@link LearningWrites} over a dialect's statement runners. */
+export function learningWrites(exec: Exec, query: Query, dialect: 'sqlite' | 'postgres'): LearningWrites {
+  return {
+    async insertExamples(rows) {
+      let n = 0
+      for (const r of rows) {
+        n += await exec('INSERT INTO learning_examples (decision_id, offer_id, label, at, folded) VALUES (?, ?, ?, ?, 0) ON CONFLICT DO NOTHING', [r.decisionId, r.offerId, r.label, r.at])
+      }
+      return n
+    },
+    async lockLearner(at) {
+      await exec("INSERT INTO learning_state (key, version, data, updated_at) VALUES ('meta', 0, '{}', ?) ON CONFLICT DO NOTHING", [at])
+      const [row] = await query(`SELECT key, version, data FROM learning_state WHERE key = 'meta'${dialect === 'postgres' ? ' FOR UPDATE' : ''}`, [])
+      return learnerRow(row!)
+    },
+    async learnerRows() {
+      return (await query('SELECT key, version, data FROM learning_state', [])).map(learnerRow)
+    },
+    async putLearnerRows(rows, at) {
+      for (const r of rows) {
+        await exec(
+          'INSERT INTO learning_state (key, version, data, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET version = excluded.version, data = excluded.data, updated_at = excluded.updated_at',
+          [r.key, r.version, r.data, at],
+        )
+      }
+    },
+    async showingsBetween(from, to) {
+      const decisions = await query('SELECT id, at, offers FROM decisions WHERE at >= ? AND at < ? AND continues IS NULL AND learning IS NOT NULL', [from, to])
+      if (decisions.length === 0) return []
+      const stopped = await query(
+        "SELECT decision_id, offer_id FROM decision_outcomes WHERE outcome = 'not_delivered' AND decision_id IN (SELECT id FROM decisions WHERE at >= ? AND at < ?)",
+        [from, to],
+      )
+      const notDelivered = new Map<string, string[]>()
+      for (const s of stopped) notDelivered.set(String(s.decision_id), [...(notDelivered.get(String(s.decision_id)) ?? []), String(s.offer_id)])
+      return decisions.map((d) => ({ id: String(d.id), at: String(d.at), offers: String(d.offers), notDelivered: notDelivered.get(String(d.id)) ?? [] }))
+    },
+    async unfoldedExamples(limit) {
+      const rows = await query(
+        'SELECT e.decision_id, e.offer_id, e.label, e.at, d.learning FROM learning_examples e LEFT JOIN decisions d ON d.id = e.decision_id WHERE e.folded = 0 ORDER BY e.at, e.decision_id, e.offer_id LIMIT ?',
+        [limit],
+      )
+      return rows.map((r) => ({ decisionId: String(r.decision_id), offerId: String(r.offer_id), label: Number(r.label) === 1 ? 1 : 0, at: String(r.at), learning: r.learning === null ? null : String(r.learning) }))
+    },
+    async markFolded(rows) {
+      for (let i = 0; i < rows.length; i += CHUNK) {
+        const chunk = rows.slice(i, i + CHUNK)
+        const values = chunk.map(() => '(?, ?)').join(', ')
+        await exec(`UPDATE learning_examples SET folded = 1 WHERE (decision_id, offer_id) IN (VALUES ${values})`, chunk.flatMap((r) => [r.decisionId, r.offerId]))
+      }
+    },
+  }
+}
+
+const learnerRow = (r: Record<string, unknown>): LearnerRow => ({ key: String(r.key), version: Number(r.version), data: String(r.data) })
