@@ -14,7 +14,7 @@
  * Beside it, in the same run, the floor: the same rules evaluated alone (what CEL costs per
  * decision), so the ratio holds on a noisy machine.
  *
- *   npm run bench:decide -- [--customers 10000] [--seconds 10] [--runs 3] [--json]   (builds dist/ first)
+ *   npm run bench:decide -- [--customers 10000] [--seconds 10] [--runs 3] [--outcomes 100] [--json]   (builds dist/ first)
  */
 import { cpus } from 'node:os'
 import type { CustomerFeatures } from '../src/decide/features.js'
@@ -37,6 +37,8 @@ const { contextFeatures } = await compiled<typeof import('../src/decide/learning
 const CUSTOMERS = Number(benchArg('customers', '10000'))
 const SECONDS = Number(benchArg('seconds', '10'))
 const RUNS = Number(benchArg('runs', '3'))
+/** Outcomes per offer the learner has seen before the learning-on runs: few leave its posteriors wide (many contenders per decision). */
+const OUTCOMES = Number(benchArg('outcomes', '100'))
 const policy = consentPolicy({ jurisdiction: 'DE' })
 const channels = ['web', 'email', 'call_center', 'in_store'] as const
 
@@ -74,7 +76,7 @@ const inputs = (i: number) => ({ catalog, policy, features: customers[i % CUSTOM
 // As the decision path has them from the feature view: each customer's profile-only rule results kept between decisions.
 const memos = customers.map(() => new RuleMemo(catalog.version, catalog.rules))
 const viewInputs = (i: number) => ({ ...inputs(i), features: { ...customers[i % CUSTOMERS]!.features, memo: memos[i % CUSTOMERS]! } })
-// Learning on: the propensities of a learner that has seen 100 outcomes of every offer (so each is
+// Learning on: the propensities of a learner that has seen --outcomes (100) outcomes of every offer (so each is
 // scored by its regression), Thompson sampling and the catalog's 64 Monte Carlo draws of the
 // policy for the logged show probabilities — the server's decision path with learning.
 const learner = new Learner({ minOutcomes: 50, priorVariance: 0.25 })
@@ -82,7 +84,7 @@ const learner = new Learner({ minOutcomes: 50, priorVariance: 0.25 })
   const random = randomSource(1)
   const examples = []
   for (const offer of catalog.offers.values()) {
-    for (let k = 0; k < 100; k++) {
+    for (let k = 0; k < OUTCOMES; k++) {
       const c = customers[random.below(CUSTOMERS)]!
       const channel = channels[random.below(4)]!
       examples.push({ offerId: offer.id, features: contextFeatures(ruleInputOf(c.features, { channel, placement: channel, at: now }), catalog.spec.learning.features), label: (random.uniform() < 0.05 ? 1 : 0) as 0 | 1 })
@@ -155,6 +157,7 @@ const report = {
   customers: CUSTOMERS,
   candidatesPerDecision: Math.round(evaluated / 1000),
   machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
+  learnedOutcomesPerOffer: OUTCOMES,
   engine: pick(engineRuns),
   engineWithView: pick(viewRuns),
   engineWithViewLearning: pick(learningRuns),

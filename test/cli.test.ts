@@ -82,7 +82,7 @@ describe('salestwin CLI', () => {
     expect(all).toMatchObject({ channels: ['in_store'], catalogVersion: 2 })
     expect(all.profiles).toBeGreaterThanOrEqual(50)
     expect(all.bestByCampaign['in_store:care'] + all.withoutOffer).toBe(all.profiles)
-    expect((await salestwin(['decide', 'everything', '--db', db])).stderr).toBe('error REQUEST_INVALID: decide takes "all", "run" or no argument, got "everything"\n')
+    expect((await salestwin(['decide', 'everything', '--db', db])).stderr).toBe('error REQUEST_INVALID: decide takes "all", "run", "evaluate" or no argument, got "everything"\n')
     writeFileSync(file, 'campaigns:\n  - { id: care, name: Care, status: active, channels: [fax], audience: "value.clv >", offers: [{ id: care-1, name: Check, value: 5 }] }\n')
     const bad = await salestwin(['catalog', 'apply', file, '--db', db])
     expect(bad.code).toBe(1)
@@ -107,6 +107,18 @@ describe('salestwin CLI', () => {
     expect((await salestwin(['decide', 'run', '--channel', 'email', '--db', db])).stderr).toBe(
       'error REQUEST_INVALID: name a destination for email with --destination, or --export FILE; destinations: none is configured (config destinations, docs/decide.md)\n',
     )
+  })
+
+  it('evaluates off-policy on the Open Bandit Dataset with --json, the BTS log found beside the random one; without --data it says what it needs', async () => {
+    const res = await salestwin(['decide', 'evaluate', '--data', 'data/obd/random/women', '--bootstrap', '100', '--json'])
+    expect(res.code).toBe(0)
+    const out = JSON.parse(res.stdout)
+    expect(out.validation).toMatchObject({ campaign: 'women', rounds: 10_000, onPolicy: { value: 0.0046 } })
+    expect(Object.keys(out.validation.estimates)).toEqual(['ipw', 'snipw', 'dr'])
+    expect(out.learner).toMatchObject({ trainRounds: 5000, testRounds: 5000 })
+    const missing = await salestwin(['decide', 'evaluate'])
+    expect(missing.code).not.toBe(0)
+    expect(missing.stderr).toContain('decide evaluate needs --data DIR')
   })
 
   it('fits a value model from a summary CSV with --json: one document with params, standard errors and log-likelihood', async () => {

@@ -8,6 +8,7 @@ import type { DecideAllReport } from '../decide/decide-all.js'
 import { withRuntime, type CommonFlags } from './runtime.js'
 import { formatOutbound, outboundRun } from './outbound-command.js'
 import { destinationsStatus, requeueDeadLetter } from '../destinations/outbox.js'
+import { evaluateOffPolicy, formatEvaluate } from './evaluate-command.js'
 
 interface RunFlags {
   destination?: string
@@ -53,8 +54,8 @@ export function decideCommands(program: Command, common: (cmd: Command) => Comma
     })
 
   common(program.command('decide'))
-    .description('the next best offers for one customer on one channel, with the explanation; `decide all`: for every profile; `decide run`: an outbound run')
-    .argument('[all|run]', '"all": every live profile, every campaign and offer, kept as the profiles\' computed.nextBestOffers; "run": decide for every customer reachable on an outbound --channel and deliver the due offers')
+    .description('the next best offers for one customer on one channel, with the explanation; `decide all`: for every profile; `decide run`: an outbound run; `decide evaluate`: off-policy evaluation')
+    .argument('[all|run|evaluate]', '"all": every live profile, every campaign and offer, kept as the profiles\' computed.nextBestOffers; "run": decide for every customer reachable on an outbound --channel and deliver the due offers; "evaluate": estimate policies\' values off-policy on a logged bandit dataset (--data)')
     .option('--profile <id>', 'profile id (else the decision is for an anonymous visitor)')
     .option('--user-id <id>', 'or a userId')
     .option('--email <email>', 'or an email')
@@ -66,9 +67,22 @@ export function decideCommands(program: Command, common: (cmd: Command) => Comma
     .option('--format <format>', 'decide run --export: csv or jsonl')
     .option('--limit <n>', 'decide run: at most this many new decisions', (v) => Number(v))
     .option('--decide-only', 'decide run: decide and keep the deliveries pending, send nothing')
+    .option('--data <dir>', 'decide evaluate: an Open Bandit Dataset campaign directory, e.g. data/obd/random/men')
+    .option('--bts <dir>', 'decide evaluate: the Bernoulli-TS log of the campaign (default: beside --data, data/obd/bts/<campaign>)')
+    .option('--bootstrap <n>', 'decide evaluate: bootstrap resamples for the intervals (default 1000)', (v) => Number(v))
+    .option('--seed <n>', 'decide evaluate: random seed (default 1)', (v) => Number(v))
     .option('--json', 'print one JSON document')
-    .action(async (what: string | undefined, flags: CommonFlags & RunFlags & { profile?: string; userId?: string; email?: string; channel?: string; placement?: string; n?: string }) => {
-      if (what !== undefined && what !== 'all' && what !== 'run') throw new AppError('REQUEST_INVALID', `decide takes "all", "run" or no argument, got "${what}"`)
+    .action(async (what: string | undefined, flags: CommonFlags & RunFlags & { profile?: string; userId?: string; email?: string; channel?: string; placement?: string; n?: string; data?: string; bts?: string; bootstrap?: number; seed?: number }) => {
+      if (what !== undefined && what !== 'all' && what !== 'run' && what !== 'evaluate') throw new AppError('REQUEST_INVALID', `decide takes "all", "run", "evaluate" or no argument, got "${what}"`)
+      if (what === 'evaluate') {
+        if (flags.data === undefined) throw new AppError('REQUEST_INVALID', 'decide evaluate needs --data DIR (an Open Bandit Dataset campaign directory, e.g. data/obd/random/men)')
+        for (const [name, v] of [['bootstrap', flags.bootstrap], ['seed', flags.seed]] as const) {
+          if (v !== undefined && !(Number.isInteger(v) && v >= (name === 'bootstrap' ? 10 : 0))) throw new AppError('REQUEST_INVALID', `--${name} must be a whole number${name === 'bootstrap' ? ' of at least 10' : ''}, got ${v}`)
+        }
+        const report = await evaluateOffPolicy({ data: flags.data, ...(flags.bts ? { bts: flags.bts } : {}), ...(flags.bootstrap !== undefined ? { bootstrap: flags.bootstrap } : {}), ...(flags.seed !== undefined ? { seed: flags.seed } : {}) })
+        printResult(report, Boolean(flags.json), () => formatEvaluate(report))
+        return
+      }
       await withRuntime(flags, async (runtime) => {
         if (what === 'run') {
           if (flags.channel === undefined) throw new AppError('REQUEST_INVALID', 'decide run needs --channel (email, sms, push, post or phone)')

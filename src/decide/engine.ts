@@ -7,7 +7,7 @@ import { historyFacts, type HistoryFacts, type PastDecision } from './history.js
 import { fromCel, type CompiledRule, type RuleInput } from './rules.js'
 import { DAY_MS } from '../core/time.js'
 import { contextFeatures } from './learning/context.js'
-import type { Belief, BeliefParams } from './learning/learner.js'
+import type { Belief, BeliefKind } from './learning/learner.js'
 import type { Random } from './learning/random.js'
 
 /** Why a campaign or an offer was not offered; `detail` says which rule, purpose, cap or window. */
@@ -69,8 +69,8 @@ export interface PolicyRecord {
   contenders: Contender[]
 }
 
-/** An offer that could have been chosen: its score is worth × a rate drawn as `belief` says, at the campaign's temperature, or uniform on 0–1 in its exploration share. */
-export type Contender = [offer: string, campaign: string, worth: number, belief: BeliefParams, temperature: number, share: number]
+/** An offer that could have been chosen: its score is worth × a rate drawn from its belief (kind, p1, p2: learner.ts beliefOf), at the campaign's temperature, or uniform on 0–1 in its exploration share. */
+export type Contender = [offer: string, campaign: string, worth: number, kind: BeliefKind, p1: number, p2: number, temperature: number, share: number]
 
 export interface DecisionResult {
   offers: RankedOffer[]
@@ -337,7 +337,8 @@ function drawOne(c: Candidate, random: Random): number {
 
 /** What a decision records of a contender (PolicyRecord). */
 function contender(c: Candidate): Contender {
-  return [c.offer.id, c.campaign.id, round(c.worth), c.belief.params(), c.campaign.exploration.temperature, c.campaign.exploration.share]
+  const { belief, campaign } = c
+  return [c.offer.id, campaign.id, c.worth, belief.kind, belief.p1, belief.p2, campaign.exploration.temperature, campaign.exploration.share]
 }
 
 const round = (x: number) => Math.round(x * 1e6) / 1e6

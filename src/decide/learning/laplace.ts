@@ -37,14 +37,14 @@ export function laplaceUpdate(m: Float64Array, q: Float64Array, idx: ArrayLike<n
   }
 }
 
-/** The linear predictor z = w·x under the posterior: its mean and variance (the weights are independent). */
-export function linearPredictor(m: Float64Array, q: Float64Array, idx: ArrayLike<number>, unknown: number, priorVariance: number): { mean: number; variance: number } {
+/** The linear predictor z = w·x under the posterior: its mean and variance (the weights are independent; `v` holds their variances). */
+export function linearPredictor(m: Float64Array, v: Float64Array, idx: ArrayLike<number>, unknown: number, priorVariance: number): { mean: number; variance: number } {
   let mean = 0
   let variance = unknown * priorVariance
   for (let k = 0; k < idx.length; k++) {
     const i = idx[k]!
     mean += m[i]!
-    variance += 1 / q[i]!
+    variance += v[i]!
   }
   return { mean, variance }
 }

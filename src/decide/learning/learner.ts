@@ -9,23 +9,24 @@ export interface Belief {
   model: 'beta' | 'logistic'
   /** A response rate drawn from the posterior; its spread scaled by the temperature (0: the mean). */
   draw(random: Random, temperature: number): number
-  /** How the rate is drawn, to record with a decision and draw again later (beliefOf). */
-  params(): BeliefParams
+  /** How the rate is drawn, to record with a decision and draw again later (beliefOf): Beta(p1, p2), logit normal with mean p1 and sd p2, or the known rate p1. */
+  readonly kind: BeliefKind
+  readonly p1: number
+  readonly p2: number
   /** A range the draws at this temperature leave with negligible probability (about 3e-5): the Monte Carlo leaves out offers that cannot win. */
   range(temperature: number): [number, number]
 }
 
-/** A belief as a decision records it: Beta(a, b); logit normal with mean and sd; or a known rate. */
-export type BeliefParams = ['beta', number, number] | ['logistic', number, number] | ['known', number]
+export type BeliefKind = 'beta' | 'logistic' | 'known'
 
 /** A response rate known for certain (benchmarks, tests): every draw is that rate. */
 export function knownRate(p: number): Belief {
-  return { mean: p, model: 'beta', draw: () => p, range: () => [p, p], params: () => ['known', p] }
+  return { mean: p, model: 'beta', kind: 'known', p1: p, p2: 0, draw: () => p, range: () => [p, p] }
 }
 
 /** The belief a decision recorded, to draw from again. */
-export function beliefOf(params: BeliefParams): Belief {
-  return params[0] === 'beta' ? new BetaBelief(params[1], params[2]) : params[0] === 'logistic' ? new LogitBelief(params[1], params[2]) : knownRate(params[1])
+export function beliefOf(kind: BeliefKind, p1: number, p2: number): Belief {
+  return kind === 'beta' ? new BetaBelief(p1, p2) : kind === 'logistic' ? new LogitBelief(p1, p2) : knownRate(p1)
 }
 
 /** What an offer's Beta prior alone says, without learning: its mean. */
@@ -37,25 +38,22 @@ export function priorRate(offer: { prior: { alpha: number; beta: number } }): Be
 class BetaBelief implements Belief {
   readonly mean: number
   readonly model = 'beta'
+  readonly kind = 'beta'
   constructor(
-    readonly a: number,
-    readonly b: number,
+    readonly p1: number,
+    readonly p2: number,
   ) {
-    this.mean = a / (a + b)
+    this.mean = p1 / (p1 + p2)
   }
 
   // Temperature t scales the spread: Beta(a/t, b/t) has the same mean and about t times the variance.
   draw(random: Random, t: number): number {
-    return t === 0 ? this.mean : t === 1 ? random.beta(this.a, this.b) : random.beta(this.a / t, this.b / t)
-  }
-
-  params(): BeliefParams {
-    return ['beta', this.a, this.b]
+    return t === 0 ? this.mean : t === 1 ? random.beta(this.p1, this.p2) : random.beta(this.p1 / t, this.p2 / t)
   }
 
   // 8 standard deviations (a Beta's tail is not normal): Beta(1, 19) passes its upper bound with probability 2e-5.
   range(t: number): [number, number] {
-    const { a, b, mean } = this
+    const { p1: a, p2: b, mean } = this
     const sd = Math.sqrt((t * a * b) / ((a + b) ** 2 * (a + b + 1)))
     return [Math.max(0, mean - 8 * sd), Math.min(1, mean + 8 * sd)]
   }
@@ -65,25 +63,23 @@ class BetaBelief implements Belief {
 class LogitBelief implements Belief {
   readonly mean: number
   readonly model = 'logistic'
+  readonly kind = 'logistic'
+  /** The linear predictor's mean and standard deviation. */
   constructor(
-    readonly mu: number,
-    readonly sd: number,
+    readonly p1: number,
+    readonly p2: number,
   ) {
-    this.mean = expectedSigmoid(mu, sd * sd)
+    this.mean = expectedSigmoid(p1, p2 * p2)
   }
 
   draw(random: Random, t: number): number {
-    return t === 0 ? this.mean : sigmoid(this.mu + Math.sqrt(t) * this.sd * random.normal())
-  }
-
-  params(): BeliefParams {
-    return ['logistic', round(this.mu), round(this.sd)]
+    return t === 0 ? this.mean : sigmoid(this.p1 + Math.sqrt(t) * this.p2 * random.normal())
   }
 
   // 4 standard deviations of the logit: passed with probability 3e-5.
   range(t: number): [number, number] {
-    const w = 4 * Math.sqrt(t) * this.sd
-    return [sigmoid(this.mu - w), sigmoid(this.mu + w)]
+    const w = 4 * Math.sqrt(t) * this.p2
+    return [sigmoid(this.p1 - w), sigmoid(this.p1 + w)]
   }
 }
 
@@ -118,8 +114,6 @@ export interface LearnerState {
   vocabulary: string[]
   offers: Record<string, OfferModelState>
 }
-
-const round = (x: number) => Math.round(x * 1e6) / 1e6
 
 /** At most this many distinct feature names: the buckets are few, so more means a feature's values run free. */
 export const MAX_VOCABULARY = 4096
@@ -170,10 +164,10 @@ export class Learner {
       const b = offer.prior.beta + n - positives
       // The same for every context: kept until the counts change.
       let kept = this.betas.get(offer.id)
-      if (kept?.a !== a || kept.b !== b) this.betas.set(offer.id, (kept = new BetaBelief(a, b)))
+      if (kept?.p1 !== a || kept.p2 !== b) this.betas.set(offer.id, (kept = new BetaBelief(a, b)))
       return kept
     }
-    const { mean, variance } = linearPredictor(model.m, model.q, x.idx, x.unknown, this.settings.priorVariance)
+    const { mean, variance } = linearPredictor(model.m, model.v, x.idx, x.unknown, this.settings.priorVariance)
     return new LogitBelief(mean, Math.sqrt(variance))
   }
 
@@ -194,6 +188,7 @@ export class Learner {
       touched.add(model)
     }
     for (const model of touched) {
+      model.refresh()
       const bad = model.degenerate(MAX_PRECISION)
       if (bad) {
         this.alerts.push({ offerId: model.id, at, reason: `posterior ${bad}; reset to its prior` })

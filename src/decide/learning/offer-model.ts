@@ -14,6 +14,8 @@ export class OfferModel {
   positives = 0
   m: Float64Array
   q: Float64Array
+  /** 1 / q, kept for reading (a decision sums the variances of a dozen weights for each of its offers). */
+  v: Float64Array
 
   constructor(
     readonly id: string,
@@ -23,6 +25,7 @@ export class OfferModel {
   ) {
     this.m = new Float64Array(0)
     this.q = new Float64Array(0)
+    this.v = new Float64Array(0)
     this.fit(Math.max(slots, 1), priorPrecision)
     this.m[0] = priorMean
   }
@@ -37,6 +40,13 @@ export class OfferModel {
     q.set(this.q)
     this.m = m
     this.q = q
+    this.refresh()
+  }
+
+  /** Recomputes the variances after the precisions changed. */
+  refresh(): void {
+    if (this.v.length !== this.q.length) this.v = new Float64Array(this.q.length)
+    for (let i = 0; i < this.q.length; i++) this.v[i] = 1 / this.q[i]!
   }
 
   /** Why the posterior cannot be used (a weight not finite, a precision collapsed), or null. */
@@ -55,6 +65,7 @@ export class OfferModel {
   static restore(id: string, s: OfferModelState): OfferModel {
     const model = new OfferModel(id, s.priorMean, 1, 1)
     Object.assign(model, { n: s.n, positives: s.positives, m: floats(s.m), q: floats(s.q) })
+    model.refresh()
     return model
   }
 }

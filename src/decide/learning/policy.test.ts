@@ -14,7 +14,7 @@ const OPT_IN: ConsentRecord = { id: 1, purpose: 'marketing', channel: 'web', sta
 const campaign = (id: string, exploration: Record<string, number> = {}) => ({ id, name: id, status: 'active', channels: ['web'], exploration, offers: [{ id: `${id}-offer`, name: id, value: 10 }] })
 const catalogOf = (exploration: Record<string, number> = {}) => compileCatalog({ campaigns: [campaign('a', exploration), campaign('b', exploration)] }, { version: 1, purposes: CONSENT_PURPOSES })
 /** A belief whose logit is N(mean, sd²), as the regression's. */
-const logit = (mean: number, sd: number): Belief => beliefOf(['logistic', mean, sd])
+const logit = (mean: number, sd: number): Belief => beliefOf('logistic', mean, sd)
 const beliefs: Record<string, Belief> = { 'a-offer': logit(-2, 0.8), 'b-offer': logit(-2.4, 0.6) }
 const decideWith = (catalog: ReturnType<typeof catalogOf>, random: Random | undefined) =>
   decide({ channel: 'web', placement: 'web', at: NOW }, 1, {

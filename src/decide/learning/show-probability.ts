@@ -18,7 +18,7 @@ export function showProbabilities(record: PolicyRecord, offers: readonly string[
   const draws = opts.draws ?? 1000
   const random = opts.random ?? randomSource()
   // In offer-id order, so that ties go as in the engine's ranking.
-  const contenders = [...record.contenders].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([offer, campaign, worth, params, temperature, share]) => ({ offer, campaign, worth, belief: beliefOf(params), temperature, share }))
+  const contenders = [...record.contenders].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([offer, campaign, worth, kind, p1, p2, temperature, share]) => ({ offer, campaign, worth, belief: beliefOf(kind, p1, p2), temperature, share }))
   const hits = new Map(offers.map((o) => [o, 0]))
   const scores = new Float64Array(contenders.length)
   const taken = new Uint8Array(contenders.length)
