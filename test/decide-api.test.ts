@@ -106,6 +106,26 @@ describe('decisions over the API', () => {
     expect((await outcome({ ...accept, profileId: other })).json()).toMatchObject({ statusCode: 409, code: 'OUTCOME_CONFLICT' })
   })
 
+  it('reports what the offers did and how well the model predicted them, after the fold', async () => {
+    const ann = await goldCustomer()
+    const bob = await goldCustomer('bob')
+    const first = (await decide({ profileId: ann, channel: 'call_center' })).json()
+    await decide({ profileId: bob, channel: 'call_center' })
+    expect((await outcome({ decisionId: first.decisionId, offerId: 'gold-upgrade', outcome: 'click' })).statusCode).toBe(201)
+    expect((await outcome({ decisionId: first.decisionId, offerId: 'gold-upgrade', outcome: 'converted', value: 120 })).statusCode).toBe(201)
+    now = new Date('2026-06-18T10:00:00Z') // bob's response window closed: his showing is a 0
+    expect(await t.decide.fold()).toMatchObject({ folded: 2, expired: 1 })
+    const get = (url: string, role: keyof TestApp['as'] = 'analyst') => t.app.inject({ method: 'GET', url, headers: t.as[role] })
+    const perf = (await get('/v1/decide/performance?from=2026-06-10&to=2026-06-10')).json()
+    expect(perf.offers).toEqual([{ offer: 'gold-upgrade', campaign: 'gold', showings: 2, impressions: 0, clicks: 1, accepts: 0, rejects: 0, conversions: 1, revenue: 120, cost: 0, profit: 120, observedRate: 0.5, predictedRate: 0.05 }])
+    const cal = (await get('/v1/decide/calibration?from=2026-06-10&to=2026-06-10', 'marketer')).json()
+    expect(cal.days).toEqual([{ day: '2026-06-10', showings: 2, brier: Math.round(((0.95 ** 2 + 0.05 ** 2) / 2) * 1e6) / 1e6, logLoss: expect.any(Number) }])
+    expect(cal.bands).toEqual([{ from: 0.05, to: 0.075, showings: 2, predicted: 0.05, observed: 0.5 }])
+    expect((await get('/v1/decide/alerts')).json()).toEqual({ alerts: [], resets: [] })
+    expect((await get('/v1/decide/performance?from=June')).json()).toMatchObject({ statusCode: 400, message: 'from must be a day, YYYY-MM-DD, got "June"' })
+    expect((await get('/v1/decide/performance', 'agent')).statusCode).toBe(403)
+  })
+
   it('reads outcomes and conversions off collected events, and warns about an outcome it cannot take', async () => {
     await goldCustomer()
     const first = (await decide({ userId: 'ann', channel: 'call_center' })).json()

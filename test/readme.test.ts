@@ -84,6 +84,12 @@ async function startServer(command: string, env: Record<string, string>, port: n
   throw new Error(`${command} did not answer on port ${port}:\n${log}`)
 }
 
+/** The server's log once it holds `text`: its lines reach the pipe a moment after /health answers (asynchronous writes). */
+async function logWith(server: { log: () => string }, text: string): Promise<string> {
+  for (let i = 0; i < 50 && !server.log().includes(text); i++) await new Promise((r) => setTimeout(r, 100))
+  return server.log()
+}
+
 /** SIGTERM to npm's pid, as a process manager sends it: resolves with the exit code once npm and the server have gone. */
 async function stop(child: ChildProcess, port: number): Promise<number | null> {
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
@@ -206,7 +212,7 @@ describe('the README, run as written', () => {
       url.pathname = `/${name}`
       const port = await freePort()
       const server = await startServer(PG_SERVER.replace('postgres://user:pass@host:5432/salestwin', url.toString()), { SALESTWIN_PORT: String(port), SALESTWIN_DEMO: 'false' }, port)
-      expect(server.log()).toContain(`store postgres://`)
+      expect(await logWith(server, 'store postgres://')).toContain(`store postgres://`)
       expect(await stop(server.child, port)).toBe(0)
     } finally {
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)

@@ -9,6 +9,7 @@ import { withRuntime, type CommonFlags } from './runtime.js'
 import { formatOutbound, outboundRun } from './outbound-command.js'
 import { destinationsStatus, requeueDeadLetter } from '../destinations/outbox.js'
 import { evaluateOffPolicy, formatEvaluate } from './evaluate-command.js'
+import { alertReport, calibrationReport, performanceReport, reportPeriod } from '../decide/learning/report.js'
 
 interface RunFlags {
   destination?: string
@@ -55,7 +56,7 @@ export function decideCommands(program: Command, common: (cmd: Command) => Comma
 
   common(program.command('decide'))
     .description('the next best offers for one customer on one channel, with the explanation; `decide all`: for every profile; `decide run`: an outbound run; `decide evaluate`: off-policy evaluation')
-    .argument('[all|run|evaluate]', '"all": every live profile, every campaign and offer, kept as the profiles\' computed.nextBestOffers; "run": decide for every customer reachable on an outbound --channel and deliver the due offers; "evaluate": estimate policies\' values off-policy on a logged bandit dataset (--data)')
+    .argument('[all|run|evaluate|report]', '"all": every live profile, every campaign and offer, kept as the profiles\' computed.nextBestOffers; "run": decide for every customer reachable on an outbound --channel and deliver the due offers; "evaluate": estimate policies\' values off-policy on a logged bandit dataset (--data); "report": how the offers did, the model\'s calibration and alerts (--from, --to)')
     .option('--profile <id>', 'profile id (else the decision is for an anonymous visitor)')
     .option('--user-id <id>', 'or a userId')
     .option('--email <email>', 'or an email')
@@ -67,13 +68,15 @@ export function decideCommands(program: Command, common: (cmd: Command) => Comma
     .option('--format <format>', 'decide run --export: csv or jsonl')
     .option('--limit <n>', 'decide run: at most this many new decisions', (v) => Number(v))
     .option('--decide-only', 'decide run: decide and keep the deliveries pending, send nothing')
+    .option('--from <day>', 'decide report: first day, YYYY-MM-DD (default 30 days before --to)')
+    .option('--to <day>', 'decide report: last day, YYYY-MM-DD (default today)')
     .option('--data <dir>', 'decide evaluate: an Open Bandit Dataset campaign directory, e.g. data/obd/random/men')
     .option('--bts <dir>', 'decide evaluate: the Bernoulli-TS log of the campaign (default: beside --data, data/obd/bts/<campaign>)')
     .option('--bootstrap <n>', 'decide evaluate: bootstrap resamples for the intervals (default 1000)', (v) => Number(v))
     .option('--seed <n>', 'decide evaluate: random seed (default 1)', (v) => Number(v))
     .option('--json', 'print one JSON document')
-    .action(async (what: string | undefined, flags: CommonFlags & RunFlags & { profile?: string; userId?: string; email?: string; channel?: string; placement?: string; n?: string; data?: string; bts?: string; bootstrap?: number; seed?: number }) => {
-      if (what !== undefined && what !== 'all' && what !== 'run' && what !== 'evaluate') throw new AppError('REQUEST_INVALID', `decide takes "all", "run", "evaluate" or no argument, got "${what}"`)
+    .action(async (what: string | undefined, flags: CommonFlags & RunFlags & { profile?: string; userId?: string; email?: string; channel?: string; placement?: string; n?: string; data?: string; bts?: string; bootstrap?: number; seed?: number; from?: string; to?: string }) => {
+      if (what !== undefined && !['all', 'run', 'evaluate', 'report'].includes(what)) throw new AppError('REQUEST_INVALID', `decide takes "all", "run", "evaluate", "report" or no argument, got "${what}"`)
       if (what === 'evaluate') {
         if (flags.data === undefined) throw new AppError('REQUEST_INVALID', 'decide evaluate needs --data DIR (an Open Bandit Dataset campaign directory, e.g. data/obd/random/men)')
         for (const [name, v] of [['bootstrap', flags.bootstrap], ['seed', flags.seed]] as const) {
@@ -84,6 +87,13 @@ export function decideCommands(program: Command, common: (cmd: Command) => Comma
         return
       }
       await withRuntime(flags, async (runtime) => {
+        if (what === 'report') {
+          const period = reportPeriod({ from: flags.from, to: flags.to }, new Date())
+          const learning = await runtime.decide.learning()
+          const report = { ...(await performanceReport(runtime.store, runtime.decide.catalog, period)), calibration: await calibrationReport(runtime.store, period), ...(await alertReport(runtime.store, learning.alerts, new Date())) }
+          printResult(report, Boolean(flags.json), () => formatReport(report))
+          return
+        }
         if (what === 'run') {
           if (flags.channel === undefined) throw new AppError('REQUEST_INVALID', 'decide run needs --channel (email, sms, push, post or phone)')
           const bar = progress('decide run', { totalKnown: false })
@@ -166,4 +176,13 @@ function formatDecideAll(r: DecideAllReport): string {
     ...top.map(([k, n]) => `  ${k.padEnd(40)} ${n}`),
     `left out: ${Object.entries(r.excludedByReason).map(([k, n]) => `${k} ${n}`).join(', ') || 'nothing'}`,
   ].join('\n')
+}
+
+function formatReport(r: Awaited<ReturnType<typeof performanceReport>> & { calibration: Awaited<ReturnType<typeof calibrationReport>>; alerts: { offer: string; detail: string }[] }): string {
+  const lines = [`decisions from ${r.from} to ${r.to}: ${r.offers.length} offers shown`]
+  for (const c of r.campaigns) lines.push(`  ${c.campaign.padEnd(24)} ${String(c.showings).padStart(7)} shown  ${String(c.accepts + c.conversions).padStart(6)} responses  revenue ${c.revenue}  cost ${c.cost}  profit ${c.profit}  observed ${(100 * c.observedRate).toFixed(2)} % / predicted ${(100 * c.predictedRate).toFixed(2)} %`)
+  const days = r.calibration.days
+  if (days.length > 0) lines.push(`  calibration: Brier ${days.at(-1)!.brier}, log loss ${days.at(-1)!.logLoss} on ${days.at(-1)!.day}`)
+  lines.push(r.alerts.length === 0 ? '  no alerts' : `  alerts:\n${r.alerts.map((a) => `    ${a.offer}: ${a.detail}`).join('\n')}`)
+  return lines.join('\n')
 }

@@ -3,6 +3,7 @@ import { describeStore } from '../config/config.js'
 import { ensureSources } from '../collect/sources.js'
 import { DEMO_SOURCES } from '../demo/generate-company.js'
 import { loadDemo } from '../demo/load-demo.js'
+import { alertReport } from '../decide/learning/report.js'
 import { ensureDemoCatalog } from './demo-catalog.js'
 import { buildApp } from '../server/app.js'
 import { channelRulesWith } from '../journey/channel.js'
@@ -55,6 +56,19 @@ export async function serveCommand(config: Config): Promise<void> {
   if (config.learnSeconds > 0) {
     const learning = await runtime.decide.learning()
     learning.start(config.learnSeconds * 1000, () => runtime.decide.catalog, () => new Date(), (err) => app.log.warn({ err }, `learning fold failed: ${(err as Error).message}`))
+    // Offers whose observed rate left their prediction's interval, and models reset to their prior: in the log, once each.
+    const told = new Set<string>()
+    setInterval(() => {
+      void alertReport(runtime.store, learning.alerts, new Date()).then(
+        ({ alerts, resets }) => {
+          for (const a of [...alerts.map((x) => ({ key: `${x.offer}/${x.since}`, text: `offer ${x.offer} (${x.campaign}): ${x.detail}` })), ...resets.map((x) => ({ key: `${x.offerId}/${x.at}`, text: `offer ${x.offerId}: ${x.reason} (${x.at})` }))]) {
+            if (!told.has(a.key)) app.log.warn(`learning alert: ${a.text}`)
+            told.add(a.key)
+          }
+        },
+        (err: unknown) => app.log.warn({ err }, `learning alerts failed: ${(err as Error).message}`),
+      )
+    }, 10 * 60_000).unref()
   }
 
   // Outbound runs: every channel of every configured destination, one run at a time (docs/decide.md).

@@ -130,6 +130,11 @@ export class DecideService {
     return (await this.learning()).fold(this.current, this.now())
   }
 
+  /** The service's clock (a test's controllable one). */
+  time(): Date {
+    return this.now()
+  }
+
   get catalog(): Catalog | null {
     return this.current
   }

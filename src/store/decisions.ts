@@ -1,7 +1,7 @@
-import type { Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import type { Database } from './schema.js'
 import type { DecisionRow, OutcomeRow } from './decision-writes.js'
-import type { LearnerRow } from './learning-writes.js'
+import type { DailyRow, LearnerRow } from './learning-writes.js'
 
 export type { DecisionRow, OutcomeRow } from './decision-writes.js'
 
@@ -44,6 +44,10 @@ export interface DecisionStore {
   /** The stored learned state's rows (decide/learning/loop.ts), and its version alone for a cheap poll. */
   learnerRows(): Promise<LearnerRow[]>
   learnerVersion(): Promise<number>
+  /** The folded showings' daily sums for decisions made on days in [from, to] (YYYY-MM-DD). */
+  learningDaily(from: string, to: string): Promise<DailyRow[]>
+  /** Outcomes per day of their decision, offer and kind for decisions made on days in [from, to], with the sum of their values. */
+  outcomeCounts(from: string, to: string): Promise<{ day: string; offerId: string; outcome: string; n: number; value: number }[]>
 }
 
 export class SqlDecisionStore implements DecisionStore {
@@ -128,6 +132,35 @@ export class SqlDecisionStore implements DecisionStore {
   async learnerRows(): Promise<LearnerRow[]> {
     const rows = await this.db.selectFrom('learning_state').select(['key', 'version', 'data']).execute()
     return rows.map((r) => ({ key: r.key, version: Number(r.version), data: r.data }))
+  }
+
+  async learningDaily(from: string, to: string): Promise<DailyRow[]> {
+    const rows = await this.db.selectFrom('learning_daily').selectAll().where('day', '>=', from).where('day', '<=', to).orderBy('day').orderBy('offer_id').execute()
+    return rows.map((r) => ({
+      day: r.day,
+      offerId: r.offer_id,
+      campaignId: r.campaign_id,
+      n: Number(r.n),
+      positives: Number(r.positives),
+      predicted: Number(r.predicted),
+      variance: Number(r.variance),
+      brier: Number(r.brier),
+      logLoss: Number(r.log_loss),
+      bands: JSON.parse(r.bands) as DailyRow['bands'],
+    }))
+  }
+
+  async outcomeCounts(from: string, to: string): Promise<{ day: string; offerId: string; outcome: string; n: number; value: number }[]> {
+    const day = sql<string>`substr(d.at, 1, 10)`
+    const rows = await this.db
+      .selectFrom('decision_outcomes as o')
+      .innerJoin('decisions as d', 'd.id', 'o.decision_id')
+      .select([day.as('day'), 'o.offer_id', 'o.outcome', (eb) => eb.fn.countAll<number | string>().as('n'), (eb) => eb.fn.sum<number | string | null>('o.value').as('value')])
+      .where('d.at', '>=', from)
+      .where('d.at', '<', `${to}T99`)
+      .groupBy([day, 'o.offer_id', 'o.outcome'])
+      .execute()
+    return rows.map((r) => ({ day: String(r.day), offerId: r.offer_id, outcome: r.outcome, n: Number(r.n), value: Number(r.value ?? 0) }))
   }
 
   async learnerVersion(): Promise<number> {

@@ -15,9 +15,26 @@ export interface LearnerRow {
   data: string
 }
 
-/** An example not yet folded into the models, with what its decision's policy recorded (null when the decision is gone). */
+/** An example not yet folded into the models, with what its decision's policy recorded, when, and its offers (null when the decision is gone). */
 export interface UnfoldedExample extends ExampleRow {
   learning: string | null
+  decidedAt: string | null
+  offers: string | null
+}
+
+/** One day's folded showings of one offer (migration 0019): sums that add up across folds. */
+export interface DailyRow {
+  day: string
+  offerId: string
+  campaignId: string
+  n: number
+  positives: number
+  predicted: number
+  variance: number
+  brier: number
+  logLoss: number
+  /** Per predicted-rate band (monitor.ts BANDS): [showings, responses, sum of predicted rates]. */
+  bands: [number, number, number][]
 }
 
 /** A policy decision made in a period: its offers (JSON) and the offers of it that were never delivered. */
@@ -44,6 +61,8 @@ export interface LearningWrites {
   /** The oldest examples not yet folded, with their decisions' policy records. */
   unfoldedExamples(limit: number): Promise<UnfoldedExample[]>
   markFolded(rows: { decisionId: string; offerId: string }[]): Promise<void>
+  /** Adds folded showings to their days' sums (read, add, write: the fold holds the lock). */
+  addDaily(rows: DailyRow[]): Promise<void>
 }
 
 const CHUNK = 500
@@ -87,10 +106,11 @@ export function learningWrites(exec: Exec, query: Query, dialect: 'sqlite' | 'po
     },
     async unfoldedExamples(limit) {
       const rows = await query(
-        'SELECT e.decision_id, e.offer_id, e.label, e.at, d.learning FROM learning_examples e LEFT JOIN decisions d ON d.id = e.decision_id WHERE e.folded = 0 ORDER BY e.at, e.decision_id, e.offer_id LIMIT ?',
+        'SELECT e.decision_id, e.offer_id, e.label, e.at, d.learning, d.at AS decided_at, d.offers FROM learning_examples e LEFT JOIN decisions d ON d.id = e.decision_id WHERE e.folded = 0 ORDER BY e.at, e.decision_id, e.offer_id LIMIT ?',
         [limit],
       )
-      return rows.map((r) => ({ decisionId: String(r.decision_id), offerId: String(r.offer_id), label: Number(r.label) === 1 ? 1 : 0, at: String(r.at), learning: r.learning === null ? null : String(r.learning) }))
+      const text = (v: unknown) => (v === null || v === undefined ? null : String(v))
+      return rows.map((r) => ({ decisionId: String(r.decision_id), offerId: String(r.offer_id), label: Number(r.label) === 1 ? 1 : 0, at: String(r.at), learning: text(r.learning), decidedAt: text(r.decided_at), offers: text(r.offers) }))
     },
     async markFolded(rows) {
       for (let i = 0; i < rows.length; i += CHUNK) {
@@ -99,6 +119,30 @@ export function learningWrites(exec: Exec, query: Query, dialect: 'sqlite' | 'po
         await exec(`UPDATE learning_examples SET folded = 1 WHERE (decision_id, offer_id) IN (VALUES ${values})`, chunk.flatMap((r) => [r.decisionId, r.offerId]))
       }
     },
+    async addDaily(rows) {
+      for (const r of rows) {
+        const [old] = await query('SELECT n, positives, predicted, variance, brier, log_loss, bands FROM learning_daily WHERE day = ? AND offer_id = ?', [r.day, r.offerId])
+        const sum = old ? addDaily(r, old) : r
+        await exec(
+          'INSERT INTO learning_daily (day, offer_id, campaign_id, n, positives, predicted, variance, brier, log_loss, bands) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (day, offer_id) DO UPDATE SET n = excluded.n, positives = excluded.positives, predicted = excluded.predicted, variance = excluded.variance, brier = excluded.brier, log_loss = excluded.log_loss, bands = excluded.bands',
+          [r.day, r.offerId, r.campaignId, sum.n, sum.positives, sum.predicted, sum.variance, sum.brier, sum.logLoss, JSON.stringify(sum.bands)],
+        )
+      }
+    },
+  }
+}
+
+function addDaily(r: DailyRow, old: Record<string, unknown>): DailyRow {
+  const bands = JSON.parse(String(old.bands)) as [number, number, number][]
+  return {
+    ...r,
+    n: r.n + Number(old.n),
+    positives: r.positives + Number(old.positives),
+    predicted: r.predicted + Number(old.predicted),
+    variance: r.variance + Number(old.variance),
+    brier: r.brier + Number(old.brier),
+    logLoss: r.logLoss + Number(old.log_loss),
+    bands: r.bands.map((b, i) => [b[0] + (bands[i]?.[0] ?? 0), b[1] + (bands[i]?.[1] ?? 0), b[2] + (bands[i]?.[2] ?? 0)]),
   }
 }
 

@@ -9,6 +9,7 @@ import { deliveries } from './migrations/0015-deliveries.js'
 import { campaignSpend } from './migrations/0016-campaign-spend.js'
 import { logPositions } from './migrations/0017-log-positions.js'
 import { learning } from './migrations/0018-learning.js'
+import { learningDaily } from './migrations/0019-learning-daily.js'
 import { nextBestOffers } from './migrations/0014-next-best-offers.js'
 
 /** Migrations run in name order at every start; each runs once. Both dialects share them. */
@@ -281,6 +282,7 @@ function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
   '0016_campaign_spend': campaignSpend(dialect),
   '0017_log_positions': logPositions,
   '0018_learning': learning,
+  '0019_learning_daily': learningDaily,
   }
 }
 

@@ -3,6 +3,7 @@ import type { ExampleRow, Store, WriteTx } from '../../store/store.js'
 import type { Catalog, Offer } from '../catalog.js'
 import type { PolicyRecord } from '../engine.js'
 import { Learner, type Belief, type Example, type LearnerAlert, type LearnerState, type LearningSettings } from './learner.js'
+import { dailySums, type FoldedShowing } from './monitor.js'
 
 /** What one fold did: examples folded in, examples whose decision is gone (erased) and skipped, showings closed as ignored. */
 export interface FoldReport {
@@ -121,13 +122,18 @@ export class LearningLoop {
         const expiry = await closeWindows(tx, catalog, meta, now)
         const rows = await tx.unfoldedExamples(BATCH)
         const examples: Example[] = []
+        const showings: FoldedShowing[] = []
         for (const r of rows) {
           const policy = r.learning === null ? null : (JSON.parse(r.learning) as PolicyRecord)
-          if (policy) examples.push({ offerId: r.offerId, features: policy.features, label: r.label })
+          if (!policy) continue
+          examples.push({ offerId: r.offerId, features: policy.features, label: r.label })
+          const shown = (JSON.parse(r.offers ?? '[]') as { offer: string; campaign: string; expected?: number }[]).find((o) => o.offer === r.offerId)
+          if (shown?.expected !== undefined && r.decidedAt) showings.push({ day: r.decidedAt.slice(0, 10), offerId: r.offerId, campaignId: shown.campaign, predicted: shown.expected, label: r.label })
         }
         const before = this.learner.alerts.length
         const { touched } = this.learner.learn(examples, (id) => catalog?.offers.get(id)?.prior ?? { alpha: 1, beta: 19 }, at)
         await tx.markFolded(rows)
+        await tx.addDaily(dailySums(showings))
         const state = this.learner.snapshot(touched)
         const alerts = [...(meta.alerts ?? []), ...this.learner.alerts.slice(before)].slice(-100)
         await tx.putLearnerRows(

@@ -7,6 +7,7 @@ import type { Store } from '../../store/store.js'
 import type { AuditLog } from '../access/audit.js'
 import { principalOf, type Access } from '../access/guard.js'
 import { parseLimit } from './params.js'
+import { alertReport, calibrationReport, performanceReport, reportPeriod } from '../../decide/learning/report.js'
 
 /** Deciding and reporting outcomes: the web page or app (its source key), the agent's desk, admins. */
 const DECIDES = { access: { roles: ['source', 'agent', 'admin'], personal: true } satisfies Access }
@@ -15,6 +16,8 @@ const REPORTS_OUTCOMES = { access: { roles: ['source', 'agent', 'admin'] } satis
 const READS_DECISIONS = { access: { roles: ['agent', 'admin'], personal: true } satisfies Access }
 const READS_CATALOG = { access: { roles: ['marketer', 'analyst', 'agent', 'admin'] } satisfies Access }
 const EDITS_CATALOG = { access: { roles: ['marketer', 'admin'] } satisfies Access }
+/** How the offers do and how well the model predicts: aggregates, nothing about a person. */
+const READS_LEARNING = { access: { roles: ['marketer', 'analyst', 'admin'] } satisfies Access }
 
 interface DecideBody extends IdentifierLookup {
   profileId?: string
@@ -93,6 +96,11 @@ export function decideRoutes(app: FastifyInstance, deps: { store: Store; decide:
     await audit.record(request, 'profile.decisions', id, { decisions: items.length })
     return { profileId: id, items }
   })
+
+  type Period = { Querystring: { from?: string; to?: string } }
+  app.get<Period>('/v1/decide/performance', { config: READS_LEARNING }, async (request) => performanceReport(store, decide.catalog, reportPeriod(request.query, decide.time())))
+  app.get<Period>('/v1/decide/calibration', { config: READS_LEARNING }, async (request) => calibrationReport(store, reportPeriod(request.query, decide.time())))
+  app.get('/v1/decide/alerts', { config: READS_LEARNING }, async () => alertReport(store, (await decide.learning()).alerts, decide.time()))
 
   app.get('/v1/catalog', { config: READS_CATALOG }, async () => {
     const catalog = decide.catalog

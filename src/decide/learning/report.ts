@@ -1,0 +1,40 @@
+import { AppError } from '../../core/errors.js'
+import { DAY_MS } from '../../core/time.js'
+import type { Store } from '../../store/store.js'
+import type { Catalog } from '../catalog.js'
+import type { LearnerAlert } from './learner.js'
+import { alerts, calibration, performance, type Alert } from './monitor.js'
+
+export interface ReportPeriod {
+  from: string
+  to: string
+}
+
+/** A period of days as a request names it (YYYY-MM-DD, both ends included), the last 30 days by default. */
+export function reportPeriod(q: { from?: string | undefined; to?: string | undefined }, now: Date): ReportPeriod {
+  const day = /^\d{4}-\d{2}-\d{2}$/
+  for (const [name, v] of Object.entries(q)) {
+    if (v !== undefined && !(day.test(v) && Number.isFinite(Date.parse(v)))) throw new AppError('REQUEST_INVALID', `${name} must be a day, YYYY-MM-DD, got "${v}"`)
+  }
+  const to = q.to ?? now.toISOString().slice(0, 10)
+  const from = q.from ?? new Date(Date.parse(to) - 29 * DAY_MS).toISOString().slice(0, 10)
+  if (from > to) throw new AppError('REQUEST_INVALID', `from must not be after to, got from ${from} and to ${to}`)
+  return { from, to }
+}
+
+/** How the offers and campaigns did in a period (docs/decide.md, "Monitoring the loop"). */
+export async function performanceReport(store: Store, catalog: Catalog | null, period: ReportPeriod) {
+  const [daily, outcomes] = await Promise.all([store.decisions.learningDaily(period.from, period.to), store.decisions.outcomeCounts(period.from, period.to)])
+  return { ...period, ...performance(daily, outcomes, catalog) }
+}
+
+/** Predicted against observed response rates in a period, and the daily Brier score and log loss. */
+export async function calibrationReport(store: Store, period: ReportPeriod) {
+  return { ...period, ...calibration(await store.decisions.learningDaily(period.from, period.to)) }
+}
+
+/** Offers whose observed rate left their prediction's interval on each of the last days, and models reset to their prior. */
+export async function alertReport(store: Store, learner: readonly LearnerAlert[], now: Date, opts: { days?: number } = {}): Promise<{ alerts: Alert[]; resets: LearnerAlert[] }> {
+  const period = reportPeriod({}, now)
+  return { alerts: alerts(await store.decisions.learningDaily(period.from, period.to), opts), resets: [...learner] }
+}
