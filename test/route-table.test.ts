@@ -43,6 +43,7 @@ const EXPECTED: [method: string, url: string, access: string][] = [
   ['GET', '/v1/profiles/:id/decisions', 'agent admin personal'],
   ['GET', '/v1/decide/performance', 'marketer analyst admin'],
   ['GET', '/v1/decide/calibration', 'marketer analyst admin'],
+  ['GET', '/v1/experiments', 'marketer analyst admin'],
   ['GET', '/v1/decide/alerts', 'marketer analyst admin'],
   ['GET', '/v1/catalog', 'marketer analyst agent admin'],
   ['PUT', '/v1/catalog', 'marketer admin'],

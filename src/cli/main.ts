@@ -12,6 +12,7 @@ import { configFrom, withRuntime } from './runtime.js'
 import { serveCommand } from './serve-command.js'
 import { accessCommands } from './access-commands.js'
 import { decideCommands, destinationCommands } from './decide-commands.js'
+import { experimentCommands } from './experiments-command.js'
 import { valueFitCommand, valueFitFromStore, valuePredictCommand, valueReportCommand } from './value-command.js'
 import { MODELS } from '../value/predict.js'
 import { timeParam } from '../core/time.js'
@@ -100,6 +101,7 @@ export async function main(argv: string[]): Promise<void> {
   accessCommands(program, common)
   decideCommands(program, common)
   destinationCommands(program, common)
+  experimentCommands(program, common)
 
   common(program.command('refresh'))
     .description('refit the value models, recompute attribution, the consent figures and every profile\'s next best offers, and keep them for the API (what the server does every valueRefreshMinutes)')

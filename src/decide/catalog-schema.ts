@@ -93,7 +93,21 @@ const campaign = z.strictObject({
       share: z.number({ error: 'must be a number' }).min(0, 'must be a share from 0 to 1').max(1, 'must be a share from 0 to 1').default(0),
     })
     .default({ temperature: 1, share: 0 }),
+  /** A stable share of customers (hashed per campaign) who get no offer of this campaign: the control group uplift is measured against. */
+  holdout: z.number({ error: 'must be a number' }).min(0, 'must be a share from 0 to 1').max(1, 'must be a share from 0 to 1').default(0),
   offers: z.array(offer).min(1, 'must hold at least one offer'),
+})
+
+/** How an arm of the experiment decides: the learned propensities (at their campaigns' temperatures or another), the offers' priors alone, or static priority (business value and weights only). */
+const strategy = z.strictObject({
+  propensity: z.enum(['learned', 'prior', 'none'], { error: 'must be learned, prior or none (static priority)' }).default('learned'),
+  /** Overrides every campaign's exploration temperature in this arm. */
+  temperature: z.number().min(0, 'must be at least 0').max(10, 'must be at most 10').optional(),
+})
+const arm = z.strictObject({
+  id,
+  share: z.number({ error: 'must be a number' }).min(0, 'must be a share from 0 to 1').max(1, 'must be a share from 0 to 1'),
+  strategy: strategy.default({ propensity: 'learned' }),
 })
 
 const placement = z.strictObject({
@@ -120,6 +134,12 @@ export const CatalogFile = z.strictObject({
   campaigns: z.array(campaign).max(1000, 'must hold at most 1,000 campaigns'),
   placements: z.array(placement).optional(),
   learning: learning.default({ features: [...LEARNING_FEATURES], minOutcomes: 50, priorVariance: 0.25 }),
+  /** Champion/challenger: the arms share the decisions (by customer); their shares add up to 1 (docs/decide.md, "Experiments"). */
+  experiment: z
+    .strictObject({ arms: z.array(arm).min(1, 'must name at least one arm').max(10, 'must name at most 10 arms') })
+    .refine((e) => Math.abs(e.arms.reduce((s, a) => s + a.share, 0) - 1) < 1e-9, { message: 'the arms\' shares must add up to 1' })
+    .refine((e) => new Set(e.arms.map((a) => a.id)).size === e.arms.length, { message: 'the arms\' ids must differ' })
+    .default({ arms: [{ id: 'champion', share: 1, strategy: { propensity: 'learned' } }] }),
   contactPolicy: z
     .strictObject({
       /** At most `max` offers per customer on a channel within `days` (every campaign together). */

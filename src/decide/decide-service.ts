@@ -13,6 +13,8 @@ import { conversionsOf, goalEvents, outcomeOfEvent } from './outcome-events.js'
 import { toPast, unavailableUnlessApp } from './stored-decisions.js'
 import { LearningLoop, type FoldReport } from './learning/loop.js'
 import { randomSource, type Random } from './learning/random.js'
+import { armOf } from './learning/experiments.js'
+import { knownRate, priorRate } from './learning/learner.js'
 import { decideAll, type DecideAllOptions, type DecideAllReport } from './decide-all.js'
 import { FeatureView, type ViewFeatures } from './feature-view.js'
 import { DAY_MS } from '../core/time.js'
@@ -48,6 +50,13 @@ export interface OutcomeRequest {
   source: string
   /** When the customer did it (default now); an event's time for outcomes that arrive as events. */
   at?: Date
+}
+
+/** The experiment's arm of a decision for this customer (or anonymous visitor's decision), and its strategy. */
+function armFor(catalog: Catalog, key: string): Catalog['spec']['experiment']['arms'][number] {
+  const arms = catalog.spec.experiment.arms
+  const id = armOf(arms, key)
+  return arms.find((a) => a.id === id)!
 }
 
 /** What an outcome teaches: 1 for a response, 0 for a reject; impressions and clicks are no verdict (an expired window is the 0 of silence). */
@@ -186,14 +195,17 @@ export class DecideService {
     const full = new Set<string>()
     // Each retry leaves out one more campaign whose volume ran out meanwhile: at most one per campaign.
     for (let attempt = 0; attempt <= catalog.campaigns.length; attempt++) {
+      const arm = armFor(catalog, profileId ?? `anonymous:${randomUUID()}`)
       const result = decide(ctx, n, {
         catalog,
         features,
         past,
         policy: this.policy,
-        propensity: (features) => learning.beliefs(features),
+        propensity: arm.strategy.propensity === 'learned' ? (features) => learning.beliefs(features) : arm.strategy.propensity === 'prior' ? () => priorRate : () => () => knownRate(1),
         modelVersion: learning.version,
         random: this.random,
+        arm: arm.id,
+        ...(arm.strategy.temperature !== undefined ? { temperature: arm.strategy.temperature } : {}),
         usage: (id): CampaignUsage => (full.has(id) ? { total: Number.MAX_SAFE_INTEGER, today: Number.MAX_SAFE_INTEGER } : (usage.get(id) ?? { total: 0, today: 0 })),
       })
       const id = `dec_${randomUUID()}`
@@ -218,6 +230,7 @@ export class DecideService {
         const learned = continues === null && result.offers.length > 0 ? result.explanation.policy : null
         await tx.insertDecisions([{ id, profileId, at: at.toISOString(), channel, placement, catalogVersion: catalog.version, continues, offers: result.offers, explanation: result.explanation, learning: learned }])
         if (deliverTo !== undefined) await tx.insertDeliveries([{ decisionId: id, destination: deliverTo, channel, at: at.toISOString() }])
+        if (profileId !== null && result.groups.length > 0) await tx.insertMembers(result.groups.map((g) => ({ campaignId: g.campaign, profileId, group: g.group, at: at.toISOString() })))
         return true
       })
       if (!stored) continue

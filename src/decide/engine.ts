@@ -7,13 +7,14 @@ import { historyFacts, type HistoryFacts, type PastDecision } from './history.js
 import { fromCel, type CompiledRule, type RuleInput } from './rules.js'
 import { DAY_MS } from '../core/time.js'
 import { contextFeatures } from './learning/context.js'
+import { inHoldout } from './learning/experiments.js'
 import type { Belief, BeliefKind } from './learning/learner.js'
 import type { Random } from './learning/random.js'
 
 /** Why a campaign or an offer was not offered; `detail` says which rule, purpose, cap or window. */
 export type ExclusionReason =
   | 'not_active' | 'outside_window' | 'channel_not_used' | 'cap_reached' | 'cooldown' | 'no_consent'
-  | 'not_in_audience' | 'not_eligible' | 'suppressed' | 'quiet_hours' | 'rule_error'
+  | 'not_in_audience' | 'not_eligible' | 'suppressed' | 'quiet_hours' | 'rule_error' | 'holdout'
 
 export interface Exclusion {
   campaign: string
@@ -60,6 +61,8 @@ export interface Explanation {
  * (learning/show-probability.ts; off-policy evaluation), not on the request's path.
  */
 export interface PolicyRecord {
+  /** The experiment's arm that decided (docs/decide.md, "Experiments"). */
+  arm: string
   modelVersion: number
   features: string[]
   /** How many offers the placement shows, and whether two of one campaign may. */
@@ -75,6 +78,8 @@ export type Contender = [offer: string, campaign: string, worth: number, kind: B
 export interface DecisionResult {
   offers: RankedOffer[]
   explanation: Explanation
+  /** For each campaign with a holdout that the known customer was eligible for: whether they are in its holdout group or treated. */
+  groups: { campaign: string; group: 'holdout' | 'treated' }[]
 }
 
 /** How much of a campaign's volume is used, across every customer: total and today (UTC). */
@@ -96,6 +101,9 @@ export interface DecideInputs {
   modelVersion?: number
   /** The policy's randomness: Thompson sampling and exploration. Without it every offer is scored at its expected rate. */
   random?: Random
+  /** The experiment's arm deciding, and its strategy's temperature for every campaign (else each campaign's own). */
+  arm?: string
+  temperature?: number
   policy: ConsentPolicy
 }
 
@@ -134,6 +142,7 @@ export function decide(ctx: DecisionContext, n: number, inputs: DecideInputs): D
   }
   const excluded: Exclusion[] = []
   const candidates: Candidate[] = []
+  const groups: DecisionResult['groups'] = []
   let offers = 0
   for (const campaign of catalog.campaigns) {
     offers += campaign.offers.length
@@ -145,6 +154,7 @@ export function decide(ctx: DecisionContext, n: number, inputs: DecideInputs): D
       onlyOpen = { offerId: facts.open.offerId, why }
       why = null
     }
+    if (campaign.holdout > 0 && features.profileId !== null && (why === null || why.reason === 'holdout')) groups.push({ campaign: campaign.id, group: why ? 'holdout' : 'treated' })
     if (why) {
       excluded.push({ campaign: campaign.id, reason: why.reason, detail: why.detail })
       continue
@@ -152,7 +162,7 @@ export function decide(ctx: DecisionContext, n: number, inputs: DecideInputs): D
     for (const offer of campaign.offers) {
       const off = onlyOpen && offer.id !== onlyOpen.offerId ? onlyOpen.why : (overBudget(campaign, offer, inputs) ?? offerExclusion(offer, moment, facts, run))
       if (off) excluded.push({ campaign: campaign.id, offer: offer.id, reason: off.reason, detail: off.detail })
-      else candidates.push(candidate(campaign, offer, ctx, run, belief(offer)))
+      else candidates.push(candidate(campaign, offer, ctx, run, belief(offer), inputs.temperature))
     }
   }
   const placement = catalog.placements.get(ctx.placement)!
@@ -161,6 +171,7 @@ export function decide(ctx: DecisionContext, n: number, inputs: DecideInputs): D
   const open = facts.open && ranked.find((r) => r.offer === facts.open!.offerId)
   const chosen = open ? [open] : pick(ranked, slots, placement.manyPerCampaign)
   const policy: PolicyRecord = {
+    arm: inputs.arm ?? 'champion',
     modelVersion: inputs.modelVersion ?? 0,
     features: names,
     slots,
@@ -178,7 +189,7 @@ export function decide(ctx: DecisionContext, n: number, inputs: DecideInputs): D
     continues: open ? facts.open!.decision.id : null,
     policy,
   }
-  return { offers: chosen, explanation }
+  return { offers: chosen, explanation, groups }
 }
 
 function campaignExclusion(
@@ -227,6 +238,9 @@ function campaignExclusion(
     if (r.error) return { reason: 'rule_error', detail: `audience: ${r.error}` }
     if (r.value !== true) return { reason: 'not_in_audience', detail: `audience ${c.audience.source} is false` }
   }
+  // Last: only a customer the campaign would reach is held out (and counted in its control group).
+  const profileId = inputs.features.profileId
+  if (profileId !== null && inHoldout(c.id, profileId, c.holdout)) return { reason: 'holdout', detail: `in the campaign's holdout group (${Math.round(c.holdout * 1000) / 10} % of customers get none of its offers)` }
   return null
 }
 
@@ -261,15 +275,18 @@ interface Candidate {
   levers: number
   /** contextWeight × value × levers: the score is this times the response rate. */
   worth: number
+  /** The campaign's exploration, or the arm's temperature. */
+  temperature: number
+  share: number
 }
 
 /** P × C × V × L (docs/decide.md): the offer's net value, the campaign's weight on this channel and the business levers; P comes per draw. */
-function candidate(c: Campaign, o: Offer, ctx: DecisionContext, run: RunRule, belief: Belief): Candidate {
+function candidate(c: Campaign, o: Offer, ctx: DecisionContext, run: RunRule, belief: Belief, temperature: number | undefined): Candidate {
   const gross = typeof o.value === 'number' ? o.value : Number(fromCel(run(o.value).value ?? 0))
   const value = Math.max(0, (Number.isFinite(gross) ? gross : 0) - o.cost)
   const contextWeight = c.channelWeights[ctx.channel] ?? 1
   const levers = Math.max(0, 1 + c.weight / 100) * Math.max(0, 1 + o.weight / 100)
-  return { campaign: c, offer: o, content: o.content[ctx.channel] ?? null, belief, value, contextWeight, levers, worth: contextWeight * value * levers }
+  return { campaign: c, offer: o, content: o.content[ctx.channel] ?? null, belief, value, contextWeight, levers, worth: contextWeight * value * levers, temperature: temperature ?? c.exploration.temperature, share: c.exploration.share }
 }
 
 /**
@@ -283,8 +300,7 @@ function drawAll(candidates: readonly Candidate[], random: Random | undefined): 
 }
 
 /** Whether a policy with this randomness can choose differently from one decision to the next. */
-const explores = (candidates: readonly Candidate[], random: Random | undefined) =>
-  random !== undefined && candidates.some((c) => c.campaign.exploration.temperature > 0 || c.campaign.exploration.share > 0)
+const explores = (candidates: readonly Candidate[], random: Random | undefined) => random !== undefined && candidates.some((c) => c.temperature > 0 || c.share > 0)
 
 /** The candidates scored with these rates, best first; ties by offer id in code-unit order (localeCompare cost a tenth of a decision). */
 function rank(candidates: readonly Candidate[], p: Float64Array): RankedOffer[] {
@@ -316,7 +332,7 @@ function contendersOf(candidates: readonly Candidate[], slots: number): Candidat
   const hi = new Float64Array(candidates.length)
   for (let i = 0; i < candidates.length; i++) {
     const c = candidates[i]!
-    const { temperature, share } = c.campaign.exploration
+    const { temperature, share } = c
     const [l, h] = c.belief.range(temperature)
     lo[i] = (share > 0 ? 0 : l) * c.worth
     hi[i] = (share > 0 ? 1 : h) * c.worth
@@ -331,14 +347,14 @@ function contendersOf(candidates: readonly Candidate[], slots: number): Candidat
 
 /** One candidate's drawn response rate (drawAll's rule for one). */
 function drawOne(c: Candidate, random: Random): number {
-  const { temperature, share } = c.campaign.exploration
+  const { temperature, share } = c
   return share > 0 && random.uniform() < share ? random.uniform() : c.belief.draw(random, temperature)
 }
 
 /** What a decision records of a contender (PolicyRecord). */
 function contender(c: Candidate): Contender {
-  const { belief, campaign } = c
-  return [c.offer.id, campaign.id, c.worth, belief.kind, belief.p1, belief.p2, campaign.exploration.temperature, campaign.exploration.share]
+  const { belief } = c
+  return [c.offer.id, c.campaign.id, c.worth, belief.kind, belief.p1, belief.p2, c.temperature, c.share]
 }
 
 const round = (x: number) => Math.round(x * 1e6) / 1e6

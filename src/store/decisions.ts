@@ -46,6 +46,8 @@ export interface DecisionStore {
   learnerVersion(): Promise<number>
   /** The folded showings' daily sums for decisions made on days in [from, to] (YYYY-MM-DD). */
   learningDaily(from: string, to: string): Promise<DailyRow[]>
+  /** A campaign's experiment members, each with how often the goal event happened for them since they were first eligible, and its revenue. */
+  experimentMembers(campaignId: string, goalEvent: string): Promise<{ group: string; profileId: string; conversions: number; revenue: number }[]>
   /** Outcomes per day of their decision, offer and kind for decisions made on days in [from, to], with the sum of their values. */
   outcomeCounts(from: string, to: string): Promise<{ day: string; offerId: string; outcome: string; n: number; value: number }[]>
 }
@@ -139,6 +141,7 @@ export class SqlDecisionStore implements DecisionStore {
     return rows.map((r) => ({
       day: r.day,
       offerId: r.offer_id,
+      arm: r.arm,
       campaignId: r.campaign_id,
       n: Number(r.n),
       positives: Number(r.positives),
@@ -148,6 +151,17 @@ export class SqlDecisionStore implements DecisionStore {
       logLoss: Number(r.log_loss),
       bands: JSON.parse(r.bands) as DailyRow['bands'],
     }))
+  }
+
+  async experimentMembers(campaignId: string, goalEvent: string): Promise<{ group: string; profileId: string; conversions: number; revenue: number }[]> {
+    const rows = await this.db
+      .selectFrom('experiment_members as m')
+      .leftJoin('events as e', (j) => j.onRef('e.profile_id', '=', 'm.profile_id').on('e.event', '=', goalEvent).onRef('e.ts', '>=', 'm.first_at'))
+      .select(['m.grp', 'm.profile_id', (eb) => eb.fn.count<number | string>('e.message_id').as('n'), (eb) => eb.fn.sum<number | string | null>('e.revenue').as('revenue')])
+      .where('m.campaign_id', '=', campaignId)
+      .groupBy(['m.grp', 'm.profile_id'])
+      .execute()
+    return rows.map((r) => ({ group: r.grp, profileId: r.profile_id, conversions: Number(r.n), revenue: Number(r.revenue ?? 0) }))
   }
 
   async outcomeCounts(from: string, to: string): Promise<{ day: string; offerId: string; outcome: string; n: number; value: number }[]> {

@@ -26,6 +26,7 @@ export interface UnfoldedExample extends ExampleRow {
 export interface DailyRow {
   day: string
   offerId: string
+  arm: string
   campaignId: string
   n: number
   positives: number
@@ -63,6 +64,8 @@ export interface LearningWrites {
   markFolded(rows: { decisionId: string; offerId: string }[]): Promise<void>
   /** Adds folded showings to their days' sums (read, add, write: the fold holds the lock). */
   addDaily(rows: DailyRow[]): Promise<void>
+  /** Records customers' experiment groups, the first time each is eligible for a campaign. */
+  insertMembers(rows: { campaignId: string; profileId: string; group: 'holdout' | 'treated'; at: string }[]): Promise<void>
 }
 
 const CHUNK = 500
@@ -119,13 +122,16 @@ export function learningWrites(exec: Exec, query: Query, dialect: 'sqlite' | 'po
         await exec(`UPDATE learning_examples SET folded = 1 WHERE (decision_id, offer_id) IN (VALUES ${values})`, chunk.flatMap((r) => [r.decisionId, r.offerId]))
       }
     },
+    async insertMembers(rows) {
+      for (const r of rows) await exec('INSERT INTO experiment_members (campaign_id, profile_id, grp, first_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING', [r.campaignId, r.profileId, r.group, r.at])
+    },
     async addDaily(rows) {
       for (const r of rows) {
-        const [old] = await query('SELECT n, positives, predicted, variance, brier, log_loss, bands FROM learning_daily WHERE day = ? AND offer_id = ?', [r.day, r.offerId])
+        const [old] = await query('SELECT n, positives, predicted, variance, brier, log_loss, bands FROM learning_daily WHERE day = ? AND offer_id = ? AND arm = ?', [r.day, r.offerId, r.arm])
         const sum = old ? addDaily(r, old) : r
         await exec(
-          'INSERT INTO learning_daily (day, offer_id, campaign_id, n, positives, predicted, variance, brier, log_loss, bands) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (day, offer_id) DO UPDATE SET n = excluded.n, positives = excluded.positives, predicted = excluded.predicted, variance = excluded.variance, brier = excluded.brier, log_loss = excluded.log_loss, bands = excluded.bands',
-          [r.day, r.offerId, r.campaignId, sum.n, sum.positives, sum.predicted, sum.variance, sum.brier, sum.logLoss, JSON.stringify(sum.bands)],
+          'INSERT INTO learning_daily (day, offer_id, arm, campaign_id, n, positives, predicted, variance, brier, log_loss, bands) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (day, offer_id, arm) DO UPDATE SET n = excluded.n, positives = excluded.positives, predicted = excluded.predicted, variance = excluded.variance, brier = excluded.brier, log_loss = excluded.log_loss, bands = excluded.bands',
+          [r.day, r.offerId, r.arm, r.campaignId, sum.n, sum.positives, sum.predicted, sum.variance, sum.brier, sum.logLoss, JSON.stringify(sum.bands)],
         )
       }
     },

@@ -10,6 +10,7 @@ import { campaignSpend } from './migrations/0016-campaign-spend.js'
 import { logPositions } from './migrations/0017-log-positions.js'
 import { learning } from './migrations/0018-learning.js'
 import { learningDaily } from './migrations/0019-learning-daily.js'
+import { experimentMembers } from './migrations/0020-experiment-members.js'
 import { nextBestOffers } from './migrations/0014-next-best-offers.js'
 
 /** Migrations run in name order at every start; each runs once. Both dialects share them. */
@@ -283,6 +284,7 @@ function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
   '0017_log_positions': logPositions,
   '0018_learning': learning,
   '0019_learning_daily': learningDaily,
+  '0020_experiment_members': experimentMembers,
   }
 }
 

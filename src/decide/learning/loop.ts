@@ -128,7 +128,7 @@ export class LearningLoop {
           if (!policy) continue
           examples.push({ offerId: r.offerId, features: policy.features, label: r.label })
           const shown = (JSON.parse(r.offers ?? '[]') as { offer: string; campaign: string; expected?: number }[]).find((o) => o.offer === r.offerId)
-          if (shown?.expected !== undefined && r.decidedAt) showings.push({ day: r.decidedAt.slice(0, 10), offerId: r.offerId, campaignId: shown.campaign, predicted: shown.expected, label: r.label })
+          if (shown?.expected !== undefined && r.decidedAt) showings.push({ day: r.decidedAt.slice(0, 10), offerId: r.offerId, arm: policy.arm ?? 'champion', campaignId: shown.campaign, predicted: shown.expected, label: r.label })
         }
         const before = this.learner.alerts.length
         const { touched } = this.learner.learn(examples, (id) => catalog?.offers.get(id)?.prior ?? { alpha: 1, beta: 19 }, at)

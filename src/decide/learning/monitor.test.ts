@@ -3,7 +3,7 @@ import { CONSENT_PURPOSES } from '../../core/consent.js'
 import { compileCatalog } from '../catalog.js'
 import { alerts, calibration, dailySums, performance, type FoldedShowing } from './monitor.js'
 
-const showing = (day: string, predicted: number, label: 0 | 1, offerId = 'o1'): FoldedShowing => ({ day, offerId, campaignId: 'c1', predicted, label })
+const showing = (day: string, predicted: number, label: 0 | 1, offerId = 'o1'): FoldedShowing => ({ day, offerId, arm: 'champion', campaignId: 'c1', predicted, label })
 
 describe('monitoring the learning loop', () => {
   it('sums Brier score, log loss and the reliability bands per day and offer', () => {

@@ -14,6 +14,7 @@ const clamp = (p: number) => Math.min(1 - 1e-9, Math.max(1e-9, p))
 export interface FoldedShowing {
   day: string
   offerId: string
+  arm: string
   campaignId: string
   predicted: number
   label: 0 | 1
@@ -23,10 +24,10 @@ export interface FoldedShowing {
 export function dailySums(showings: readonly FoldedShowing[]): DailyRow[] {
   const out = new Map<string, DailyRow>()
   for (const s of showings) {
-    const key = `${s.day}\u0000${s.offerId}`
+    const key = `${s.day}\u0000${s.offerId}\u0000${s.arm}`
     let row = out.get(key)
     if (!row) {
-      row = { day: s.day, offerId: s.offerId, campaignId: s.campaignId, n: 0, positives: 0, predicted: 0, variance: 0, brier: 0, logLoss: 0, bands: BANDS.slice(1).map(() => [0, 0, 0] as [number, number, number]) }
+      row = { day: s.day, offerId: s.offerId, arm: s.arm, campaignId: s.campaignId, n: 0, positives: 0, predicted: 0, variance: 0, brier: 0, logLoss: 0, bands: BANDS.slice(1).map(() => [0, 0, 0] as [number, number, number]) }
       out.set(key, row)
     }
     const p = clamp(s.predicted)
@@ -160,8 +161,16 @@ export interface Alert {
 export function alerts(daily: readonly DailyRow[], opts: { days?: number; minShowings?: number } = {}): Alert[] {
   const days = opts.days ?? 3
   const min = opts.minShowings ?? 30
+  // The arms together: per offer and day.
+  const merged = new Map<string, DailyRow>()
+  for (const d of daily) {
+    const key = `${d.offerId}\u0000${d.day}`
+    const m = merged.get(key)
+    if (!m) merged.set(key, { ...d })
+    else for (const k of ['n', 'positives', 'predicted', 'variance'] as const) m[k] += d[k]
+  }
   const byOffer = new Map<string, DailyRow[]>()
-  for (const d of daily) if (d.n >= min) byOffer.set(d.offerId, [...(byOffer.get(d.offerId) ?? []), d])
+  for (const d of merged.values()) if (d.n >= min) byOffer.set(d.offerId, [...(byOffer.get(d.offerId) ?? []), d])
   const out: Alert[] = []
   for (const [offer, rows] of byOffer) {
     const recent = rows.sort((a, b) => (a.day < b.day ? 1 : -1)).slice(0, days)

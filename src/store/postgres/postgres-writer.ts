@@ -220,6 +220,9 @@ class PostgresWriteTx implements WriteTx {
     ])
     // Contact history counts on the merged profile (caps, cool-downs), so its decisions move with it.
     await this.c.query('UPDATE decisions SET profile_id = $1 WHERE profile_id = $2', [merge.intoProfile, merge.fromProfile])
+    // The merged profile keeps the group it had first for a campaign; the other's rows go.
+    await this.c.query('INSERT INTO experiment_members (campaign_id, profile_id, grp, first_at) SELECT campaign_id, $1, grp, first_at FROM experiment_members WHERE profile_id = $2 ON CONFLICT DO NOTHING', [merge.intoProfile, merge.fromProfile])
+    await this.c.query('DELETE FROM experiment_members WHERE profile_id = $1', [merge.fromProfile])
   }
 
   async recordConflicts(conflicts: IdentityConflict[], at: string): Promise<void> {

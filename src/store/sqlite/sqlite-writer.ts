@@ -154,6 +154,9 @@ class SqliteWriteTx implements WriteTx {
       ),
       // Contact history counts on the merged profile (caps, cool-downs), so its decisions move with it.
       moveDecisions: db.prepare('UPDATE decisions SET profile_id = ? WHERE profile_id = ?'),
+      // The merged profile keeps the group it had first for a campaign; the other's rows go.
+      copyMembers: db.prepare('INSERT INTO experiment_members (campaign_id, profile_id, grp, first_at) SELECT campaign_id, ?, grp, first_at FROM experiment_members WHERE profile_id = ? ON CONFLICT DO NOTHING'),
+      dropMembers: db.prepare('DELETE FROM experiment_members WHERE profile_id = ?'),
       insertAudit: db.prepare(
         `INSERT INTO audit_log (at, key_id, actor, role, action, profile_id, purpose, detail)
          VALUES (@at, @key_id, @actor, @role, @action, @profile_id, @purpose, @detail)`,
@@ -220,6 +223,8 @@ class SqliteWriteTx implements WriteTx {
     this.s.markMerged!.run(merge.intoProfile, merge.fromProfile)
     this.s.insertMerge!.run(merge.fromProfile, merge.intoProfile, merge.messageId, merge.at)
     this.s.moveDecisions!.run(merge.intoProfile, merge.fromProfile)
+    this.s.copyMembers!.run(merge.intoProfile, merge.fromProfile)
+    this.s.dropMembers!.run(merge.fromProfile)
   }
 
   async recordConflicts(conflicts: IdentityConflict[], at: string): Promise<void> {
