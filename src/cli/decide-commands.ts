@@ -9,6 +9,7 @@ import { withRuntime, type CommonFlags } from './runtime.js'
 import { formatOutbound, outboundRun } from './outbound-command.js'
 import { destinationsStatus, requeueDeadLetter } from '../destinations/outbox.js'
 import { evaluateOffPolicy, formatEvaluate } from './evaluate-command.js'
+import { evaluateFromLog } from '../decide/offpolicy/from-log.js'
 import { alertReport, calibrationReport, performanceReport, reportPeriod } from '../decide/learning/report.js'
 
 interface RunFlags {
@@ -70,13 +71,30 @@ export function decideCommands(program: Command, common: (cmd: Command) => Comma
     .option('--decide-only', 'decide run: decide and keep the deliveries pending, send nothing')
     .option('--from <day>', 'decide report: first day, YYYY-MM-DD (default 30 days before --to)')
     .option('--to <day>', 'decide report: last day, YYYY-MM-DD (default today)')
+    .option('--from-log', "decide evaluate: on salestwin's own decisions (the last --weeks) instead of --data")
+    .option('--policy <name>', 'decide evaluate --from-log: the challenger, greedy (no exploration), prior (no learning) or static (value and weights only)', 'greedy')
+    .option('--weeks <n>', 'decide evaluate --from-log: how many weeks of decisions (default 4)', (v) => Number(v))
     .option('--data <dir>', 'decide evaluate: an Open Bandit Dataset campaign directory, e.g. data/obd/random/men')
     .option('--bts <dir>', 'decide evaluate: the Bernoulli-TS log of the campaign (default: beside --data, data/obd/bts/<campaign>)')
     .option('--bootstrap <n>', 'decide evaluate: bootstrap resamples for the intervals (default 1000)', (v) => Number(v))
     .option('--seed <n>', 'decide evaluate: random seed (default 1)', (v) => Number(v))
     .option('--json', 'print one JSON document')
-    .action(async (what: string | undefined, flags: CommonFlags & RunFlags & { profile?: string; userId?: string; email?: string; channel?: string; placement?: string; n?: string; data?: string; bts?: string; bootstrap?: number; seed?: number; from?: string; to?: string }) => {
+    .action(async (what: string | undefined, flags: CommonFlags & RunFlags & { profile?: string; userId?: string; email?: string; channel?: string; placement?: string; n?: string; data?: string; bts?: string; bootstrap?: number; seed?: number; from?: string; to?: string; fromLog?: boolean; policy?: string; weeks?: number }) => {
       if (what !== undefined && !['all', 'run', 'evaluate', 'report'].includes(what)) throw new AppError('REQUEST_INVALID', `decide takes "all", "run", "evaluate", "report" or no argument, got "${what}"`)
+      if (what === 'evaluate' && flags.fromLog) {
+        const weeks = flags.weeks ?? 4
+        if (!(weeks > 0)) throw new AppError('REQUEST_INVALID', `--weeks must be more than 0, got ${flags.weeks}`)
+        await withRuntime(flags, async (runtime) => {
+          const since = new Date(Date.now() - weeks * 7 * 86_400_000).toISOString()
+          const report = await evaluateFromLog(runtime.store, runtime.decide.catalog, { policy: flags.policy ?? 'greedy', since, ...(flags.bootstrap !== undefined ? { bootstrap: flags.bootstrap } : {}), ...(flags.seed !== undefined ? { seed: flags.seed } : {}) })
+          printResult(report, Boolean(flags.json), () => {
+            const pct = (x: number) => `${(100 * x).toFixed(2)} %`
+            const e = report.challenger.snipw
+            return `the last ${weeks} weeks: ${report.rounds} finished showings; the logged policy's response rate ${pct(report.logged.value)}; ${report.policy} would have reached ${pct(e.value)} (SNIPW, 95 % ${pct(e.low)}–${pct(e.high)}; IPW ${pct(report.challenger.ipw.value)}), agreeing with the logged choice ${report.agreements} times`
+          })
+        })
+        return
+      }
       if (what === 'evaluate') {
         if (flags.data === undefined) throw new AppError('REQUEST_INVALID', 'decide evaluate needs --data DIR (an Open Bandit Dataset campaign directory, e.g. data/obd/random/men)')
         for (const [name, v] of [['bootstrap', flags.bootstrap], ['seed', flags.seed]] as const) {

@@ -46,6 +46,12 @@ export interface DecisionStore {
   learnerVersion(): Promise<number>
   /** The folded showings' daily sums for decisions made on days in [from, to] (YYYY-MM-DD). */
   learningDaily(from: string, to: string): Promise<DailyRow[]>
+  /**
+   * The policy's own log for off-policy evaluation: finished showings of decisions made since a time
+   * that recorded their policy, oldest first — the decision's policy record and ranked offers (its
+   * explanation), the offer shown and its label.
+   */
+  policyLog(since: string, limit: number): Promise<{ decisionId: string; at: string; learning: unknown; explanation: unknown; offerId: string; label: 0 | 1 }[]>
   /** A campaign's experiment members, each with how often the goal event happened for them since they were first eligible, and its revenue. */
   experimentMembers(campaignId: string, goalEvent: string): Promise<{ group: string; profileId: string; conversions: number; revenue: number }[]>
   /** Outcomes per day of their decision, offer and kind for decisions made on days in [from, to], with the sum of their values. */
@@ -151,6 +157,20 @@ export class SqlDecisionStore implements DecisionStore {
       logLoss: Number(r.log_loss),
       bands: JSON.parse(r.bands) as DailyRow['bands'],
     }))
+  }
+
+  async policyLog(since: string, limit: number): Promise<{ decisionId: string; at: string; learning: unknown; explanation: unknown; offerId: string; label: 0 | 1 }[]> {
+    const rows = await this.db
+      .selectFrom('learning_examples as e')
+      .innerJoin('decisions as d', 'd.id', 'e.decision_id')
+      .select(['d.id', 'd.at', 'd.learning', 'd.explanation', 'e.offer_id', 'e.label'])
+      .where('d.at', '>=', since)
+      .where('d.learning', 'is not', null)
+      .orderBy('d.at')
+      .orderBy('d.id')
+      .limit(limit)
+      .execute()
+    return rows.map((r) => ({ decisionId: r.id, at: r.at, learning: JSON.parse(r.learning!) as unknown, explanation: JSON.parse(r.explanation) as unknown, offerId: r.offer_id, label: Number(r.label) === 1 ? 1 : 0 }))
   }
 
   async experimentMembers(campaignId: string, goalEvent: string): Promise<{ group: string; profileId: string; conversions: number; revenue: number }[]> {
