@@ -122,6 +122,9 @@ describe('decisions over the API', () => {
     expect(cal.days).toEqual([{ day: '2026-06-10', showings: 2, brier: Math.round(((0.95 ** 2 + 0.05 ** 2) / 2) * 1e6) / 1e6, logLoss: expect.any(Number) }])
     expect(cal.bands).toEqual([{ from: 0.05, to: 0.075, showings: 2, predicted: 0.05, observed: 0.5 }])
     expect((await get('/v1/decide/alerts')).json()).toEqual({ alerts: [], resets: [] })
+    // The value curve counts the reached customers; these were not scored by a value run at their reach.
+    expect((await get('/v1/decide/value-curve?campaign=gold&days=30')).json()).toEqual({ campaign: 'gold', customers: 0, unscored: 2, days: [] })
+    expect((await get('/v1/decide/value-curve?campaign=nope')).json().message).toBe('campaign must be one of the catalog\'s campaigns (gold, care), got "nope"')
     expect((await get('/v1/decide/performance?from=June')).json()).toMatchObject({ statusCode: 400, message: 'from must be a day, YYYY-MM-DD, got "June"' })
     expect((await get('/v1/decide/performance', 'agent')).statusCode).toBe(403)
   })

@@ -43,6 +43,7 @@ const EXPECTED: [method: string, url: string, access: string][] = [
   ['GET', '/v1/profiles/:id/decisions', 'agent admin personal'],
   ['GET', '/v1/decide/performance', 'marketer analyst admin'],
   ['GET', '/v1/decide/calibration', 'marketer analyst admin'],
+  ['GET', '/v1/decide/value-curve', 'marketer analyst admin'],
   ['GET', '/v1/experiments', 'marketer analyst admin'],
   ['GET', '/v1/decide/alerts', 'marketer analyst admin'],
   ['GET', '/v1/catalog', 'marketer analyst agent admin'],
@@ -105,7 +106,7 @@ describe('route table: every route is guarded as intended', () => {
       .replace('/v1/decisions/:id', `/v1/decisions/${decisionId}`)
       .replace(':decisionId', decisionId)
     const pixel = `?data=${Buffer.from(JSON.stringify({ userId: 'rt-1', event: 'Pixel Checked' })).toString('base64')}`
-    const query = path === '/v1/profiles' ? '?userId=rt-1' : path.endsWith('/may-contact') ? '?purpose=marketing&channel=email' : path.startsWith('/v1/pixel/') ? pixel : ''
+    const query = path === '/v1/profiles' ? '?userId=rt-1' : path.endsWith('/may-contact') ? '?purpose=marketing&channel=email' : path.startsWith('/v1/pixel/') ? pixel : path === '/v1/decide/value-curve' ? '?campaign=route' : ''
     const bodies: Record<string, unknown> = {
       '/v1/keys': { role: 'analyst', name: 'made by the route test' },
       [`/v1/profiles/${profileId}/consent`]: { purpose: 'marketing', channel: 'post', state: 'opt_out', occurredAt: '2026-01-01T00:00:00Z' },

@@ -3,6 +3,7 @@ import type { ConsentService } from '../consent/consent-service.js'
 import type { ConsentPolicy } from '../consent/rules.js'
 import { AppError } from '../core/errors.js'
 import type { NewQuarantineEntry, Store, StoredEvent } from '../store/store.js'
+import type { ReachRow } from '../store/learning-writes.js'
 import { TxQueue } from '../store/tx-queue.js'
 import { compileCatalog, placementsOf, type Catalog } from './catalog.js'
 import { decisionChannel, type DecisionChannel } from './catalog-schema.js'
@@ -57,6 +58,13 @@ function armFor(catalog: Catalog, key: string): Catalog['spec']['experiment']['a
   const arms = catalog.spec.experiment.arms
   const id = armOf(arms, key)
   return arms.find((a) => a.id === id)!
+}
+
+/** The campaigns a decision reaches the customer with, and what the value models predicted for them at that moment. */
+function reachOf(offers: readonly RankedOffer[], profileId: string, features: CustomerFeatures, at: Date): ReachRow[] {
+  const v = features.value ?? {}
+  const num = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x : null)
+  return [...new Set(offers.map((o) => o.campaign))].map((campaignId) => ({ campaignId, profileId, at: at.toISOString(), e30: num(v.expectedPurchases30d), e90: num(v.expectedPurchases90d), e365: num(v.expectedPurchases365d), spend: num(v.expectedSpendPerOrder) }))
 }
 
 /** What an outcome teaches: 1 for a response, 0 for a reject; impressions and clicks are no verdict (an expired window is the 0 of silence). */
@@ -230,6 +238,7 @@ export class DecideService {
         const learned = continues === null && result.offers.length > 0 ? result.explanation.policy : null
         await tx.insertDecisions([{ id, profileId, at: at.toISOString(), channel, placement, catalogVersion: catalog.version, continues, offers: result.offers, explanation: result.explanation, learning: learned }])
         if (deliverTo !== undefined) await tx.insertDeliveries([{ decisionId: id, destination: deliverTo, channel, at: at.toISOString() }])
+        if (profileId !== null && continues === null && result.offers.length > 0) await tx.insertReach(reachOf(result.offers, profileId, features, at))
         if (profileId !== null && result.groups.length > 0) await tx.insertMembers(result.groups.map((g) => ({ campaignId: g.campaign, profileId, group: g.group, at: at.toISOString() })))
         return true
       })

@@ -52,6 +52,8 @@ export interface DecisionStore {
    * explanation), the offer shown and its label.
    */
   policyLog(since: string, limit: number): Promise<{ decisionId: string; at: string; learning: unknown; explanation: unknown; offerId: string; label: 0 | 1 }[]>
+  /** A campaign's reached customers with their predictions at the reach, and their orders since (time and revenue). */
+  reachedCustomers(campaignId: string): Promise<{ profileId: string; firstAt: string; e30: number | null; e90: number | null; e365: number | null; spend: number | null; orders: { ts: string; revenue: number }[] }[]>
   /** A campaign's experiment members, each with how often the goal event happened for them since they were first eligible, and its revenue. */
   experimentMembers(campaignId: string, goalEvent: string): Promise<{ group: string; profileId: string; conversions: number; revenue: number }[]>
   /** Outcomes per day of their decision, offer and kind for decisions made on days in [from, to], with the sum of their values. */
@@ -171,6 +173,24 @@ export class SqlDecisionStore implements DecisionStore {
       .limit(limit)
       .execute()
     return rows.map((r) => ({ decisionId: r.id, at: r.at, learning: JSON.parse(r.learning!) as unknown, explanation: JSON.parse(r.explanation) as unknown, offerId: r.offer_id, label: Number(r.label) === 1 ? 1 : 0 }))
+  }
+
+  async reachedCustomers(campaignId: string): Promise<{ profileId: string; firstAt: string; e30: number | null; e90: number | null; e365: number | null; spend: number | null; orders: { ts: string; revenue: number }[] }[]> {
+    const rows = await this.db
+      .selectFrom('campaign_reach as r')
+      .leftJoin('events as e', (j) => j.onRef('e.profile_id', '=', 'r.profile_id').on('e.event', '=', 'Order Completed').onRef('e.ts', '>=', 'r.first_at'))
+      .select(['r.profile_id', 'r.first_at', 'r.e30', 'r.e90', 'r.e365', 'r.spend', 'e.ts', 'e.revenue'])
+      .where('r.campaign_id', '=', campaignId)
+      .orderBy('r.profile_id')
+      .execute()
+    const out = new Map<string, { profileId: string; firstAt: string; e30: number | null; e90: number | null; e365: number | null; spend: number | null; orders: { ts: string; revenue: number }[] }>()
+    const num = (x: unknown) => (x === null || x === undefined ? null : Number(x))
+    for (const r of rows) {
+      let c = out.get(r.profile_id)
+      if (!c) out.set(r.profile_id, (c = { profileId: r.profile_id, firstAt: r.first_at, e30: num(r.e30), e90: num(r.e90), e365: num(r.e365), spend: num(r.spend), orders: [] }))
+      if (r.ts !== null) c.orders.push({ ts: r.ts, revenue: Number(r.revenue ?? 0) })
+    }
+    return [...out.values()]
   }
 
   async experimentMembers(campaignId: string, goalEvent: string): Promise<{ group: string; profileId: string; conversions: number; revenue: number }[]> {

@@ -40,6 +40,7 @@ export function erasurePlan(profiles: string[], identifiers: { key: string; valu
     step('learning_examples', 'DELETE FROM learning_examples WHERE decision_id IN (SELECT id FROM decisions WHERE profile_id {in:profiles})'),
     step('decision_outcomes', 'DELETE FROM decision_outcomes WHERE decision_id IN (SELECT id FROM decisions WHERE profile_id {in:profiles})'),
     step('decisions', 'DELETE FROM decisions WHERE profile_id {in:profiles}'),
+    step('campaign_reach', 'DELETE FROM campaign_reach WHERE profile_id {in:profiles}'),
     step('experiment_members', 'DELETE FROM experiment_members WHERE profile_id {in:profiles}'),
     step('next_best_offers', 'DELETE FROM next_best_offers WHERE profile_id {in:profiles}'),
     // By (source, message id): another source may have used the same id for someone else's event.

@@ -46,6 +46,17 @@ export interface ShowingRow {
   notDelivered: string[]
 }
 
+/** A campaign's first reach of a known customer, with the value models' predictions at that moment (null before scoring). */
+export interface ReachRow {
+  campaignId: string
+  profileId: string
+  at: string
+  e30: number | null
+  e90: number | null
+  e365: number | null
+  spend: number | null
+}
+
 /** Runs one statement and returns its rows. */
 export type Query = (sql: string, params: unknown[]) => Promise<Record<string, unknown>[]>
 
@@ -64,6 +75,8 @@ export interface LearningWrites {
   markFolded(rows: { decisionId: string; offerId: string }[]): Promise<void>
   /** Adds folded showings to their days' sums (read, add, write: the fold holds the lock). */
   addDaily(rows: DailyRow[]): Promise<void>
+  /** Records a campaign's first reach of a customer with the value models' predictions then. */
+  insertReach(rows: ReachRow[]): Promise<void>
   /** Records customers' experiment groups, the first time each is eligible for a campaign. */
   insertMembers(rows: { campaignId: string; profileId: string; group: 'holdout' | 'treated'; at: string }[]): Promise<void>
 }
@@ -120,6 +133,11 @@ export function learningWrites(exec: Exec, query: Query, dialect: 'sqlite' | 'po
         const chunk = rows.slice(i, i + CHUNK)
         const values = chunk.map(() => '(?, ?)').join(', ')
         await exec(`UPDATE learning_examples SET folded = 1 WHERE (decision_id, offer_id) IN (VALUES ${values})`, chunk.flatMap((r) => [r.decisionId, r.offerId]))
+      }
+    },
+    async insertReach(rows) {
+      for (const r of rows) {
+        await exec('INSERT INTO campaign_reach (campaign_id, profile_id, first_at, e30, e90, e365, spend) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING', [r.campaignId, r.profileId, r.at, r.e30, r.e90, r.e365, r.spend])
       }
     },
     async insertMembers(rows) {

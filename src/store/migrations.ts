@@ -11,6 +11,7 @@ import { logPositions } from './migrations/0017-log-positions.js'
 import { learning } from './migrations/0018-learning.js'
 import { learningDaily } from './migrations/0019-learning-daily.js'
 import { experimentMembers } from './migrations/0020-experiment-members.js'
+import { campaignReach } from './migrations/0021-campaign-reach.js'
 import { nextBestOffers } from './migrations/0014-next-best-offers.js'
 
 /** Migrations run in name order at every start; each runs once. Both dialects share them. */
@@ -285,6 +286,7 @@ function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
   '0018_learning': learning,
   '0019_learning_daily': learningDaily,
   '0020_experiment_members': experimentMembers,
+  '0021_campaign_reach': campaignReach,
   }
 }
 

@@ -85,6 +85,7 @@ export interface Database {
   decisions: { id: string; profile_id: string | null; at: string; channel: string; placement: string; catalog_version: number; continues: string | null; offers: string; explanation: string; learning: string | null }
   learning_examples: { decision_id: string; offer_id: string; label: number; at: string; folded: number }
   learning_state: { key: string; version: number | string; data: string; updated_at: string }
+  campaign_reach: { campaign_id: string; profile_id: string; first_at: string; e30: number | null; e90: number | null; e365: number | null; spend: number | null }
   experiment_members: { campaign_id: string; profile_id: string; grp: string; first_at: string }
   learning_daily: { day: string; offer_id: string; arm: string; campaign_id: string; n: number; positives: number; predicted: number; variance: number; brier: number; log_loss: number; bands: string }
   decision_outcomes: { decision_id: string; offer_id: string; outcome: string; at: string; value: number | null; source: string }

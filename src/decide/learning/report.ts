@@ -4,6 +4,7 @@ import type { Store } from '../../store/store.js'
 import type { Catalog } from '../catalog.js'
 import type { LearnerAlert } from './learner.js'
 import { alerts, calibration, performance, type Alert } from './monitor.js'
+import { valueCurve } from './value-curve.js'
 
 export interface ReportPeriod {
   from: string
@@ -31,6 +32,15 @@ export async function performanceReport(store: Store, catalog: Catalog | null, p
 /** Predicted against observed response rates in a period, and the daily Brier score and log loss. */
 export async function calibrationReport(store: Store, period: ReportPeriod) {
   return { ...period, ...calibration(await store.decisions.learningDaily(period.from, period.to)) }
+}
+
+/** The value curve of one campaign's reached customers (value-curve.ts), up to `days` days after their reach. */
+export async function valueCurveReport(store: Store, catalog: Catalog | null, q: { campaign?: string | undefined; days?: string | undefined }, now: Date) {
+  const ids = catalog?.campaigns.map((c) => c.id) ?? []
+  if (q.campaign === undefined || !ids.includes(q.campaign)) throw new AppError('REQUEST_INVALID', `campaign must be one of the catalog's campaigns (${ids.join(', ') || 'none'}), got ${q.campaign === undefined ? 'nothing' : `"${q.campaign}"`}`)
+  const days = q.days === undefined ? 90 : Number(q.days)
+  if (!(Number.isInteger(days) && days >= 1 && days <= 365)) throw new AppError('REQUEST_INVALID', `days must be a whole number from 1 to 365, got "${q.days}"`)
+  return { campaign: q.campaign, ...valueCurve(await store.decisions.reachedCustomers(q.campaign), now, days) }
 }
 
 /** Offers whose observed rate left their prediction's interval on each of the last days, and models reset to their prior. */

@@ -7,7 +7,7 @@ import type { Store } from '../../store/store.js'
 import type { AuditLog } from '../access/audit.js'
 import { principalOf, type Access } from '../access/guard.js'
 import { parseLimit } from './params.js'
-import { alertReport, calibrationReport, performanceReport, reportPeriod } from '../../decide/learning/report.js'
+import { alertReport, calibrationReport, performanceReport, reportPeriod, valueCurveReport } from '../../decide/learning/report.js'
 import { experimentsReport } from '../../decide/learning/experiment-report.js'
 
 /** Deciding and reporting outcomes: the web page or app (its source key), the agent's desk, admins. */
@@ -101,6 +101,7 @@ export function decideRoutes(app: FastifyInstance, deps: { store: Store; decide:
   type Period = { Querystring: { from?: string; to?: string } }
   app.get<Period>('/v1/decide/performance', { config: READS_LEARNING }, async (request) => performanceReport(store, decide.catalog, reportPeriod(request.query, decide.time())))
   app.get<Period>('/v1/decide/calibration', { config: READS_LEARNING }, async (request) => calibrationReport(store, reportPeriod(request.query, decide.time())))
+  app.get<{ Querystring: { campaign?: string; days?: string } }>('/v1/decide/value-curve', { config: READS_LEARNING }, async (request) => valueCurveReport(store, decide.catalog, request.query, decide.time()))
   app.get<Period>('/v1/experiments', { config: READS_LEARNING }, async (request) => experimentsReport(store, decide.catalog, reportPeriod(request.query, decide.time())))
   app.get('/v1/decide/alerts', { config: READS_LEARNING }, async () => alertReport(store, (await decide.learning()).alerts, decide.time()))
 

@@ -223,6 +223,8 @@ class PostgresWriteTx implements WriteTx {
     // The merged profile keeps the group it had first for a campaign; the other's rows go.
     await this.c.query('INSERT INTO experiment_members (campaign_id, profile_id, grp, first_at) SELECT campaign_id, $1, grp, first_at FROM experiment_members WHERE profile_id = $2 ON CONFLICT DO NOTHING', [merge.intoProfile, merge.fromProfile])
     await this.c.query('DELETE FROM experiment_members WHERE profile_id = $1', [merge.fromProfile])
+    await this.c.query('INSERT INTO campaign_reach (campaign_id, profile_id, first_at, e30, e90, e365, spend) SELECT campaign_id, $1, first_at, e30, e90, e365, spend FROM campaign_reach WHERE profile_id = $2 ON CONFLICT DO NOTHING', [merge.intoProfile, merge.fromProfile])
+    await this.c.query('DELETE FROM campaign_reach WHERE profile_id = $1', [merge.fromProfile])
   }
 
   async recordConflicts(conflicts: IdentityConflict[], at: string): Promise<void> {

@@ -157,6 +157,8 @@ class SqliteWriteTx implements WriteTx {
       // The merged profile keeps the group it had first for a campaign; the other's rows go.
       copyMembers: db.prepare('INSERT INTO experiment_members (campaign_id, profile_id, grp, first_at) SELECT campaign_id, ?, grp, first_at FROM experiment_members WHERE profile_id = ? ON CONFLICT DO NOTHING'),
       dropMembers: db.prepare('DELETE FROM experiment_members WHERE profile_id = ?'),
+      copyReach: db.prepare('INSERT INTO campaign_reach (campaign_id, profile_id, first_at, e30, e90, e365, spend) SELECT campaign_id, ?, first_at, e30, e90, e365, spend FROM campaign_reach WHERE profile_id = ? ON CONFLICT DO NOTHING'),
+      dropReach: db.prepare('DELETE FROM campaign_reach WHERE profile_id = ?'),
       insertAudit: db.prepare(
         `INSERT INTO audit_log (at, key_id, actor, role, action, profile_id, purpose, detail)
          VALUES (@at, @key_id, @actor, @role, @action, @profile_id, @purpose, @detail)`,
@@ -225,6 +227,8 @@ class SqliteWriteTx implements WriteTx {
     this.s.moveDecisions!.run(merge.intoProfile, merge.fromProfile)
     this.s.copyMembers!.run(merge.intoProfile, merge.fromProfile)
     this.s.dropMembers!.run(merge.fromProfile)
+    this.s.copyReach!.run(merge.intoProfile, merge.fromProfile)
+    this.s.dropReach!.run(merge.fromProfile)
   }
 
   async recordConflicts(conflicts: IdentityConflict[], at: string): Promise<void> {
