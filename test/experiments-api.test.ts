@@ -62,6 +62,17 @@ describe('experiments: champion/challenger arms and holdout groups', () => {
     expect(uplift.low).toBeLessThan(uplift.difference)
     expect(uplift.high).toBeGreaterThan(uplift.difference)
     expect(bikes.uplift.revenuePerCustomer.difference).toBeCloseTo(100 - (50 * heldConverted) / held.length, 6)
+    // Erasing a person takes their group, their reach and their showings' examples with them.
+    const goneUser = users.find((u) => !held.includes(u))!
+    const gone = ids.get(goneUser)!
+    const goneDecision = decisions[users.indexOf(goneUser)].decisionId as string
+    await t.decide.recordOutcome({ decisionId: goneDecision, offerId: 'bike-10', outcome: 'accept', source: 'test' })
+    expect((await t.store.dumpTables()).learning_examples).toContain(goneDecision)
+    expect((await t.app.inject({ method: 'DELETE', url: `/v1/profiles/${gone}`, headers: t.as.admin })).statusCode).toBe(200)
+    const dump = await t.store.dumpTables()
+    for (const table of ['experiment_members', 'campaign_reach', 'decisions']) expect(dump[table]).not.toContain(gone)
+    expect(dump.learning_examples).not.toContain(goneDecision)
+    expect((await t.app.inject({ method: 'GET', url: '/v1/experiments', headers: t.as.analyst })).json().holdouts[0].treated.customers).toBe(users.length - held.length - 1)
   })
 
   it('refuses arms whose shares do not add up, and a holdout outside 0–1', async () => {
