@@ -3,7 +3,6 @@ import type { ConsentService } from '../consent/consent-service.js'
 import type { ConsentPolicy } from '../consent/rules.js'
 import { AppError } from '../core/errors.js'
 import type { NewQuarantineEntry, Store, StoredEvent } from '../store/store.js'
-import type { ReachRow } from '../store/learning-writes.js'
 import { TxQueue } from '../store/tx-queue.js'
 import { compileCatalog, placementsOf, type Catalog } from './catalog.js'
 import { decisionChannel, type DecisionChannel } from './catalog-schema.js'
@@ -14,7 +13,7 @@ import { conversionsOf, goalEvents, outcomeOfEvent } from './outcome-events.js'
 import { toPast, unavailableUnlessApp } from './stored-decisions.js'
 import { LearningLoop, type FoldReport } from './learning/loop.js'
 import { randomSource, type Random } from './learning/random.js'
-import { armOf } from './learning/experiments.js'
+import { armFor, LABELS, reachOf, rootOf } from './showings.js'
 import { knownRate, priorRate } from './learning/learner.js'
 import { decideAll, type DecideAllOptions, type DecideAllReport } from './decide-all.js'
 import { FeatureView, type ViewFeatures } from './feature-view.js'
@@ -51,34 +50,6 @@ export interface OutcomeRequest {
   source: string
   /** When the customer did it (default now); an event's time for outcomes that arrive as events. */
   at?: Date
-}
-
-/** The experiment's arm of a decision for this customer (or anonymous visitor's decision), and its strategy. */
-function armFor(catalog: Catalog, key: string): Catalog['spec']['experiment']['arms'][number] {
-  const arms = catalog.spec.experiment.arms
-  const id = armOf(arms, key)
-  return arms.find((a) => a.id === id)!
-}
-
-/** The campaigns a decision reaches the customer with, and what the value models predicted for them at that moment. */
-function reachOf(offers: readonly RankedOffer[], profileId: string, features: CustomerFeatures, at: Date): ReachRow[] {
-  const v = features.value ?? {}
-  const num = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x : null)
-  return [...new Set(offers.map((o) => o.campaign))].map((campaignId) => ({ campaignId, profileId, at: at.toISOString(), e30: num(v.expectedPurchases30d), e90: num(v.expectedPurchases90d), e365: num(v.expectedPurchases365d), spend: num(v.expectedSpendPerOrder) }))
-}
-
-/** What an outcome teaches: 1 for a response, 0 for a reject; impressions and clicks are no verdict (an expired window is the 0 of silence). */
-const LABELS: Partial<Record<string, 0 | 1>> = { accept: 1, converted: 1, reject: 0 }
-
-/** The policy decision of a decision in a customer's history: follows `continues` back to the first. */
-function rootOf(past: readonly PastDecision[], id: string): string {
-  let d = past.find((p) => p.id === id)
-  for (let hops = 0; d && d.continues !== null && hops < 20; hops++) {
-    const prev = past.find((p) => p.id === d!.continues)
-    if (!prev) return d.continues
-    d = prev
-  }
-  return d?.id ?? id
 }
 
 /** How far back a customer's decisions count for caps, cool-downs and suppression. */

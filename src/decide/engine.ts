@@ -1,14 +1,17 @@
 import { mayContact, type ContactVerdict } from '../consent/may-contact.js'
 import type { ConsentPolicy } from '../consent/rules.js'
 import type { Campaign, Catalog, Offer } from './catalog.js'
-import { OUTBOUND_CHANNELS, type OfferContent } from './catalog-schema.js'
+import { OUTBOUND_CHANNELS } from './catalog-schema.js'
 import { localTime, ruleInputOf, type CustomerFeatures, type DecisionContext, type RuleResult } from './features.js'
 import { historyFacts, type HistoryFacts, type PastDecision } from './history.js'
 import { fromCel, type CompiledRule, type RuleInput } from './rules.js'
 import { DAY_MS } from '../core/time.js'
 import { contextFeatures } from './learning/context.js'
 import { inHoldout } from './learning/experiments.js'
-import type { Belief, BeliefKind } from './learning/learner.js'
+import type { Belief } from './learning/learner.js'
+import { contender, contendersOf, drawAll, explores, pick, rank, round, type Candidate, type Contender, type RankedOffer } from './arbitration.js'
+
+export type { Contender, RankedOffer } from './arbitration.js'
 import type { Random } from './learning/random.js'
 
 /** Why a campaign or an offer was not offered; `detail` says which rule, purpose, cap or window. */
@@ -23,21 +26,6 @@ export interface Exclusion {
   detail: string
 }
 
-export interface RankedOffer {
-  campaign: string
-  offer: string
-  name: string
-  content: OfferContent | null
-  /** The response rate the score used: a draw from what was learned (Thompson sampling), or the expected rate without exploration. */
-  propensity: number
-  /** The response rate expected from what was learned, and by which model. */
-  expected: number
-  model: Belief['model']
-  value: number
-  contextWeight: number
-  levers: number
-  score: number
-}
 
 export interface Explanation {
   catalogVersion: number
@@ -72,8 +60,6 @@ export interface PolicyRecord {
   contenders: Contender[]
 }
 
-/** An offer that could have been chosen: its score is worth × a rate drawn from its belief (kind, p1, p2: learner.ts beliefOf), at the campaign's temperature, or uniform on 0–1 in its exploration share. */
-export type Contender = [offer: string, campaign: string, worth: number, kind: BeliefKind, p1: number, p2: number, temperature: number, share: number]
 
 export interface DecisionResult {
   offers: RankedOffer[]
@@ -264,22 +250,6 @@ function overBudget(c: Campaign, o: Offer, inputs: DecideInputs): Omit<Exclusion
   return spent + o.cost > c.caps.budget ? { reason: 'cap_reached', detail: `campaign budget ${c.caps.budget}: ${Math.max(0, c.caps.budget - spent)} left, the offer costs ${o.cost}` } : null
 }
 
-/** An offer that passed every gate, with the parts of its score that do not depend on the response rate. */
-interface Candidate {
-  campaign: Campaign
-  offer: Offer
-  content: OfferContent | null
-  belief: Belief
-  value: number
-  contextWeight: number
-  levers: number
-  /** contextWeight × value × levers: the score is this times the response rate. */
-  worth: number
-  /** The campaign's exploration, or the arm's temperature. */
-  temperature: number
-  share: number
-}
-
 /** P × C × V × L (docs/decide.md): the offer's net value, the campaign's weight on this channel and the business levers; P comes per draw. */
 function candidate(c: Campaign, o: Offer, ctx: DecisionContext, run: RunRule, belief: Belief, temperature: number | undefined): Candidate {
   const gross = typeof o.value === 'number' ? o.value : Number(fromCel(run(o.value).value ?? 0))
@@ -288,90 +258,6 @@ function candidate(c: Campaign, o: Offer, ctx: DecisionContext, run: RunRule, be
   const levers = Math.max(0, 1 + c.weight / 100) * Math.max(0, 1 + o.weight / 100)
   return { campaign: c, offer: o, content: o.content[ctx.channel] ?? null, belief, value, contextWeight, levers, worth: contextWeight * value * levers, temperature: temperature ?? c.exploration.temperature, share: c.exploration.share }
 }
-
-/**
- * One draw of the policy's response rates: Thompson sampling at the campaign's temperature, or, in
- * its exploration share of decisions, a rate uniform on 0–1. Without randomness, the expected rates.
- */
-function drawAll(candidates: readonly Candidate[], random: Random | undefined): Float64Array {
-  const p = new Float64Array(candidates.length)
-  for (let i = 0; i < candidates.length; i++) p[i] = random ? drawOne(candidates[i]!, random) : candidates[i]!.belief.mean
-  return p
-}
-
-/** Whether a policy with this randomness can choose differently from one decision to the next. */
-const explores = (candidates: readonly Candidate[], random: Random | undefined) => random !== undefined && candidates.some((c) => c.temperature > 0 || c.share > 0)
-
-/** The candidates scored with these rates, best first; ties by offer id in code-unit order (localeCompare cost a tenth of a decision). */
-function rank(candidates: readonly Candidate[], p: Float64Array): RankedOffer[] {
-  const ranked = candidates.map((c, i): RankedOffer => ({
-    campaign: c.campaign.id,
-    offer: c.offer.id,
-    name: c.offer.name,
-    content: c.content,
-    propensity: round(p[i]!),
-    expected: round(c.belief.mean),
-    model: c.belief.model,
-    value: round(c.value),
-    contextWeight: c.contextWeight,
-    levers: round(c.levers),
-    score: round(p[i]! * c.worth),
-  }))
-  return ranked.sort(byScore)
-}
-
-const byScore = (a: { score: number; offer: string }, b: { score: number; offer: string }) => b.score - a.score || (a.offer < b.offer ? -1 : a.offer > b.offer ? 1 : 0)
-
-/**
- * The candidates that can be among the top `slots` in some draw: those whose best score reaches
- * the `slots`-th best of the worst scores. The others win with negligible probability (Belief.range)
- * and are left out of the decision's policy record.
- */
-function contendersOf(candidates: readonly Candidate[], slots: number): Candidate[] {
-  const lo = new Float64Array(candidates.length)
-  const hi = new Float64Array(candidates.length)
-  for (let i = 0; i < candidates.length; i++) {
-    const c = candidates[i]!
-    const { temperature, share } = c
-    const [l, h] = c.belief.range(temperature)
-    lo[i] = (share > 0 ? 0 : l) * c.worth
-    hi[i] = (share > 0 ? 1 : h) * c.worth
-  }
-  let floor = 0
-  if (slots === 1) for (const l of lo) floor = Math.max(floor, l)
-  else floor = [...lo].sort((a, b) => b - a)[slots - 1] ?? 0
-  const out: Candidate[] = []
-  for (let i = 0; i < candidates.length; i++) if (hi[i]! >= floor) out.push(candidates[i]!)
-  return out
-}
-
-/** One candidate's drawn response rate (drawAll's rule for one). */
-function drawOne(c: Candidate, random: Random): number {
-  const { temperature, share } = c
-  return share > 0 && random.uniform() < share ? random.uniform() : c.belief.draw(random, temperature)
-}
-
-/** What a decision records of a contender (PolicyRecord). */
-function contender(c: Candidate): Contender {
-  const { belief } = c
-  return [c.offer.id, c.campaign.id, c.worth, belief.kind, belief.p1, belief.p2, c.temperature, c.share]
-}
-
-const round = (x: number) => Math.round(x * 1e6) / 1e6
-
-/** The top offers, at most one per campaign unless the placement allows more. */
-function pick(ranked: RankedOffer[], n: number, manyPerCampaign: boolean): RankedOffer[] {
-  const chosen: RankedOffer[] = []
-  const campaigns = new Set<string>()
-  for (const r of ranked) {
-    if (chosen.length >= n) break
-    if (!manyPerCampaign && campaigns.has(r.campaign)) continue
-    chosen.push(r)
-    campaigns.add(r.campaign)
-  }
-  return chosen
-}
-
 /** Consent a campaign of this purpose needs: the purpose on the channel, and personalization when the decision uses a known profile's data. */
 export function consentPurposes(purpose: string, knownProfile: boolean): string[] {
   return knownProfile && purpose !== 'personalization' ? [purpose, 'personalization'] : [purpose]
