@@ -88,6 +88,22 @@ export function learningContract(kind: StoreKind): void {
       const restarted = await new LearningLoop(store, { minOutcomes: 1000, priorVariance: 1 }).load()
       expect([restarted.version, rate(restarted), rate(restarted, 'o2')]).toEqual([2, rate(loop), rate(loop, 'o2')])
     })
+
+    it('keeps a degenerate model’s reset in the stored state, so every node reports it', async () => {
+      const nan = Buffer.from(new Float64Array([Number.NaN, 0]).buffer).toString('base64')
+      const ones = Buffer.from(new Float64Array([4, 4]).buffer).toString('base64')
+      await store.write((tx) => tx.lockLearner(iso(T0)))
+      await store.write((tx) =>
+        tx.putLearnerRows([{ key: 'meta', version: 1, data: JSON.stringify({ vocabulary: ['bias', 'channel=web'] }) }, { key: 'offer:o1', version: 1, data: JSON.stringify({ n: 60, positives: 3, priorMean: -2.9, m: nan, q: ones }) }], iso(T0)),
+      )
+      await store.write((tx) => tx.insertDecisions([decision('d1', T0)]))
+      await store.write((tx) => tx.insertExamples([{ decisionId: 'd1', offerId: 'o1', label: 1, at: iso(T0 + 1000) }]))
+      const loop = await new LearningLoop(store, { minOutcomes: 50, priorVariance: 0.25 }).load()
+      await loop.fold(catalog, new Date(T0 + DAY))
+      const reset = { offerId: 'o1', at: iso(T0 + DAY), reason: 'posterior not finite; reset to its prior' }
+      expect(loop.alerts).toEqual([reset])
+      expect((await new LearningLoop(store, { minOutcomes: 50, priorVariance: 0.25 }).load()).alerts).toEqual([reset])
+    })
   })
 }
 

@@ -37,6 +37,8 @@ export class LearningLoop {
   private learner: Learner
   private timer: NodeJS.Timeout | null = null
   private folding: Promise<FoldReport> | null = null
+  /** The models reset to their prior, as the stored state keeps them (every node's, the last 100). */
+  private resets: LearnerAlert[] = []
 
   constructor(
     private readonly store: Store,
@@ -50,7 +52,7 @@ export class LearningLoop {
   }
 
   get alerts(): readonly LearnerAlert[] {
-    return this.learner.alerts
+    return this.resets
   }
 
   /** Follows the catalog's learning settings (minimum outcomes, prior variance). */
@@ -136,6 +138,7 @@ export class LearningLoop {
         await tx.addDaily(dailySums(showings))
         const state = this.learner.snapshot(touched)
         const alerts = [...(meta.alerts ?? []), ...this.learner.alerts.slice(before)].slice(-100)
+        this.resets = alerts
         await tx.putLearnerRows(
           [
             ...Object.entries(state.offers).map(([id, s]) => ({ key: `offer:${id}`, version: state.version, data: JSON.stringify(s) })),
@@ -155,7 +158,9 @@ export class LearningLoop {
 
   private restore(rows: { key: string; version: number; data: string }[]): void {
     const meta = rows.find((r) => r.key === 'meta')
-    const state: LearnerState = { version: meta?.version ?? 0, vocabulary: meta ? parseMeta(meta.data).vocabulary : [], offers: {} }
+    const parsed = meta ? parseMeta(meta.data) : { vocabulary: [], alerts: [] }
+    this.resets = parsed.alerts ?? []
+    const state: LearnerState = { version: meta?.version ?? 0, vocabulary: parsed.vocabulary, offers: {} }
     for (const r of rows) if (r.key.startsWith('offer:')) state.offers[r.key.slice('offer:'.length)] = JSON.parse(r.data)
     this.learner = new Learner(this.learner.settings, state)
   }
