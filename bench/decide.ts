@@ -85,9 +85,9 @@ const learner = new Learner({ minOutcomes: 50, priorVariance: 0.25 })
   const examples = []
   for (const offer of catalog.offers.values()) {
     for (let k = 0; k < OUTCOMES; k++) {
-      const c = customers[random.below(CUSTOMERS)]!
-      const channel = channels[random.below(4)]!
-      examples.push({ offerId: offer.id, features: contextFeatures(ruleInputOf(c.features, { channel, placement: channel, at: now }), catalog.spec.learning.features), label: (random.uniform() < 0.05 ? 1 : 0) as 0 | 1 })
+      const c = random.pick(customers)
+      const channel = random.pick(channels)
+      examples.push({ offerId: offer.id, features: contextFeatures(ruleInputOf(c.features, { channel, placement: channel, at: now }), catalog.spec.learning.features), label: (random.next() < 0.05 ? 1 : 0) as 0 | 1 })
     }
   }
   learner.learn(examples, () => ({ alpha: 1, beta: 19 }), now.toISOString())

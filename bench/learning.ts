@@ -69,9 +69,9 @@ log(`simulator: learning earns ${simulator.learningOverRandom.geometricMean}× r
 
 // 2. Outcome updates per second, in process: 500 offers, the default features (about 15 names per example).
 const random = randomSource(7)
-const names = () => ['bias', `channel=${['web', 'email', 'app', 'call_center'][random.below(4)]}`, `placement=p${random.below(6)}`, `cluster=c${random.below(6)}`, `clv=${random.below(4)}`, `pAlive=${random.below(5)}`, `r=${random.below(5)}`, `f=${random.below(5)}`, `m=${random.below(5)}`, `lastOrder=${random.below(6)}`, `lastVisit=${random.below(6)}`, `daypart=${random.below(4)}`, `week=${random.below(2)}`, `window=${random.below(8)}`, `device=${random.below(5)}`]
+const names = () => ['bias', `channel=${['web', 'email', 'app', 'call_center'][random.int(0, 3)]}`, `placement=p${random.int(0, 5)}`, `cluster=c${random.int(0, 5)}`, `clv=${random.int(0, 3)}`, `pAlive=${random.int(0, 4)}`, `r=${random.int(0, 4)}`, `f=${random.int(0, 4)}`, `m=${random.int(0, 4)}`, `lastOrder=${random.int(0, 5)}`, `lastVisit=${random.int(0, 5)}`, `daypart=${random.int(0, 3)}`, `week=${random.int(0, 1)}`, `window=${random.int(0, 7)}`, `device=${random.int(0, 4)}`]
 const EXAMPLES = 200_000
-const examples = Array.from({ length: EXAMPLES }, (_, i) => ({ offerId: `o${i % 500}`, features: names(), label: (random.uniform() < 0.05 ? 1 : 0) as 0 | 1 }))
+const examples = Array.from({ length: EXAMPLES }, (_, i) => ({ offerId: `o${i % 500}`, features: names(), label: (random.next() < 0.05 ? 1 : 0) as 0 | 1 }))
 const updates: number[] = []
 const floor: number[] = []
 for (let r = 0; r < RUNS; r++) {

@@ -35,7 +35,7 @@ describe("off-policy evaluation on salestwin's own decision log", () => {
       const d = await t.decide.decide({ identifierKey: `userId:${u}`, channel: 'call_center' })
       const offer = d.offers[0]!.offer
       shown.set(offer, (shown.get(offer) ?? 0) + 1)
-      if (responses.uniform() < TRUE_RATE[offer]!) await t.decide.recordOutcome({ decisionId: d.decisionId, offerId: offer, outcome: 'accept', source: 'test' })
+      if (responses.next() < TRUE_RATE[offer]!) await t.decide.recordOutcome({ decisionId: d.decisionId, offerId: offer, outcome: 'accept', source: 'test' })
     }
     // Both offers were tried (the log explores), and the silent showings close as 0 a week later.
     expect(Math.min(...shown.values())).toBeGreaterThan(40)

@@ -64,7 +64,8 @@ export class Random {
       } while (v <= 0)
       v = v * v * v
       const u = this.next()
-      if (u < 1 - 0.0331 * x ** 4 || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v * scale
+      const x2 = x * x
+      if (u < 1 - 0.0331 * x2 * x2 || Math.log(u) < 0.5 * x2 + d * (1 - v + Math.log(v))) return d * v * scale
     }
   }
 

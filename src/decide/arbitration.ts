@@ -102,7 +102,7 @@ export function contendersOf(candidates: readonly Candidate[], slots: number): C
 /** One candidate's drawn response rate (drawAll's rule for one). */
 function drawOne(c: Candidate, random: Random): number {
   const { temperature, share } = c
-  return share > 0 && random.uniform() < share ? random.uniform() : c.belief.draw(random, temperature)
+  return share > 0 && random.next() < share ? random.next() : c.belief.draw(random, temperature)
 }
 
 /** What a decision records of a contender (PolicyRecord). */

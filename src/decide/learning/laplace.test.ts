@@ -56,8 +56,8 @@ describe('the Laplace update of Bayesian logistic regression', () => {
     const random = randomSource(11)
     const rows: { idx: number[]; y: 0 | 1 }[] = []
     for (let i = 0; i < 20_000; i++) {
-      const idx = [0, 1 + random.below(3), 4 + random.below(2)]
-      rows.push({ idx, y: random.uniform() < sigmoid(idx.reduce((s, j) => s + truth[j]!, 0)) ? 1 : 0 })
+      const idx = [0, 1 + random.int(0, 2), 4 + random.int(0, 1)]
+      rows.push({ idx, y: random.next() < sigmoid(idx.reduce((s, j) => s + truth[j]!, 0)) ? 1 : 0 })
     }
     const prior = [Math.log(1 / 19), 0, 0, 0, 0, 0]
     const m = Float64Array.from(prior)

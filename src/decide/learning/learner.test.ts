@@ -25,8 +25,8 @@ describe('the learner', () => {
     const random = randomSource(5)
     const rows: Example[] = []
     for (let i = 0; i < 4000; i++) {
-      const web = random.uniform() < 0.5
-      rows.push({ offerId: 'o1', features: ['bias', web ? 'channel=web' : 'channel=email'], label: random.uniform() < (web ? 0.2 : 0.02) ? 1 : 0 })
+      const web = random.next() < 0.5
+      rows.push({ offerId: 'o1', features: ['bias', web ? 'channel=web' : 'channel=email'], label: random.next() < (web ? 0.2 : 0.02) ? 1 : 0 })
     }
     learner.learn(rows, prior, 'now')
     const rate = (channel: string) => learner.belief(offer, learner.encode(['bias', `channel=${channel}`])).mean

@@ -25,7 +25,7 @@ export function showProbabilities(record: PolicyRecord, offers: readonly string[
   for (let d = 0; d < draws; d++) {
     for (let k = 0; k < contenders.length; k++) {
       const c = contenders[k]!
-      scores[k] = (c.share > 0 && random.uniform() < c.share ? random.uniform() : c.belief.draw(random, c.temperature)) * c.worth
+      scores[k] = (c.share > 0 && random.next() < c.share ? random.next() : c.belief.draw(random, c.temperature)) * c.worth
     }
     // The top `slots` by repeated selection (slots are few), one per campaign unless the placement allows more.
     taken.fill(0)

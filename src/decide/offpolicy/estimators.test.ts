@@ -9,10 +9,10 @@ function simulatedLog(n: number, seed: number) {
   const contexts: number[] = []
   const rounds: LoggedRound[] = []
   for (let i = 0; i < n; i++) {
-    const x = random.below(2)
-    const action = random.below(5)
+    const x = random.int(0, 1)
+    const action = random.int(0, 4)
     contexts.push(x)
-    rounds.push({ action, propensity: 0.2, reward: random.uniform() < rate(x, action) ? 1 : 0 })
+    rounds.push({ action, propensity: 0.2, reward: random.next() < rate(x, action) ? 1 : 0 })
   }
   return { contexts, rounds, rate }
 }

@@ -55,7 +55,7 @@ export function offPolicyEstimates(
   const samples = { ipw: new Float64Array(B), snipw: new Float64Array(B), dr: new Float64Array(B) }
   const idx = new Array<number>(n)
   for (let b = 0; b < B; b++) {
-    for (let k = 0; k < n; k++) idx[k] = random.below(n)
+    for (let k = 0; k < n; k++) idx[k] = random.int(0, n - 1)
     const e = estimatorsOn(idx, w, r, dr)
     samples.ipw[b] = e.ipw
     samples.snipw[b] = e.snipw

@@ -114,7 +114,7 @@ function contextOf(r: ObdRound): string[] {
  */
 export function crossFitRewards(rounds: readonly ObdRound[], items: number, seed: number, folds = 3): (i: number) => Float64Array {
   const random = randomSource(seed + 101)
-  const fold = Int32Array.from(rounds, () => random.below(folds))
+  const fold = Int32Array.from(rounds, () => random.int(0, folds - 1))
   const out: Float64Array[] = new Array(rounds.length)
   for (let k = 0; k < folds; k++) {
     const train = rounds.filter((_, i) => fold[i] !== k)

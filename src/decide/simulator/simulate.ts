@@ -96,14 +96,14 @@ export function simulate(opts: SimulationOptions): SimulationResult {
       ...(learning ? { random: choices } : {}),
     })
     const ranked = d.explanation.ranked
-    const shown = learning ? d.offers[0] : opts.policy === 'random' ? ranked[choices.below(ranked.length)] : staticChoice(ranked)
+    const shown = learning ? d.offers[0] : opts.policy === 'random' ? ranked[choices.int(0, ranked.length - 1)] : staticChoice(ranked)
     if (!shown) continue
     const truth = (r: RankedOffer) => world.truth(r.offer, visit)
     const worth = (r: RankedOffer) => r.value * r.contextWeight * r.levers
     let best = 0
     for (const r of ranked) best = Math.max(best, truth(r) * worth(r))
     const p = truth(shown)
-    const responded = responses.uniform() < p
+    const responded = responses.next() < p
     result.profit += p * shown.value
     result.realizedProfit += responded ? shown.value : 0
     result.regret += best - p * worth(shown)

@@ -60,12 +60,12 @@ export function makeWorld(opts: { seed: number; campaigns?: number; offersPerCam
     offers: Array.from({ length: perCampaign }, (_, o) => {
       const id = `c${c}-o${o}`
       effects.set(id, {
-        base: -5 + 2.5 * random.uniform(),
+        base: -5 + 2.5 * random.next(),
         segment: Array.from({ length: SEGMENTS }, () => 0.8 * random.normal()),
         part: PARTS.map(() => 0.5 * random.normal()),
         device: DEVICES.map(() => 0.3 * random.normal()),
       })
-      return { id, name: id, value: Math.round(5 + 95 * random.uniform()), cost: Math.round(3 * random.uniform() * 100) / 100 }
+      return { id, name: id, value: Math.round(5 + 95 * random.next()), cost: Math.round(3 * random.next() * 100) / 100 }
     }),
   }))
   const catalog = compileCatalog({ campaigns: spec, learning: { features: ['cluster', 'window', 'device'], ...opts.learning } }, { version: 1, purposes: CONSENT_PURPOSES })
@@ -77,9 +77,9 @@ export function makeWorld(opts: { seed: number; campaigns?: number; offersPerCam
       return sigmoid(e.base + e.segment[visit.segment]! + e.part[PARTS.indexOf(dayPart(visit.at.getUTCHours()))]! + e.device[DEVICES.indexOf(visit.device)]!)
     },
     visit(r) {
-      const segment = r.below(SEGMENTS)
-      const device = DEVICES[r.below(DEVICES.length)]!
-      const at = new Date(START + (t++ % 10_000) * 60_000 + r.below(24) * 3_600_000)
+      const segment = r.int(0, SEGMENTS - 1)
+      const device = r.pick(DEVICES)
+      const at = new Date(START + (t++ % 10_000) * 60_000 + r.int(0, 23) * 3_600_000)
       const features: CustomerFeatures = {
         profileId: 'simulated',
         traits: {},
