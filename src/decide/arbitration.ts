@@ -2,6 +2,7 @@ import type { Campaign, Offer } from './catalog.js'
 import type { OfferContent } from './catalog-schema.js'
 import type { Belief, BeliefKind } from './learning/learner.js'
 import type { Random } from './learning/random.js'
+import { roundTo } from '../core/values.js'
 
 /**
  * Arbitration (docs/decide.md, "The score"): the offers that passed every gate, scored with drawn
@@ -63,13 +64,13 @@ export function rank(candidates: readonly Candidate[], p: Float64Array): RankedO
     offer: c.offer.id,
     name: c.offer.name,
     content: c.content,
-    propensity: round(p[i]!),
-    expected: round(c.belief.mean),
+    propensity: roundTo(p[i]!, 6),
+    expected: roundTo(c.belief.mean, 6),
     model: c.belief.model,
-    value: round(c.value),
+    value: roundTo(c.value, 6),
     contextWeight: c.contextWeight,
-    levers: round(c.levers),
-    score: round(p[i]! * c.worth),
+    levers: roundTo(c.levers, 6),
+    score: roundTo(p[i]! * c.worth, 6),
   }))
   return ranked.sort(byScore)
 }
@@ -111,7 +112,6 @@ export function contender(c: Candidate): Contender {
   return [c.offer.id, c.campaign.id, c.worth, belief.kind, belief.p1, belief.p2, c.temperature, c.share]
 }
 
-export const round = (x: number) => Math.round(x * 1e6) / 1e6
 
 /** The top offers, at most one per campaign unless the placement allows more. */
 export function pick(ranked: RankedOffer[], n: number, manyPerCampaign: boolean): RankedOffer[] {

@@ -9,7 +9,7 @@ import { DAY_MS } from '../core/time.js'
 import { contextFeatures } from './learning/context.js'
 import { inHoldout } from './learning/experiments.js'
 import type { Belief } from './learning/learner.js'
-import { contender, contendersOf, drawAll, explores, pick, rank, round, type Candidate, type Contender, type RankedOffer } from './arbitration.js'
+import { contender, contendersOf, drawAll, explores, pick, rank, type Candidate, type Contender, type RankedOffer } from './arbitration.js'
 
 export type { Contender, RankedOffer } from './arbitration.js'
 import type { Random } from './learning/random.js'

@@ -2,6 +2,7 @@ import type { Store } from '../../store/store.js'
 import type { Catalog } from '../catalog.js'
 import { difference } from './experiments.js'
 import type { ReportPeriod } from './report.js'
+import { roundTo } from '../../core/values.js'
 
 export interface ArmReport {
   arm: string
@@ -40,8 +41,8 @@ export async function experimentsReport(store: Store, catalog: Catalog | null, p
     arms.set(d.arm, a)
   }
   for (const a of arms.values()) {
-    a.observedRate = a.showings > 0 ? round(a.responses / a.showings) : 0
-    a.predictedRate = a.showings > 0 ? round(a.predictedRate / a.showings) : 0
+    a.observedRate = a.showings > 0 ? roundTo(a.responses / a.showings, 6) : 0
+    a.predictedRate = a.showings > 0 ? roundTo(a.predictedRate / a.showings, 6) : 0
   }
   const holdouts: HoldoutReport[] = []
   for (const c of catalog?.campaigns ?? []) {
@@ -52,8 +53,8 @@ export async function experimentsReport(store: Store, catalog: Catalog | null, p
     const summary = (ms: typeof members) => ({
       customers: ms.length,
       converted: ms.filter((m) => m.conversions > 0).length,
-      conversionRate: ms.length > 0 ? round(ms.filter((m) => m.conversions > 0).length / ms.length) : 0,
-      revenuePerCustomer: ms.length > 0 ? round(ms.reduce((s, m) => s + m.revenue, 0) / ms.length) : 0,
+      conversionRate: ms.length > 0 ? roundTo(ms.filter((m) => m.conversions > 0).length / ms.length, 6) : 0,
+      revenuePerCustomer: ms.length > 0 ? roundTo(ms.reduce((s, m) => s + m.revenue, 0) / ms.length, 6) : 0,
     })
     const converted = (ms: typeof members) => ms.map((m) => (m.conversions > 0 ? 1 : 0))
     holdouts.push({
@@ -68,4 +69,3 @@ export async function experimentsReport(store: Store, catalog: Catalog | null, p
   return { ...period, arms: [...arms.values()], holdouts }
 }
 
-const round = (x: number) => Math.round(x * 1e6) / 1e6

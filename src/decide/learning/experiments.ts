@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { roundTo } from '../../core/values.js'
 
 /** A share in [0, 1) from a stable hash of the key: the same on every node and every run. */
 export function hashShare(key: string): number {
@@ -31,7 +32,6 @@ export function difference(a: readonly number[], b: readonly number[]): { differ
   const [x, y] = [stats(a), stats(b)]
   const half = 1.96 * Math.sqrt(x.se2 + y.se2)
   const d = x.mean - y.mean
-  return { difference: round(d), low: round(d - half), high: round(d + half) }
+  return { difference: roundTo(d, 6), low: roundTo(d - half, 6), high: roundTo(d + half, 6) }
 }
 
-const round = (x: number) => Math.round(x * 1e6) / 1e6

@@ -1,5 +1,6 @@
 import type { DailyRow } from '../../store/learning-writes.js'
 import type { Catalog } from '../catalog.js'
+import { roundTo } from '../../core/values.js'
 
 /** The predicted-rate bands of the reliability data: response rates are small, so the bands are narrow below 10 %. */
 export const BANDS = [0, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.2, 0.5, 1] as const
@@ -102,24 +103,24 @@ export function performance(daily: readonly DailyRow[], outcomes: readonly Outco
     }
   }
   for (const p of byOffer.values()) {
-    p.cost = round(p.showings * (catalog?.offers.get(p.offer)?.cost ?? 0))
-    p.revenue = round(p.revenue)
-    p.profit = round(p.revenue - p.cost)
-    p.observedRate = p.showings > 0 ? round(p.observedRate / p.showings) : 0
-    p.predictedRate = p.showings > 0 ? round((predicted.get(p.offer) ?? 0) / p.showings) : 0
+    p.cost = roundTo(p.showings * (catalog?.offers.get(p.offer)?.cost ?? 0), 6)
+    p.revenue = roundTo(p.revenue, 6)
+    p.profit = roundTo(p.revenue - p.cost, 6)
+    p.observedRate = p.showings > 0 ? roundTo(p.observedRate / p.showings, 6) : 0
+    p.predictedRate = p.showings > 0 ? roundTo((predicted.get(p.offer) ?? 0) / p.showings, 6) : 0
   }
   const offers = [...byOffer.values()].sort((a, b) => b.profit - a.profit || (a.offer < b.offer ? -1 : 1))
   const campaigns = new Map<string, Omit<OfferPerformance, 'offer'>>()
   for (const p of offers) {
     const c = campaigns.get(p.campaign) ?? { campaign: p.campaign, showings: 0, impressions: 0, clicks: 0, accepts: 0, rejects: 0, conversions: 0, revenue: 0, cost: 0, profit: 0, observedRate: 0, predictedRate: 0 }
-    for (const k of ['showings', 'impressions', 'clicks', 'accepts', 'rejects', 'conversions', 'revenue', 'cost', 'profit'] as const) c[k] = round(c[k] + p[k])
+    for (const k of ['showings', 'impressions', 'clicks', 'accepts', 'rejects', 'conversions', 'revenue', 'cost', 'profit'] as const) c[k] = roundTo(c[k] + p[k], 6)
     c.observedRate += p.observedRate * p.showings
     c.predictedRate += p.predictedRate * p.showings
     campaigns.set(p.campaign, c)
   }
   for (const c of campaigns.values()) {
-    c.observedRate = c.showings > 0 ? round(c.observedRate / c.showings) : 0
-    c.predictedRate = c.showings > 0 ? round(c.predictedRate / c.showings) : 0
+    c.observedRate = c.showings > 0 ? roundTo(c.observedRate / c.showings, 6) : 0
+    c.predictedRate = c.showings > 0 ? roundTo(c.predictedRate / c.showings, 6) : 0
   }
   return { offers, campaigns: [...campaigns.values()].sort((a, b) => b.profit - a.profit) }
 }
@@ -141,8 +142,8 @@ export function calibration(daily: readonly DailyRow[]): { bands: { from: number
     days.set(d.day, day)
   }
   return {
-    bands: bands.filter((b) => b.showings > 0).map((b) => ({ ...b, predicted: round(b.predicted / b.showings), observed: round(b.observed / b.showings) })),
-    days: [...days.values()].sort((a, b) => (a.day < b.day ? -1 : 1)).map((d) => ({ ...d, brier: round(d.brier / d.showings), logLoss: round(d.logLoss / d.showings) })),
+    bands: bands.filter((b) => b.showings > 0).map((b) => ({ ...b, predicted: roundTo(b.predicted / b.showings, 6), observed: roundTo(b.observed / b.showings, 6) })),
+    days: [...days.values()].sort((a, b) => (a.day < b.day ? -1 : 1)).map((d) => ({ ...d, brier: roundTo(d.brier / d.showings, 6), logLoss: roundTo(d.logLoss / d.showings, 6) })),
   }
 }
 
@@ -195,4 +196,3 @@ export function alerts(daily: readonly DailyRow[], opts: { days?: number; minSho
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(2)} %`
-const round = (x: number) => Math.round(x * 1e6) / 1e6

@@ -1,4 +1,5 @@
 import { DAY_MS } from '../../core/time.js'
+import { roundTo } from '../../core/values.js'
 
 export interface ReachedCustomer {
   firstAt: string
@@ -53,9 +54,8 @@ export function valueCurve(reached: readonly ReachedCustomer[], now: Date, days:
       predicted += expectedBy(c, k) * c.spend!
     }
     if (n === 0) break
-    points.push({ day: k, customers: n, realized: round(realized / n), predicted: round(predicted / n) })
+    points.push({ day: k, customers: n, realized: roundTo(realized / n, 2), predicted: roundTo(predicted / n, 2) })
   }
   return { customers: scored.length, unscored: reached.length - scored.length, days: points }
 }
 
-const round = (x: number) => Math.round(x * 100) / 100

@@ -5,6 +5,7 @@ import { contextFeatures } from '../learning/context.js'
 import { knownRate, Learner, type Example } from '../learning/learner.js'
 import { randomSource } from '../learning/random.js'
 import { makeWorld } from './world.js'
+import { roundTo } from '../../core/values.js'
 
 /** The engine learning (Thompson sampling over the Bayesian regression), uniform choice among eligible offers, or static priority by campaign weight. */
 export const SIMULATED_POLICIES = ['learning', 'random', 'static'] as const
@@ -116,16 +117,16 @@ export function simulate(opts: SimulationOptions): SimulationResult {
       const rows = window.splice(0)
       result.checkpoints.push({
         decisions: t,
-        profit: round(result.profit),
-        regret: round(result.regret),
+        profit: roundTo(result.profit, 6),
+        regret: roundTo(result.regret, 6),
         calibrationError: learning ? calibrationError(rows) : null,
-        predictionError: learning ? round(modelError()) : null,
+        predictionError: learning ? roundTo(modelError(), 6) : null,
       })
     }
   }
-  result.profit = round(result.profit)
-  result.realizedProfit = round(result.realizedProfit)
-  result.regret = round(result.regret)
+  result.profit = roundTo(result.profit, 6)
+  result.realizedProfit = roundTo(result.realizedProfit, 6)
+  result.regret = roundTo(result.regret, 6)
   return result
 }
 
@@ -144,7 +145,7 @@ export function calibrationError(rows: readonly { predicted: number; truth: numb
     const mean = (f: (r: { predicted: number; truth: number }) => number) => bin.reduce((s, r) => s + f(r), 0) / bin.length
     error += (bin.length / sorted.length) * Math.abs(mean((r) => r.predicted) - mean((r) => r.truth))
   }
-  return round(error)
+  return roundTo(error, 6)
 }
 
 /**
@@ -157,7 +158,6 @@ export function regretExponent(checkpoints: readonly Checkpoint[]): number {
   const my = points.reduce((s, p) => s + p[1], 0) / points.length
   const sxy = points.reduce((s, p) => s + (p[0] - mx) * (p[1] - my), 0)
   const sxx = points.reduce((s, p) => s + (p[0] - mx) ** 2, 0)
-  return round(sxy / sxx)
+  return roundTo(sxy / sxx, 6)
 }
 
-const round = (x: number) => Math.round(x * 1e6) / 1e6
