@@ -10,7 +10,7 @@ import { formatOutbound, outboundRun } from './outbound-command.js'
 import { destinationsStatus, requeueDeadLetter } from '../destinations/outbox.js'
 import { evaluateOffPolicy, formatEvaluate } from './evaluate-command.js'
 import { evaluateFromLog } from '../decide/offpolicy/from-log.js'
-import { alertReport, calibrationReport, performanceReport, reportPeriod } from '../decide/learning/report.js'
+import { learningReport, reportPeriod } from '../decide/learning/report.js'
 
 interface RunFlags {
   destination?: string
@@ -107,8 +107,7 @@ export function decideCommands(program: Command, common: (cmd: Command) => Comma
       await withRuntime(flags, async (runtime) => {
         if (what === 'report') {
           const period = reportPeriod({ from: flags.from, to: flags.to }, new Date())
-          const learning = await runtime.decide.learning()
-          const report = { ...(await performanceReport(runtime.store, runtime.decide.catalog, period)), calibration: await calibrationReport(runtime.store, period), ...(await alertReport(runtime.store, learning.alerts, new Date())) }
+          const report = await learningReport(runtime.store, runtime.decide.catalog, period, (await runtime.decide.learning()).alerts)
           printResult(report, Boolean(flags.json), () => formatReport(report))
           return
         }
@@ -196,7 +195,7 @@ function formatDecideAll(r: DecideAllReport): string {
   ].join('\n')
 }
 
-function formatReport(r: Awaited<ReturnType<typeof performanceReport>> & { calibration: Awaited<ReturnType<typeof calibrationReport>>; alerts: { offer: string; detail: string }[] }): string {
+function formatReport(r: Awaited<ReturnType<typeof learningReport>>): string {
   const lines = [`decisions from ${r.from} to ${r.to}: ${r.offers.length} offers shown`]
   for (const c of r.campaigns) lines.push(`  ${c.campaign.padEnd(24)} ${String(c.showings).padStart(7)} shown  ${String(c.accepts + c.conversions).padStart(6)} responses  revenue ${c.revenue}  cost ${c.cost}  profit ${c.profit}  observed ${(100 * c.observedRate).toFixed(2)} % / predicted ${(100 * c.predictedRate).toFixed(2)} %`)
   const days = r.calibration.days

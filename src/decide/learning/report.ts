@@ -34,6 +34,12 @@ export async function calibrationReport(store: Store, period: ReportPeriod) {
   return { ...period, ...calibration(await store.decisions.learningDaily(period.from, period.to)) }
 }
 
+/** All of it for one period from one read of the daily sums (`salestwin decide report`): performance, calibration, and the alerts on the period's last days. */
+export async function learningReport(store: Store, catalog: Catalog | null, period: ReportPeriod, resets: readonly LearnerAlert[]) {
+  const [daily, outcomes] = await Promise.all([store.decisions.learningDaily(period.from, period.to), store.decisions.outcomeCounts(period.from, period.to)])
+  return { ...period, ...performance(daily, outcomes, catalog), calibration: calibration(daily), alerts: alerts(daily), resets: [...resets] }
+}
+
 /** The value curve of one campaign's reached customers (value-curve.ts), up to `days` days after their reach. */
 export async function valueCurveReport(store: Store, catalog: Catalog | null, q: { campaign?: string | undefined; days?: string | undefined }, now: Date) {
   const ids = catalog?.campaigns.map((c) => c.id) ?? []
