@@ -172,9 +172,9 @@ export class DecideService {
     const [features, past, usage] = await Promise.all([this.featuresOf(profileId), this.pastOf(profileId, at), this.store.decisions.campaignUsage(at.toISOString().slice(0, 10))])
     const ctx = { channel, placement, at, ...(req.context?.device ? { device: req.context.device } : {}), ...(req.context?.page ? { page: req.context.page } : {}) }
     const full = new Set<string>()
+    const arm = armFor(catalog, profileId ?? `anonymous:${randomUUID()}`)
     // Each retry leaves out one more campaign whose volume ran out meanwhile: at most one per campaign.
     for (let attempt = 0; attempt <= catalog.campaigns.length; attempt++) {
-      const arm = armFor(catalog, profileId ?? `anonymous:${randomUUID()}`)
       const result = decide(ctx, n, {
         catalog,
         features,

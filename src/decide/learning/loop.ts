@@ -78,10 +78,6 @@ export class LearningLoop {
     return (offer) => learner.belief(offer, x)
   }
 
-  describe(offerId: string): ReturnType<Learner['describe']> {
-    return this.learner.describe(offerId)
-  }
-
   /** Folds until nothing is left: every unfolded example, every response window closed up to now. One fold at a time per node. */
   fold(catalog: Catalog | null, now: Date): Promise<FoldReport> {
     this.configure(catalog)
