@@ -174,8 +174,9 @@ function parseMeta(data: string): Meta {
  * was never delivered is no showing.
  */
 async function closeWindows(tx: WriteTx, catalog: Catalog | null, meta: Meta, now: Date): Promise<{ upTo: string; examples: number }> {
-  const windowOf = (campaignId: string) => catalog?.campaigns.find((c) => c.id === campaignId)?.responseWindowDays ?? 7
-  const windows = new Set([7, ...(catalog?.campaigns.map((c) => c.responseWindowDays) ?? [])])
+  const byCampaign = new Map(catalog?.campaigns.map((c) => [c.id, c.responseWindowDays]) ?? [])
+  const windowOf = (campaignId: string) => byCampaign.get(campaignId) ?? 7
+  const windows = new Set([7, ...byCampaign.values()])
   const from = meta.expiredUpTo ? Date.parse(meta.expiredUpTo) : now.getTime() - Math.max(...windows) * DAY_MS
   const to = Math.min(now.getTime(), from + EXPIRY_STEP_MS)
   const examples: ExampleRow[] = []
